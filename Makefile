@@ -1,0 +1,106 @@
+# husvagt — GNU make build.
+#
+#   make            build the daemon, the tools and the unit tests
+#   make run        install what is missing, build, run on the simulated building
+#   make check      build and pass every test (also under ASan+UBSan)
+#   make bench      print the benchmark figures
+#
+# BUILD names the build tree, so that several builds (plain, sanitised,
+# cross) can live side by side.
+
+BUILD     ?= build
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON    ?= /usr/bin/python3
+
+PKGS      := libgpiod libmodbus sqlite3 libcrypto jansson inih libsystemd libmosquitto
+CMOCKA    := cmocka
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CSTD      := -std=c11 -D_GNU_SOURCE
+OPT       ?= -O2 -g
+WERROR    ?= $(if $(CI),-Werror,)
+SAN       ?=
+
+CFLAGS    += $(CSTD) $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN) \
+             -Ilib -Ihal -Isrc $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LDFLAGS   += $(SAN)
+
+LIB_SRC   := $(wildcard lib/*.c)
+HAL_SRC   := $(wildcard hal/*.c)
+CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+TOOLS     := husvagtctl husvagt-sim modbus-sim
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ   := $(call obj,$(LIB_SRC))
+HAL_OBJ   := $(call obj,$(HAL_SRC))
+CORE_OBJ  := $(call obj,$(CORE_SRC))
+ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
+
+.PHONY: all run check unit system asan bench deps clean install-deps
+all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libhusvagt.a: $(ALL_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/husvagtd: $(call obj,src/main.c) $(BUILD)/libhusvagt.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libhusvagt.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libhusvagt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(CMOCKA)) -o $@
+
+# Debian packages the build, the tests and `make run` need.  Installed only
+# when something is missing, so a prepared machine pays nothing.
+DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
+            libsqlite3-dev sqlite3 libmosquitto-dev mosquitto mosquitto-clients \
+            libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
+            python3-pytest python3-paho-mqtt socat python3-pymodbus python3-serial \
+            openssl
+deps:
+	@tools/install-deps $(DEB_PKGS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/run-sim $(BUILD)
+
+unit: all
+	@tools/run-unit $(BUILD)
+
+system: all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/system
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    unit system
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory system
+	@$(MAKE) --no-print-directory asan
+	@echo "make check: all suites passed"
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/*
+ * What a HAL backend implements.  Each backend is a const table of these
+ * operations plus an exported descriptor listed in hal.c; the board file
+ * names one by type.  Backends report *physical* levels; hal.c applies
+ * active-low, lock type and Wiegand decoding, so each of those lives in
+ * one place.
+ */
+#ifndef HUSVAGT_HAL_BACKEND_H
+#define HUSVAGT_HAL_BACKEND_H
+
+#include "hal.h"
+
+struct hal_backend;
+
+struct hal_backend_ops {
+	const char *type;
+	/* Open the wires and read the inputs; must not write any output. */
+	int	 (*open)(struct hal_backend *);
+	/* Release everything; must not write any output. */
+	void	 (*close)(struct hal_backend *);
+	int	 (*pollfds)(struct hal_backend *, struct pollfd *, int max);
+	void	 (*dispatch)(struct hal_backend *, const struct pollfd *, int n);
+	uint64_t (*deadline)(struct hal_backend *);
+	void	 (*tick)(struct hal_backend *, uint64_t now_ms);
+	/* Write physical levels of n output points, in as few I/Os as possible. */
+	int	 (*write)(struct hal_backend *, const int *points,
+		     const int *levels, int n);
+};
+
+struct hal_backend {
+	const struct hal_backend_ops	*ops;
+	const struct board_backend	*cfg;
+	int				 index;	/* in board.backends */
+	struct hal			*hal;
+	void				*priv;
+};
+
+extern const struct hal_backend_ops hal_sim_ops;
+extern const struct hal_backend_ops hal_gpiod_ops;
+extern const struct hal_backend_ops hal_modbus_ops;
+
+/* Services hal.c offers its backends. */
+const struct board *hal_board(const struct hal *);
+const struct hal_params *hal_params(const struct hal *);
+/* A digital input's physical level, at open (initial) or on an edge. */
+void hal_report_input(struct hal *, int point, int level, uint64_t at_ms);
+/* A supervised input's state. */
+void hal_report_loop(struct hal *, int point, enum hal_loop, uint64_t at_ms);
+/* One Wiegand bit (0 on D0, 1 on D1) on a reader, timestamped in us. */
+void hal_report_wiegand_bit(struct hal *, int point, int bit, uint64_t at_us);
+/* A backend stops (fault=1) or starts (fault=0) answering. */
+void hal_report_fault(struct hal *, struct hal_backend *, int fault,
+    const char *reason);
+/* An output's physical level as found at open (not a write). */
+void hal_report_output(struct hal *, int point, int level);
+/* Sim only: present a card / key directly (sim lines carry the bits). */
+
+#endif

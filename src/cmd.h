@@ -1,0 +1,43 @@
+/*
+ * Commands: one table of verbs shared by every transport (the control
+ * socket now, MQTT later).  A request is a JSON object
+ *
+ *	{"verb": "door.release", "args": {"door": "front"}}
+ *
+ * and a reply is {"ok": true, "result": {...}} or
+ * {"ok": false, "error": "<code>", "message": "<what, where, why>"}.
+ * Each verb checks its arguments against its schema and the actor's role
+ * before anything happens, and every state-changing verb (refusals too) is
+ * journalled with the actor.
+ */
+#ifndef HUSVAGT_CMD_H
+#define HUSVAGT_CMD_H
+
+#include <jansson.h>
+
+#define ROLE_STAFF	0x1u
+#define ROLE_MANAGEMENT	0x2u
+#define ROLE_INSTALLER	0x4u
+#define ROLE_ALL	(ROLE_STAFF | ROLE_MANAGEMENT | ROLE_INSTALLER)
+
+#define CMD_LOGIN_MAX	32
+
+struct husvagt;
+
+struct cmd_actor {
+	char		 login[CMD_LOGIN_MAX + 1];	/* journal actor */
+	unsigned	 roles;				/* ROLE_* bits */
+	const char	*via;				/* "control", "mqtt" */
+};
+
+/* Run one request; returns a new reply object, never NULL. */
+json_t *cmd_exec(struct husvagt *, const struct cmd_actor *,
+    const json_t *request);
+/* An error reply (new reference). */
+json_t *cmd_error(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Role bits of a role name ("staff", "management", "installer"); 0 if
+ * unknown. */
+unsigned cmd_role_parse(const char *name);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Verbs about chips: enrol (by typing the number or by presenting the
+ * chip at a reader in enrol mode), enrol status, revoke, list.  The card
+ * number is hashed by cred.c at once and never journalled or returned.
+ */
+#define _XOPEN_SOURCE 700
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "cmd_verbs.h"
+#include "cred.h"
+#include "husvagtd.h"
+
+/*
+ * A date "YYYY-MM-DD" (local; end_of_day picks 23:59:59) or a UTC time
+ * "YYYY-MM-DDTHH:MM:SSZ" as UTC seconds; -1 when it is neither.
+ */
+static int64_t
+cmd_chip_date(const char *s, int end_of_day)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) != NULL &&
+	    *end == '\0')
+		return (int64_t)timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+		return -1;
+	if (tm.tm_year < 100 || tm.tm_year > 1100)
+		return -1;
+	if (end_of_day) {
+		tm.tm_hour = 23;
+		tm.tm_min = 59;
+		tm.tm_sec = 59;
+	}
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static const char *
+cmd_str(const json_t *args, const char *key)
+{
+	return json_string_value(json_object_get(args, key));
+}
+
+/* Fill a cred_new from chip.enrol arguments (not the number). */
+static int
+cmd_chip_new(const json_t *args, struct cred_new *cn, const char **err)
+{
+	const char *from = cmd_str(args, "valid_from");
+	const char *to = cmd_str(args, "valid_to");
+
+	memset(cn, 0, sizeof(*cn));
+	cn->holder = cmd_str(args, "holder");
+	cn->zones = cmd_str(args, "zones");
+	cn->windows = cmd_str(args, "windows");
+	cn->pin = cmd_str(args, "pin");
+	cn->label = cmd_str(args, "label");
+	if (cn->zones == NULL)
+		cn->zones = "";
+	if ((from != NULL && (cn->valid_from = cmd_chip_date(from, 0)) < 0) ||
+	    (to != NULL && (cn->valid_to = cmd_chip_date(to, 1)) < 0)) {
+		*err = "bad_dates";
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+chip_enrol(struct husvagt *h, const json_t *args, int format,
+    uint64_t number, const char *actor, const char **err)
+{
+	struct cred_new cn;
+	int64_t id;
+
+	if (cmd_chip_new(args, &cn, err) != 0)
+		return -1;
+	cn.format = format;
+	cn.number = number;
+	id = cred_enrol(h->db, &h->keys, &cn, (int64_t)clock_wall(), err);
+	if (id < 0)
+		return -1;
+	husvagt_journal(h, "credential.enrolled", "", actor, cn.holder,
+	    json_pack("{s:I, s:i, s:s}", "credential", (json_int_t)id,
+	    "format", format, "zones", cn.zones));
+	return id;
+}
+
+/* The card number from number, or facility + card for 26-bit. */
+static int
+cmd_chip_number(json_t *args, int *format, uint64_t *number, json_t **err)
+{
+	json_t *num = json_object_get(args, "number");
+	json_t *fac = json_object_get(args, "facility");
+	json_t *card = json_object_get(args, "card");
+
+	*format = json_is_integer(json_object_get(args, "format")) ?
+	    (int)json_integer_value(json_object_get(args, "format")) : 26;
+	if (num != NULL && (fac != NULL || card != NULL)) {
+		*err = cmd_error("bad_request", "give number, or facility and "
+		    "card, not both");
+		return -1;
+	}
+	if (num != NULL) {
+		*number = (uint64_t)json_integer_value(num);
+		return 0;
+	}
+	if (fac == NULL || card == NULL || *format != 26) {
+		*err = cmd_error("missing_argument", "chip.enrol needs number, "
+		    "facility and card (26-bit), or reader");
+		return -1;
+	}
+	*number = ((uint64_t)json_integer_value(fac) << 16) |
+	    (uint64_t)json_integer_value(card);
+	return 0;
+}
+
+/* Arm a reader: the next chip presented there is enrolled. */
+static json_t *
+cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	const char *reader = cmd_str(args, "reader");
+	int p = hal_point(h->hal, reader);
+	struct cred_new cn;
+	const char *err = NULL;
+
+	if (p < 0 || h->board.points[p].kind != BOARD_READER)
+		return cmd_error("not_found", "no reader '%.63s' on board %s",
+		    reader, h->board.name);
+	if (cmd_chip_new(args, &cn, &err) != 0)
+		return cmd_error(err, "valid_from/valid_to must be YYYY-MM-DD");
+	if (reader_enrol_arm(h, p, args, a->login, clock_mono_ms()) == NULL)
+		return cmd_error("busy", "%.63s is already waiting for a chip "
+		    "to enrol", reader);
+	husvagt_journal(h, "credential.enrol_armed", "", a->login,
+	    cn.holder, json_pack("{s:s}", "reader", reader));
+	return cmd_ok(json_pack("{s:b, s:s, s:i}", "armed", 1, "reader",
+	    reader, "timeout_s", h->cfg.enrol_timeout_s));
+}
+
+json_t *
+cmd_chip_enrol(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	const char *err = NULL;
+	json_t *jerr = NULL;
+	uint64_t number;
+	int64_t id;
+	int format;
+
+	if (json_object_get(args, "reader") != NULL) {
+		if (json_object_get(args, "number") != NULL ||
+		    json_object_get(args, "card") != NULL)
+			return cmd_error("bad_request", "give reader or a "
+			    "number, not both");
+		return cmd_chip_arm(h, a, args);
+	}
+	if (cmd_chip_number(args, &format, &number, &jerr) != 0)
+		return jerr;
+	if ((id = chip_enrol(h, args, format, number, a->login, &err)) < 0)
+		return cmd_error(err, "chip not enrolled: %s", err);
+	return cmd_ok(json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+json_t *
+cmd_chip_enrol_status(struct husvagt *h, const struct cmd_actor *a,
+    json_t *args)
+{
+	const char *reader = cmd_str(args, "reader");
+	int p = hal_point(h->hal, reader);
+	struct enrol_slot *s = p >= 0 ? reader_enrol_find(h, p) : NULL;
+	json_t *r;
+
+	(void)a;
+	if (s == NULL)
+		return cmd_error("not_found", "%.63s is not in enrol mode",
+		    reader);
+	r = json_pack("{s:s, s:s}", "reader", reader, "state", s->state);
+	if (!strcmp(s->state, "enrolled"))
+		json_object_set_new(r, "id", json_integer(s->id));
+	if (s->error[0] != '\0')
+		json_object_set_new(r, "error", json_string(s->error));
+	return cmd_ok(r);
+}
+
+json_t *
+cmd_chip_revoke(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	json_t *jid = json_object_get(args, "id");
+	const char *holder = cmd_str(args, "holder");
+	const char *err = NULL;
+	int64_t now = (int64_t)clock_wall();
+	int n;
+
+	if ((jid == NULL) == (holder == NULL))
+		return cmd_error("bad_request", "chip.revoke needs id or "
+		    "holder, not both");
+	if (jid != NULL) {
+		if (cred_revoke(h->db, json_integer_value(jid), now, &err) != 0)
+			return cmd_error(err, "credential %lld: %s",
+			    (long long)json_integer_value(jid), err);
+		husvagt_journal(h, "credential.revoked", "", a->login, "",
+		    json_pack("{s:O}", "credential", jid));
+		return cmd_ok(json_pack("{s:i}", "revoked", 1));
+	}
+	if ((n = cred_revoke_holder(h->db, holder, now)) < 0)
+		return cmd_error("failed", "could not revoke");
+	husvagt_journal(h, "credential.revoked", "", a->login, holder,
+	    json_pack("{s:i}", "count", n));
+	return cmd_ok(json_pack("{s:i}", "revoked", n));
+}
+
+json_t *
+cmd_chip_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	json_t *list = cred_list(h->db, cmd_str(args, "holder"));
+
+	(void)a;
+	if (list == NULL)
+		return cmd_error("failed", "could not read the credentials");
+	return cmd_ok(json_pack("{s:o}", "credentials", list));
+}

@@ -1,0 +1,50 @@
+/*
+ * The verbs' own functions and the schema types of cmd.c's table.  Each
+ * function gets arguments that already passed the schema and an actor
+ * whose role may run it, and returns a reply made with cmd_ok() or
+ * cmd_error().
+ */
+#ifndef HUSVAGT_CMD_VERBS_H
+#define HUSVAGT_CMD_VERBS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+
+enum cmd_arg_type { CMD_ARG_STR, CMD_ARG_INT, CMD_ARG_BOOL };
+
+struct cmd_arg {
+	const char	*name;
+	enum cmd_arg_type type;
+	bool		 required;
+	long long	 min, max;	/* value, or length for strings */
+};
+
+typedef json_t *cmd_fn(struct husvagt *, const struct cmd_actor *,
+    json_t *args);
+
+struct cmd_verb {
+	const char		*name;
+	unsigned		 roles;		/* any of these may run it */
+	bool			 mutates;	/* refusals are journalled */
+	const struct cmd_arg	*args;
+	cmd_fn			*fn;
+};
+
+/* A success reply around result (stolen; NULL: an empty object). */
+json_t	*cmd_ok(json_t *result);
+int	 cmd_has_control(const char *);
+
+/* cmd_door.c */
+cmd_fn	 cmd_status, cmd_door_list, cmd_door_release, cmd_door_lock;
+cmd_fn	 cmd_point_list, cmd_point_get, cmd_point_set;
+/* cmd_chip.c */
+cmd_fn	 cmd_chip_enrol, cmd_chip_enrol_status, cmd_chip_revoke,
+	 cmd_chip_list;
+/* cmd_journal.c */
+cmd_fn	 cmd_journal_tail, cmd_journal_rows, cmd_journal_export,
+	 cmd_journal_verify;
+
+#endif

@@ -1,0 +1,365 @@
+/*
+ * The site configuration parser.  Keys are looked up in small tables so
+ * that an unknown key, a wrong type or an absurd value is reported with
+ * its line, and parsing goes on to find every other error too.
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "inifile.h"
+
+struct config_parse {
+	struct site_config	*c;
+	struct diag		*d;
+	struct site_door	*door;		/* current [door X] section */
+	char			 section[CONFIG_NAME_MAX * 2];
+	int			 section_ok;	/* 0 once reported as unknown */
+};
+
+/* Copy a string value into a fixed field, refusing what does not fit. */
+static int
+config_str(struct config_parse *p, const char *file, int line,
+    const char *key, const char *value, char *dst, size_t len)
+{
+	if (strlen(value) >= len || value[0] == '\0') {
+		diag_error(p->d, file, line, "%s: must be 1 to %zu characters",
+		    key, len - 1);
+		return -1;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+/* A whole number of seconds within [min, max]. */
+static int
+config_secs(struct config_parse *p, const char *file, int line,
+    const char *key, const char *value, long min, long max, int *dst)
+{
+	long v;
+
+	if (ini_long(p->d, file, line, key, value, min, max, &v) != 0)
+		return -1;
+	*dst = (int)v;
+	return 0;
+}
+
+/* Names of doors, zones and logins: lower case, digits, '-' and '_'. */
+static int
+config_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONFIG_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+static int
+config_site_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+
+	if (!strcmp(k, "name")) {
+		if (!config_name_ok(v)) {
+			diag_error(p->d, f, l, "name: '%s' must be lower-case "
+			    "letters, digits, '-' or '_'", v);
+			return -1;
+		}
+		return config_str(p, f, l, k, v, c->name, sizeof(c->name));
+	}
+	if (!strcmp(k, "timezone"))
+		return config_str(p, f, l, k, v, c->timezone,
+		    sizeof(c->timezone));
+	if (!strcmp(k, "board"))
+		return config_str(p, f, l, k, v, c->board, sizeof(c->board));
+	if (!strcmp(k, "state_dir"))
+		return config_str(p, f, l, k, v, c->state_dir,
+		    sizeof(c->state_dir));
+	if (!strcmp(k, "control_socket"))
+		return config_str(p, f, l, k, v, c->control_socket,
+		    sizeof(c->control_socket));
+	if (!strcmp(k, "sim_socket"))
+		return config_str(p, f, l, k, v, c->sim_socket,
+		    sizeof(c->sim_socket));
+	diag_error(p->d, f, l, "unknown key '%s' in [site]", k);
+	return -1;
+}
+
+/* Door timing keys, shared by [defaults] and [door X]. */
+static int
+config_timing_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v, int *release, int *warn, int *held)
+{
+	if (!strcmp(k, "release_s"))
+		return config_secs(p, f, l, k, v, 3, 3600, release);
+	if (!strcmp(k, "held_warning_s"))
+		return config_secs(p, f, l, k, v, 1, 86400, warn);
+	if (!strcmp(k, "held_s"))
+		return config_secs(p, f, l, k, v, 1, 86400, held);
+	return 1;
+}
+
+static int
+config_defaults_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+	int b, rc;
+
+	rc = config_timing_key(p, f, l, k, v, &c->release_s,
+	    &c->held_warning_s, &c->held_s);
+	if (rc <= 0)
+		return rc;
+	if (!strcmp(k, "lockout_failures"))
+		return config_secs(p, f, l, k, v, 1, 32, &c->lockout_failures);
+	if (!strcmp(k, "lockout_window_s"))
+		return config_secs(p, f, l, k, v, 1, 3600,
+		    &c->lockout_window_s);
+	if (!strcmp(k, "lockout_s"))
+		return config_secs(p, f, l, k, v, 1, 3600, &c->lockout_s);
+	if (!strcmp(k, "pin_timeout_s"))
+		return config_secs(p, f, l, k, v, 3, 120, &c->pin_timeout_s);
+	if (!strcmp(k, "enrol_timeout_s"))
+		return config_secs(p, f, l, k, v, 5, 600, &c->enrol_timeout_s);
+	if (!strcmp(k, "duress")) {
+		if (ini_bool(p->d, f, l, k, v, &b) != 0)
+			return -1;
+		c->duress = b;
+		return 0;
+	}
+	diag_error(p->d, f, l, "unknown key '%s' in [defaults]", k);
+	return -1;
+}
+
+/* Start a [door NAME] section: the door takes the defaults known so far
+ * and is completed in config_finish(). */
+static struct site_door *
+config_door_new(struct config_parse *p, const char *f, int l,
+    const char *name)
+{
+	struct site_config *c = p->c;
+	struct site_door *d;
+	int i;
+
+	if (!config_name_ok(name)) {
+		diag_error(p->d, f, l, "door name '%s' must be lower-case "
+		    "letters, digits, '-' or '_'", name);
+		return NULL;
+	}
+	for (i = 0; i < c->ndoors; i++)
+		if (!strcmp(c->doors[i].name, name)) {
+			diag_error(p->d, f, l, "door '%s' is already defined "
+			    "at line %d", name, c->doors[i].line);
+			return NULL;
+		}
+	if (c->ndoors == CONFIG_DOORS_MAX) {
+		diag_error(p->d, f, l, "more than %d doors", CONFIG_DOORS_MAX);
+		return NULL;
+	}
+	d = &c->doors[c->ndoors++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->forced_alarm = true;
+	d->line = l;
+	return d;
+}
+
+static int
+config_door_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_door *d = p->door;
+	int b, rc;
+
+	rc = config_timing_key(p, f, l, k, v, &d->release_s,
+	    &d->held_warning_s, &d->held_s);
+	if (rc <= 0)
+		return rc;
+	if (!strcmp(k, "zone")) {
+		if (!config_name_ok(v)) {
+			diag_error(p->d, f, l, "zone: '%s' must be lower-case "
+			    "letters, digits, '-' or '_'", v);
+			return -1;
+		}
+		return config_str(p, f, l, k, v, d->zone, sizeof(d->zone));
+	}
+	if (strcmp(k, "egress") && strcmp(k, "pin") &&
+	    strcmp(k, "forced_alarm")) {
+		diag_error(p->d, f, l, "unknown key '%s' in [door %s]", k,
+		    d->name);
+		return -1;
+	}
+	if (ini_bool(p->d, f, l, k, v, &b) != 0)
+		return -1;
+	if (!strcmp(k, "egress"))
+		d->egress = b;
+	else if (!strcmp(k, "pin"))
+		d->pin = b;
+	else
+		d->forced_alarm = b;
+	return 0;
+}
+
+static int
+config_staff_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+	struct site_staff *s;
+	unsigned roles = cmd_role_parse(v);
+	int i;
+
+	if (!config_name_ok(k) || strlen(k) > CMD_LOGIN_MAX) {
+		diag_error(p->d, f, l, "staff login '%s' must be 1-%d "
+		    "lower-case letters, digits, '-' or '_'", k, CMD_LOGIN_MAX);
+		return -1;
+	}
+	if (roles == 0) {
+		diag_error(p->d, f, l, "staff %s: unknown role '%s' (staff, "
+		    "management or installer)", k, v);
+		return -1;
+	}
+	for (i = 0; i < c->nstaff; i++)
+		if (!strcmp(c->staff[i].login, k)) {
+			diag_error(p->d, f, l, "staff %s: listed twice", k);
+			return -1;
+		}
+	if (c->nstaff == CONFIG_STAFF_MAX) {
+		diag_error(p->d, f, l, "more than %d staff", CONFIG_STAFF_MAX);
+		return -1;
+	}
+	s = &c->staff[c->nstaff++];
+	snprintf(s->login, sizeof(s->login), "%s", k);
+	s->roles = roles;
+	return 0;
+}
+
+/* Note a new section once, at its first key. */
+static int
+config_section(struct config_parse *p, const char *f, int l,
+    const char *section)
+{
+	if (!strcmp(p->section, section))
+		return p->section_ok ? 0 : -1;
+	snprintf(p->section, sizeof(p->section), "%s", section);
+	p->section_ok = 1;
+	p->door = NULL;
+	if (!strncmp(section, "door ", 5)) {
+		p->door = config_door_new(p, f, l, section + 5);
+		p->section_ok = p->door != NULL;
+	} else if (strcmp(section, "site") && strcmp(section, "defaults") &&
+	    strcmp(section, "staff")) {
+		diag_error(p->d, f, l, "unknown section [%s]", section);
+		p->section_ok = 0;
+	}
+	return p->section_ok ? 0 : -1;
+}
+
+static int
+config_key(void *arg, const char *f, int l, const char *section,
+    const char *k, const char *v)
+{
+	struct config_parse *p = arg;
+
+	if (config_section(p, f, l, section) != 0)
+		return -1;
+	if (!strcmp(section, "site"))
+		return config_site_key(p, f, l, k, v);
+	if (!strcmp(section, "defaults"))
+		return config_defaults_key(p, f, l, k, v);
+	if (!strcmp(section, "staff"))
+		return config_staff_key(p, f, l, k, v);
+	return config_door_key(p, f, l, k, v);
+}
+
+static void
+config_set_defaults(struct site_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->timezone, sizeof(c->timezone), "Europe/Copenhagen");
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/husvagt");
+	snprintf(c->control_socket, sizeof(c->control_socket),
+	    "/run/husvagt/control.sock");
+	snprintf(c->sim_socket, sizeof(c->sim_socket), "/run/husvagt/sim.sock");
+	c->release_s = 5;
+	c->held_warning_s = 30;
+	c->held_s = 60;
+	c->lockout_failures = 5;
+	c->lockout_window_s = 30;
+	c->lockout_s = 30;
+	c->pin_timeout_s = 10;
+	c->duress = true;
+	c->enrol_timeout_s = 60;
+}
+
+/* Resolve a path relative to the configuration file's folder. */
+static void
+config_resolve(const struct site_config *c, char *path, size_t len)
+{
+	char dir[CONFIG_PATH_MAX], out[CONFIG_PATH_MAX * 2 + 2];
+
+	if (path[0] == '/' || path[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s", c->path);
+	snprintf(out, sizeof(out), "%s/%s", dirname(dir), path);
+	snprintf(path, len, "%s", out);
+}
+
+/* Whole-file checks once every key is known; doors take the defaults. */
+static void
+config_finish(struct site_config *c, struct diag *d)
+{
+	struct site_door *door;
+	int i;
+
+	if (c->name[0] == '\0')
+		diag_error(d, c->path, 0, "[site] name is missing");
+	if (c->board[0] == '\0')
+		diag_error(d, c->path, 0, "[site] board is missing");
+	if (c->ndoors == 0)
+		diag_error(d, c->path, 0, "no [door NAME] section");
+	config_resolve(c, c->board, sizeof(c->board));
+	config_resolve(c, c->state_dir, sizeof(c->state_dir));
+	config_resolve(c, c->control_socket, sizeof(c->control_socket));
+	config_resolve(c, c->sim_socket, sizeof(c->sim_socket));
+	for (i = 0; i < c->ndoors; i++) {
+		door = &c->doors[i];
+		if (door->release_s == 0)
+			door->release_s = c->release_s;
+		if (door->held_warning_s == 0)
+			door->held_warning_s = c->held_warning_s;
+		if (door->held_s == 0)
+			door->held_s = c->held_s;
+		if (door->zone[0] == '\0')
+			diag_error(d, c->path, door->line,
+			    "door %s: zone is missing", door->name);
+		if (door->held_warning_s >= door->held_s)
+			diag_error(d, c->path, door->line, "door %s: "
+			    "held_warning_s (%d) must be less than held_s (%d)",
+			    door->name, door->held_warning_s, door->held_s);
+	}
+}
+
+int
+config_load(struct site_config *c, const char *path, struct diag *d)
+{
+	struct config_parse p = { .c = c, .d = d };
+	int before = d->count;
+
+	config_set_defaults(c);
+	if (strlen(path) >= sizeof(c->path)) {
+		diag_error(d, path, 0, "path too long");
+		return -1;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (inifile_parse(path, config_key, &p, d) != 0 && d->count == before)
+		return -1;
+	config_finish(c, d);
+	return d->count == before ? 0 : -1;
+}

@@ -1,0 +1,90 @@
+/*
+ * The site configuration (/etc/husvagt/husvagt.conf, INI): the site's
+ * name and paths, door timings and zones, reader rules and staff logins.
+ * Wires are not here: they are the board file's (hal/board.h).
+ *
+ *   [site]
+ *   name = villa                 ; MQTT topic root husvagt/<name>/
+ *   timezone = Europe/Copenhagen
+ *   board = board.ini            ; relative to this file's folder
+ *   state_dir = /var/lib/husvagt ; database, device key, sim wires
+ *   control_socket = /run/husvagt/control.sock
+ *   sim_socket = /run/husvagt/sim.sock
+ *
+ *   [defaults]                   ; for every door unless it says otherwise
+ *   release_s = 5
+ *   held_warning_s = 30
+ *   held_s = 60
+ *   lockout_failures = 5
+ *   lockout_window_s = 30
+ *   lockout_s = 30
+ *   pin_timeout_s = 10
+ *   duress = yes                 ; PIN with last digit + 1 raises duress
+ *   enrol_timeout_s = 60
+ *
+ *   [door front]
+ *   zone = entrance
+ *   egress = yes                 ; released in fire mode
+ *   pin = yes                    ; the reader asks chip + PIN
+ *   forced_alarm = yes
+ *   release_s, held_warning_s, held_s = as in [defaults]
+ *
+ *   [staff]
+ *   anna = staff
+ *   leder = management
+ */
+#ifndef HUSVAGT_CONFIG_H
+#define HUSVAGT_CONFIG_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+
+#define CONFIG_NAME_MAX		64
+#define CONFIG_PATH_MAX		512
+#define CONFIG_DOORS_MAX	64
+#define CONFIG_STAFF_MAX	64
+
+struct site_door {
+	char	 name[CONFIG_NAME_MAX];
+	char	 zone[CONFIG_NAME_MAX];
+	bool	 egress;
+	bool	 pin;
+	bool	 forced_alarm;
+	int	 release_s;
+	int	 held_warning_s;
+	int	 held_s;
+	int	 line;			/* where the section starts */
+};
+
+struct site_staff {
+	char	 login[CONFIG_NAME_MAX];
+	unsigned roles;
+};
+
+struct site_config {
+	char	 path[CONFIG_PATH_MAX];
+	char	 name[CONFIG_NAME_MAX];
+	char	 timezone[CONFIG_NAME_MAX];
+	char	 board[CONFIG_PATH_MAX];
+	char	 state_dir[CONFIG_PATH_MAX];
+	char	 control_socket[CONFIG_PATH_MAX];
+	char	 sim_socket[CONFIG_PATH_MAX];
+	int	 release_s, held_warning_s, held_s;
+	int	 lockout_failures, lockout_window_s, lockout_s;
+	int	 pin_timeout_s;
+	bool	 duress;
+	int	 enrol_timeout_s;
+	struct site_door doors[CONFIG_DOORS_MAX];
+	int	 ndoors;
+	struct site_staff staff[CONFIG_STAFF_MAX];
+	int	 nstaff;
+};
+
+/*
+ * Load the site configuration.  Every error goes to diag with file, line
+ * and reason; returns 0 when there were none.
+ */
+int config_load(struct site_config *, const char *path, struct diag *);
+
+#endif

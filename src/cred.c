@@ -1,0 +1,516 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cred.h"
+#include "db.h"
+#include "log.h"
+
+#define CRED_LOGIN_MAX	32	/* staff:LOGIN, LOGIN of 1..32 */
+#define CRED_STAY_MAX	18	/* digits of stay:ID, so it fits an int64 */
+#define CRED_ZONE_MAX	32	/* one zone name */
+#define CRED_LABEL_MAX	64
+#define CRED_PIN_MIN	4
+#define CRED_PIN_MAX	8
+
+#define CRED_COLUMNS	"id, holder, zones, valid_from, valid_to, windows, " \
+			"pin_mac IS NOT NULL, revoked_at IS NOT NULL"
+
+/* Do n characters of s all belong to set (or are digits/lower letters)? */
+static int
+cred_chars(const char *s, size_t n, const char *extra)
+{
+	for (; n > 0; s++, n--)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* ^(stay:[0-9]+|staff:[a-z][a-z0-9_-]{0,31})$, short enough for
+ * struct access_cred. */
+static int
+cred_holder_ok(const char *h)
+{
+	size_t n;
+
+	if (h == NULL)
+		return 0;
+	if (strncmp(h, "stay:", 5) == 0) {
+		n = strlen(h + 5);
+		return n >= 1 && n <= CRED_STAY_MAX &&
+		    strspn(h + 5, "0123456789") == n;
+	}
+	if (strncmp(h, "staff:", 6) == 0) {
+		h += 6;
+		n = strlen(h);
+		return n >= 1 && n <= CRED_LOGIN_MAX &&
+		    islower((unsigned char)h[0]) && cred_chars(h, n, "_-");
+	}
+	return 0;
+}
+
+/* A comma list of zone names of [a-z0-9-], or "*" for every zone. */
+static int
+cred_zones_ok(const char *z)
+{
+	size_t n;
+
+	if (z == NULL || *z == '\0' || strlen(z) >= ACCESS_ZONES_MAX)
+		return 0;
+	for (;;) {
+		n = strcspn(z, ",");
+		if (!(n == 1 && *z == '*') &&
+		    (n == 0 || n > CRED_ZONE_MAX || !cred_chars(z, n, "-")))
+			return 0;
+		if (z[n] == '\0')
+			return 1;
+		z += n + 1;
+	}
+}
+
+/* 4 to 8 digits. */
+static int
+cred_pin_ok(const char *pin)
+{
+	size_t n = strlen(pin);
+
+	return n >= CRED_PIN_MIN && n <= CRED_PIN_MAX &&
+	    strspn(pin, "0123456789") == n;
+}
+
+/* Payload bits of each Wiegand format; 0 for a format not supported. */
+static int
+cred_format_bits(int format)
+{
+	switch (format) {
+	case 26:
+		return 24;
+	case 34:
+		return 32;
+	case 37:
+		return 35;
+	default:
+		return 0;
+	}
+}
+
+/* A label is free text without line breaks or control characters. */
+static int
+cred_label_ok(const char *label)
+{
+	if (label == NULL)
+		return 1;
+	if (strlen(label) > CRED_LABEL_MAX)
+		return 0;
+	for (; *label != '\0'; label++)
+		if (iscntrl((unsigned char)*label))
+			return 0;
+	return 1;
+}
+
+/* Validate an enrolment; NULL when good, else the reason. */
+static const char *
+cred_check(const struct cred_new *n)
+{
+	struct access_window w[ACCESS_WINDOWS_MAX];
+	const char *why;
+	int bits = cred_format_bits(n->format);
+
+	if (!cred_holder_ok(n->holder))
+		return "bad_holder";
+	if (bits == 0)
+		return "bad_format";
+	if (n->number >> bits != 0)
+		return "bad_number";
+	if (!cred_zones_ok(n->zones))
+		return "bad_zones";
+	if (n->valid_from < 0 || n->valid_to < 0 ||
+	    (n->valid_to != 0 && n->valid_to < n->valid_from))
+		return "bad_dates";
+	if (n->windows != NULL && *n->windows != '\0' &&
+	    access_windows_parse(n->windows, w, ACCESS_WINDOWS_MAX, &why) < 0)
+		return "bad_windows";
+	if (n->pin != NULL && !cred_pin_ok(n->pin))
+		return "bad_pin";
+	if (!cred_label_ok(n->label))
+		return "bad_label";
+	return NULL;
+}
+
+/* An all-zero MAC is what keys_*_mac leave when OpenSSL failed. */
+static int
+cred_mac_ok(const uint8_t mac[KEYS_MAC_LEN])
+{
+	static const uint8_t zero[KEYS_MAC_LEN];
+
+	return CRYPTO_memcmp(mac, zero, KEYS_MAC_LEN) != 0;
+}
+
+/* Insert the row without its PIN MAC; the id is needed to make that. */
+static int64_t
+cred_insert(sqlite3 *db, const struct cred_new *n, const uint8_t *mac,
+    int64_t now, const char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "INSERT INTO credential (mac, holder, format, "
+	    "zones, valid_from, valid_to, windows, label, enrolled_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 1, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->holder, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, n->format);
+	sqlite3_bind_text(st, 4, n->zones, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, n->valid_from);
+	sqlite3_bind_int64(st, 6, n->valid_to);
+	if (n->windows != NULL && *n->windows != '\0')
+		sqlite3_bind_text(st, 7, n->windows, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, n->label != NULL ? n->label : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		*err = "duplicate";
+	else if (rc != SQLITE_DONE)
+		log_warnx("cred: enrol: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(db) : -1;
+}
+
+/* Store the PIN MAC of credential id. */
+static int
+cred_set_pin(sqlite3 *db, const struct keys *k, int64_t id, const char *pin)
+{
+	sqlite3_stmt *st;
+	uint8_t mac[KEYS_MAC_LEN];
+	int rc;
+
+	keys_pin_mac(k, id, pin, mac);
+	if (!cred_mac_ok(mac) || db_prepare(db, "UPDATE credential SET "
+	    "pin_mac = ?1 WHERE id = ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 1, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		log_warnx("cred: enrol: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Enrol.  The card number is turned into its MAC first and goes no
+ * further.  Row and PIN MAC are written in one transaction, so a chip
+ * never exists without the PIN it was enrolled with.
+ */
+int64_t
+cred_enrol(sqlite3 *db, const struct keys *k, const struct cred_new *n,
+    int64_t now, const char **err)
+{
+	uint8_t mac[KEYS_MAC_LEN];
+	int64_t id;
+
+	if ((*err = cred_check(n)) != NULL)
+		return -1;
+	*err = "db_error";
+	keys_card_mac(k, n->format, n->number, mac);
+	if (!cred_mac_ok(mac) || db_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((id = cred_insert(db, n, mac, now, err)) == -1)
+		goto err_tx;
+	if (n->pin != NULL && cred_set_pin(db, k, id, n->pin) == -1)
+		goto err_tx;
+	if (db_exec(db, "COMMIT") == -1)
+		goto err_tx;
+	*err = NULL;
+	return id;
+
+err_tx:
+	if (!sqlite3_get_autocommit(db))
+		db_exec(db, "ROLLBACK");
+	return -1;
+}
+
+/* Run an UPDATE with (now, arg) bound; returns rows changed or -1. */
+static int
+cred_update(sqlite3 *db, const char *sql, int64_t now, int64_t id,
+    const char *holder)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, sql, &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (holder != NULL)
+		sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, id);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		log_warnx("cred: revoke: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_changes(db) : -1;
+}
+
+/* Does credential id exist at all?  1 yes, 0 no, -1 error. */
+static int
+cred_exists(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT 1 FROM credential WHERE id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Revoke one credential. */
+int
+cred_revoke(sqlite3 *db, int64_t id, int64_t now, const char **err)
+{
+	int n;
+
+	n = cred_update(db, "UPDATE credential SET revoked_at = ?1 "
+	    "WHERE id = ?2 AND revoked_at IS NULL", now, id, NULL);
+	if (n == 1)
+		return 0;
+	if (n == 0 && (n = cred_exists(db, id)) != -1)
+		*err = n ? "already_revoked" : "not_found";
+	else
+		*err = "db_error";
+	return -1;
+}
+
+/* Revoke every live credential of holder at once (a discharge). */
+int
+cred_revoke_holder(sqlite3 *db, const char *holder, int64_t now)
+{
+	if (holder == NULL)
+		return -1;
+	return cred_update(db, "UPDATE credential SET revoked_at = ?1 "
+	    "WHERE holder = ?2 AND revoked_at IS NULL", now, 0, holder);
+}
+
+/* Copy text into a fixed field; -1 when it does not fit. */
+static int
+cred_copy(char *dst, size_t size, const unsigned char *src)
+{
+	const char *s = src != NULL ? (const char *)src : "";
+
+	if (strlen(s) >= size)
+		return -1;
+	strcpy(dst, s);
+	return 0;
+}
+
+/*
+ * Fill c from a row of CRED_COLUMNS.  Windows that no longer parse (the
+ * row edited by hand) make the lookup fail, so that the caller denies
+ * rather than granting at any time.
+ */
+static int
+cred_fill(sqlite3_stmt *st, struct access_cred *c)
+{
+	const char *why = NULL, *win;
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	if (cred_copy(c->holder, sizeof(c->holder),
+	    sqlite3_column_text(st, 1)) == -1 ||
+	    cred_copy(c->zones, sizeof(c->zones),
+	    sqlite3_column_text(st, 2)) == -1) {
+		log_warnx("cred: credential %lld: field too long",
+		    (long long)c->id);
+		return -1;
+	}
+	c->staff = strncmp(c->holder, "staff:", 6) == 0;
+	c->valid_from = sqlite3_column_int64(st, 3);
+	c->valid_to = sqlite3_column_int64(st, 4);
+	c->has_pin = sqlite3_column_int(st, 6) != 0;
+	c->revoked = sqlite3_column_int(st, 7) != 0;
+	win = (const char *)sqlite3_column_text(st, 5);
+	if (win != NULL && (c->nwindows = access_windows_parse(win, c->windows,
+	    ACCESS_WINDOWS_MAX, &why)) < 0) {
+		log_warnx("cred: credential %lld: windows: %s",
+		    (long long)c->id, why != NULL ? why : "bad");
+		return -1;
+	}
+	return 0;
+}
+
+/* Step a lookup statement and fill c: 1 found, 0 not, -1 error. */
+static int
+cred_lookup_step(sqlite3 *db, sqlite3_stmt *st, struct access_cred *c)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc == SQLITE_ROW)
+		rc = cred_fill(st, c) == 0 ? 1 : -1;
+	else {
+		log_warnx("cred: lookup: %s", sqlite3_errmsg(db));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Find a card.  A chip re-enrolled after revocation has a live row and
+ * older revoked ones: the live row wins, else the newest revoked one, so
+ * that a revoked chip is denied as "revoked" rather than "unknown".
+ */
+int
+cred_lookup(sqlite3 *db, const uint8_t mac[KEYS_MAC_LEN],
+    struct access_cred *c)
+{
+	sqlite3_stmt *st;
+
+	if (db_prepare(db, "SELECT " CRED_COLUMNS " FROM credential "
+	    "WHERE mac = ?1 ORDER BY revoked_at IS NOT NULL, id DESC LIMIT 1",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 1, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	return cred_lookup_step(db, st, c);
+}
+
+/* Find a credential by id: 1 found, 0 not found, -1 on error. */
+int
+cred_lookup_id(sqlite3 *db, int64_t id, struct access_cred *c)
+{
+	sqlite3_stmt *st;
+
+	if (db_prepare(db, "SELECT " CRED_COLUMNS " FROM credential "
+	    "WHERE id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return cred_lookup_step(db, st, c);
+}
+
+/* Read credential id's PIN MAC; 0, or -1 when there is none. */
+static int
+cred_pin_mac(sqlite3 *db, int64_t id, uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (db_prepare(db, "SELECT pin_mac FROM credential WHERE id = ?1",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN) {
+		memcpy(mac, sqlite3_column_blob(st, 0), KEYS_MAC_LEN);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Check a PIN.  The duress PIN is the PIN with its last digit plus one
+ * (9 becomes 0), so the entered PIN is turned back by taking one off its
+ * last digit.  Both MACs are always made, so that the time taken does not
+ * tell a duress attempt from a wrong one.
+ */
+enum access_pin
+cred_pin_check(sqlite3 *db, const struct keys *k, int64_t id,
+    const char *pin, int duress_enabled)
+{
+	uint8_t want[KEYS_MAC_LEN], mac[KEYS_MAC_LEN], dmac[KEYS_MAC_LEN];
+	char back[CRED_PIN_MAX + 1];
+	enum access_pin r = ACCESS_PIN_WRONG;
+	size_t n;
+
+	if (pin == NULL || *pin == '\0')
+		return ACCESS_PIN_NONE;
+	if (!cred_pin_ok(pin) || cred_pin_mac(db, id, want) == -1)
+		return ACCESS_PIN_WRONG;
+	n = strlen(pin);
+	memcpy(back, pin, n + 1);
+	back[n - 1] = back[n - 1] == '0' ? '9' : (char)(back[n - 1] - 1);
+	keys_pin_mac(k, id, pin, mac);
+	keys_pin_mac(k, id, back, dmac);
+	if (!cred_mac_ok(mac))
+		r = ACCESS_PIN_WRONG;
+	else if (keys_mac_equal(mac, want))
+		r = ACCESS_PIN_MATCH;
+	else if (keys_mac_equal(dmac, want) && duress_enabled)
+		r = ACCESS_PIN_DURESS;
+	OPENSSL_cleanse(back, sizeof(back));
+	return r;
+}
+
+/* The current row of the list query as JSON, without any MAC. */
+static json_t *
+cred_list_row(sqlite3_stmt *st)
+{
+	const char *win = (const char *)sqlite3_column_text(st, 6);
+
+	return json_pack("{s:I, s:s, s:i, s:s, s:I, s:I, s:s?, s:b, s:o, "
+	    "s:b, s:s, s:I}",
+	    "id", (json_int_t)sqlite3_column_int64(st, 0),
+	    "holder", (const char *)sqlite3_column_text(st, 1),
+	    "format", sqlite3_column_int(st, 2),
+	    "zones", (const char *)sqlite3_column_text(st, 3),
+	    "valid_from", (json_int_t)sqlite3_column_int64(st, 4),
+	    "valid_to", (json_int_t)sqlite3_column_int64(st, 5),
+	    "windows", win,
+	    "revoked", sqlite3_column_type(st, 7) != SQLITE_NULL,
+	    "revoked_at", sqlite3_column_type(st, 7) == SQLITE_NULL ?
+	    json_null() : json_integer(sqlite3_column_int64(st, 7)),
+	    "has_pin", sqlite3_column_int(st, 8),
+	    "label", (const char *)sqlite3_column_text(st, 9),
+	    "enrolled_at", (json_int_t)sqlite3_column_int64(st, 10));
+}
+
+/* JSON array of credentials, never a MAC; holder NULL lists all. */
+json_t *
+cred_list(sqlite3 *db, const char *holder)
+{
+	sqlite3_stmt *st;
+	json_t *list, *row;
+	int rc;
+
+	if (db_prepare(db, "SELECT id, holder, format, zones, valid_from, "
+	    "valid_to, windows, revoked_at, pin_mac IS NOT NULL, label, "
+	    "enrolled_at FROM credential WHERE ?1 IS NULL OR holder = ?1 "
+	    "ORDER BY id", &st) == -1)
+		return NULL;
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	list = json_array();
+	while (list != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((row = cred_list_row(st)) == NULL ||
+		    json_array_append_new(list, row) == -1)
+			rc = SQLITE_NOMEM;
+	if (list != NULL && rc != SQLITE_DONE) {
+		log_warnx("cred: list: %s", sqlite3_errmsg(db));
+		json_decref(list);
+		list = NULL;
+	}
+	sqlite3_finalize(st);
+	return list;
+}
+
+/* How many credentials are live (not revoked); -1 on error. */
+int64_t
+cred_count(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (db_prepare(db, "SELECT count(*) FROM credential "
+	    "WHERE revoked_at IS NULL", &st) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -1,0 +1,306 @@
+/*
+ * The daemon's life: start, reload, stop, and the doors' run-time state.
+ * Outputs are never touched while starting, reloading or stopping except
+ * to put each lock where its door's state says it should already be.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+#include "cred.h"
+#include "db.h"
+#include "husvagtd.h"
+#include "journal.h"
+#include "log.h"
+
+#define HUSVAGT_VERSION "0.1.0"
+
+/* Role name of a door's point: "<door>.<what>". */
+static int
+daemon_point(struct husvagt *h, const char *door, const char *what)
+{
+	char role[BOARD_NAME_MAX * 2];
+
+	snprintf(role, sizeof(role), "%s.%s", door, what);
+	return hal_point(h->hal, role);
+}
+
+/* Fill a door's state machine configuration from the site's. */
+static void
+daemon_door_cfg(const struct site_door *sd, struct door_cfg *fsm)
+{
+	fsm->release_ms = (uint32_t)sd->release_s * 1000u;
+	fsm->held_warn_ms = (uint32_t)sd->held_warning_s * 1000u;
+	fsm->held_ms = (uint32_t)sd->held_s * 1000u;
+	fsm->forced_alarm = sd->forced_alarm;
+}
+
+/* Find the points of one door. */
+static void
+daemon_door_points(struct husvagt *h, struct door_rt *d)
+{
+	d->p_lock = daemon_point(h, d->cfg->name, "lock");
+	d->p_contact = daemon_point(h, d->cfg->name, "contact");
+	d->p_rex = daemon_point(h, d->cfg->name, "rex");
+	d->p_reader = daemon_point(h, d->cfg->name, "reader");
+	d->p_reader_out = daemon_point(h, d->cfg->name, "reader.out");
+	d->p_intercom = daemon_point(h, d->cfg->name, "intercom");
+}
+
+/*
+ * Drive a door's lock to what its state machine says.  Writing the value
+ * a lock already has changes nothing on the wire.
+ */
+void
+husvagt_apply_lock(struct husvagt *h, struct door_rt *d)
+{
+	if (d->p_lock >= 0)
+		hal_lock_set(h->hal, d->p_lock, d->st.released);
+}
+
+/*
+ * Build the doors' run-time state from the contacts as the HAL found them;
+ * no output is written here.
+ */
+static int
+daemon_doors_build(struct husvagt *h, uint64_t now)
+{
+	struct door_out out;
+	int i, open;
+
+	h->doors = calloc((size_t)h->cfg.ndoors, sizeof(*h->doors));
+	if (h->doors == NULL)
+		return -1;
+	h->ndoors = h->cfg.ndoors;
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+
+		d->cfg = &h->cfg.doors[i];
+		snprintf(d->name, sizeof(d->name), "%s", d->cfg->name);
+		daemon_door_cfg(d->cfg, &d->fsm);
+		daemon_door_points(h, d);
+		lockout_init(&d->lockout);
+		open = 0;
+		if (d->p_contact >= 0)
+			hal_input_get(h->hal, d->p_contact, &open);
+		door_init(&d->fsm, &d->st, open != 0, now, &out);
+		d->deadline = out.deadline;
+	}
+	return 0;
+}
+
+/* Put every lock where its door's state says, in one flush. */
+int
+husvagt_apply_all_locks(struct husvagt *h)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++)
+		husvagt_apply_lock(h, &h->doors[i]);
+	return hal_flush(h->hal);
+}
+
+/*
+ * Check that every door of the site has its lock and contact on the board
+ * and a reader where it asks for a PIN.  Errors name the door's line.
+ */
+int
+husvagt_check_doors(const struct site_config *c, const struct board *b,
+    struct diag *d)
+{
+	static const char *need[] = { "lock", "contact" };
+	char role[BOARD_NAME_MAX * 2];
+	int before = d->count, i, j;
+
+	for (i = 0; i < c->ndoors; i++) {
+		const struct site_door *sd = &c->doors[i];
+
+		for (j = 0; j < 2; j++) {
+			snprintf(role, sizeof(role), "%s.%s", sd->name, need[j]);
+			if (board_point_find(b, role) < 0)
+				diag_error(d, c->path, sd->line, "door %s: the "
+				    "board %s has no point '%s'", sd->name,
+				    b->path, role);
+		}
+		snprintf(role, sizeof(role), "%s.lock", sd->name);
+		j = board_point_find(b, role);
+		if (j >= 0 && b->points[j].kind != BOARD_OUTPUT)
+			diag_error(d, c->path, sd->line, "door %s: '%s' is "
+			    "not an output on the board", sd->name, role);
+		snprintf(role, sizeof(role), "%s.reader", sd->name);
+		if (sd->pin && board_point_find(b, role) < 0)
+			diag_error(d, c->path, sd->line, "door %s: pin = yes "
+			    "but the board has no '%s'", sd->name, role);
+	}
+	return d->count == before ? 0 : -1;
+}
+
+/* Make the state folder (mode 0750) if it does not exist. */
+static int
+daemon_state_dir(const char *dir)
+{
+	if (mkdir(dir, 0750) == 0 || errno == EEXIST)
+		return 0;
+	log_warn("cannot create state folder %s", dir);
+	return -1;
+}
+
+/* Reader lockout from the site's defaults. */
+static void
+husvagt_lockout_cfg(struct husvagt *h)
+{
+	h->lockout_cfg.failures = h->cfg.lockout_failures;
+	h->lockout_cfg.window_ms = (uint32_t)h->cfg.lockout_window_s * 1000u;
+	h->lockout_cfg.lock_ms = (uint32_t)h->cfg.lockout_s * 1000u;
+}
+
+/* Open the key, the database and the journal. */
+static int
+daemon_store_open(struct husvagt *h)
+{
+	char path[CONFIG_PATH_MAX + 32];
+
+	if (daemon_state_dir(h->cfg.state_dir) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/device.key", h->cfg.state_dir);
+	if (keys_load(&h->keys, path) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/husvagt.db", h->cfg.state_dir);
+	if ((h->db = db_open(path)) == NULL)
+		return -1;
+	if ((h->journal = journal_open(h->db, h->keys.journal)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+daemon_enrol_init(struct husvagt *h)
+{
+	int i;
+
+	for (i = 0; i < ENROL_SLOTS; i++)
+		h->enrol[i].point = -1;
+}
+
+int
+husvagt_start(struct husvagt *h)
+{
+	struct hal_params hp = { .state_dir = h->cfg.state_dir,
+	    .sim_socket = h->cfg.sim_socket, .wiegand_timeout_ms = 50 };
+	uint64_t now;
+
+	h->started_ms = clock_mono_ms();
+	daemon_enrol_init(h);
+	pulse_init(h);
+	husvagt_lockout_cfg(h);
+	if (daemon_store_open(h) != 0)
+		return -1;
+	if ((h->hal = hal_open(&h->board, &hp, husvagt_hal_event, h)) == NULL)
+		return -1;
+	now = clock_mono_ms();
+	if (daemon_doors_build(h, now) != 0)
+		return -1;
+	if (husvagt_apply_all_locks(h) != 0)
+		log_warnx("some lock outputs could not be written at start");
+	husvagt_journal(h, "system.started", "", "system", "",
+	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
+	    "board", h->board.name, "doors", h->ndoors,
+	    "credentials", (json_int_t)cred_count(h->db)));
+	return 0;
+}
+
+void
+husvagt_stop(struct husvagt *h)
+{
+	int i;
+
+	if (h->journal != NULL)
+		husvagt_journal(h, "system.stopped", "", "system", "", NULL);
+	if (h->hal != NULL)
+		hal_close(h->hal);
+	for (i = 0; i < ENROL_SLOTS; i++)
+		json_decref(h->enrol[i].args);
+	if (h->journal != NULL)
+		journal_close(h->journal);
+	if (h->db != NULL)
+		db_close(h->db);
+	free(h->doors);
+	h->hal = NULL;
+	h->journal = NULL;
+	h->db = NULL;
+	h->doors = NULL;
+}
+
+/* Keep the run-time state of doors that exist in both configurations. */
+static void
+daemon_doors_carry(struct husvagt *h, struct door_rt *old, int nold)
+{
+	int i, j;
+
+	for (i = 0; i < h->ndoors; i++)
+		for (j = 0; j < nold; j++) {
+			if (strcmp(h->doors[i].name, old[j].name))
+				continue;
+			h->doors[i].st = old[j].st;
+			h->doors[i].deadline = old[j].deadline;
+			h->doors[i].lockout = old[j].lockout;
+		}
+}
+
+/*
+ * Reload the site configuration in place.  The board (the wires) stays as
+ * it is: a changed board needs a restart, which the journal says.  Locks
+ * keep their state; only doors new to the configuration start locked.
+ */
+int
+husvagt_reload(struct husvagt *h)
+{
+	struct diag d = { 0 };
+	struct site_config *nc;
+	struct door_rt *old = h->doors;
+	int nold = h->ndoors, rc = -1;
+
+	if ((nc = malloc(sizeof(*nc))) == NULL)
+		return -1;
+	if (config_load(nc, h->cfg.path, &d) != 0 ||
+	    husvagt_check_doors(nc, &h->board, &d) != 0) {
+		log_warnx("reload: %d error(s), keeping the running "
+		    "configuration", d.count);
+		husvagt_journal(h, "system.reload_failed", "", "system", "",
+		    json_pack("{s:i}", "errors", d.count));
+		goto out;
+	}
+	if (strcmp(nc->board, h->cfg.board))
+		log_warnx("reload: the board file changed; restart to use it");
+	snprintf(nc->board, sizeof(nc->board), "%s", h->cfg.board);
+	h->cfg = *nc;
+	husvagt_lockout_cfg(h);
+	if (daemon_doors_build(h, clock_mono_ms()) != 0) {
+		h->doors = old;		/* old cfg pointers: keep them valid */
+		h->ndoors = nold;
+		goto out;
+	}
+	daemon_doors_carry(h, old, nold);
+	free(old);
+	husvagt_apply_all_locks(h);
+	rc = 0;
+	husvagt_journal(h, "system.reloaded", "", "system", "",
+	    json_pack("{s:i}", "doors", h->ndoors));
+out:
+	free(nc);
+	return rc;
+}
+
+unsigned
+husvagt_roles_of(const struct husvagt *h, const char *login)
+{
+	int i;
+
+	for (i = 0; i < h->cfg.nstaff; i++)
+		if (!strcmp(h->cfg.staff[i].login, login))
+			return h->cfg.staff[i].roles;
+	return 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * What happens when a wire speaks: contacts, REX and intercom buttons move
+ * doors; supervised loops and module faults raise alarms; readers hand
+ * cards and keys to access.c's flow in reader.c.
+ *
+ * Order matters: every decision is committed to the journal before the
+ * outputs it causes are written (DESIGN 8).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "husvagtd.h"
+#include "journal.h"
+#include "log.h"
+
+int64_t
+husvagt_journal(struct husvagt *h, const char *type, const char *point,
+    const char *actor, const char *subject, json_t *detail)
+{
+	int64_t seq;
+
+	seq = journal_append(h->journal, type, point, actor, subject, detail);
+	json_decref(detail);
+	return seq;
+}
+
+/* Journal a door's records of one step, then move its lock. */
+static void
+events_door_out(struct husvagt *h, struct door_rt *d, const char *actor,
+    const struct door_out *out)
+{
+	int i;
+
+	for (i = 0; i < out->nrec; i++)
+		husvagt_journal(h, door_record_type(out->rec[i]), d->name,
+		    actor, "", NULL);
+	d->deadline = out->deadline;
+	husvagt_apply_lock(h, d);
+	hal_flush(h->hal);
+}
+
+void
+husvagt_door_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
+    const char *actor, uint64_t now)
+{
+	struct door_out out;
+
+	door_step(&d->fsm, &d->st, ev, now, &out);
+	events_door_out(h, d, actor, &out);
+}
+
+struct door_rt *
+husvagt_door(struct husvagt *h, const char *name)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++)
+		if (!strcmp(h->doors[i].name, name))
+			return &h->doors[i];
+	return NULL;
+}
+
+/* The door a point belongs to, and as what. */
+static struct door_rt *
+events_door_of(struct husvagt *h, int point, int **which)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+		int *pts[] = { &d->p_contact, &d->p_rex, &d->p_intercom,
+		    &d->p_reader, &d->p_reader_out };
+		size_t k;
+
+		for (k = 0; k < sizeof(pts) / sizeof(pts[0]); k++)
+			if (*pts[k] == point) {
+				*which = pts[k];
+				return d;
+			}
+	}
+	return NULL;
+}
+
+/* A digital input changed. */
+static void
+events_input(struct husvagt *h, const struct hal_event *ev)
+{
+	const struct board_point *bp = hal_point_info(h->hal, ev->point);
+	struct door_rt *d;
+	int *which = NULL;
+
+	d = events_door_of(h, ev->point, &which);
+	if (d == NULL) {
+		husvagt_journal(h, "input.changed", bp->role, "system", "",
+		    json_pack("{s:i}", "value", ev->value));
+		return;
+	}
+	if (which == &d->p_contact)
+		husvagt_door_event(h, d, ev->value ? DOOR_EV_OPENED :
+		    DOOR_EV_CLOSED, "system", ev->at_ms);
+	else if (which == &d->p_rex && ev->value)
+		husvagt_door_event(h, d, DOOR_EV_REX, "system", ev->at_ms);
+	else if (which == &d->p_intercom && ev->value)
+		husvagt_journal(h, "intercom.call", d->name, "system", "",
+		    NULL);
+}
+
+static const char *
+events_loop_name(int v)
+{
+	static const char *names[] = { "normal", "active", "cut", "short" };
+
+	return v >= 0 && v <= HAL_LOOP_SHORT ? names[v] : "unknown";
+}
+
+/* A supervised loop changed: cut and short are tamper on any loop. */
+static void
+events_loop(struct husvagt *h, const struct hal_event *ev)
+{
+	const struct board_point *bp = hal_point_info(h->hal, ev->point);
+	const char *type = "input.loop";
+
+	if (ev->value == HAL_LOOP_CUT || ev->value == HAL_LOOP_SHORT)
+		type = "alarm.tamper";
+	else if (ev->value == HAL_LOOP_ACTIVE && !strcmp(bp->role, "fire"))
+		type = "alarm.fire";
+	else if (ev->value == HAL_LOOP_ACTIVE &&
+	    !strncmp(bp->role, "panic.", 6))
+		type = "alarm.panic";
+	else if (ev->value == HAL_LOOP_ACTIVE &&
+	    !strncmp(bp->role, "tamper.", 7))
+		type = "alarm.tamper";
+	husvagt_journal(h, type, bp->role, "system", "",
+	    json_pack("{s:s}", "loop", events_loop_name(ev->value)));
+}
+
+/* A backend stopped or started answering. */
+static void
+events_fault(struct husvagt *h, const struct hal_event *ev)
+{
+	husvagt_journal(h, ev->value ? "alarm.fault" : "fault.cleared",
+	    ev->backend != NULL ? ev->backend : "", "system", "",
+	    json_pack("{s:s}", "reason", ev->reason != NULL ? ev->reason : ""));
+}
+
+void
+husvagt_hal_event(void *arg, const struct hal_event *ev)
+{
+	struct husvagt *h = arg;
+
+	switch (ev->type) {
+	case HAL_EV_INPUT:
+		events_input(h, ev);
+		break;
+	case HAL_EV_LOOP:
+		events_loop(h, ev);
+		break;
+	case HAL_EV_CARD:
+		reader_card(h, ev);
+		break;
+	case HAL_EV_KEY:
+		reader_key(h, ev);
+		break;
+	case HAL_EV_BAD_FRAME:
+		reader_bad_frame(h, ev);
+		break;
+	case HAL_EV_FAULT:
+		events_fault(h, ev);
+		break;
+	}
+}
+
+/* Run the doors' timers and the readers' PIN and enrol timeouts. */
+void
+husvagt_tick(struct husvagt *h, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+
+		if (d->deadline != 0 && d->deadline <= now)
+			husvagt_door_event(h, d, DOOR_EV_TICK, "system", now);
+	}
+	reader_tick(h, now);
+	pulse_tick(h, now);
+}
+
+/* The earliest time anything in the core wants to run; 0: nothing. */
+uint64_t
+husvagt_deadline(struct husvagt *h)
+{
+	uint64_t t = reader_deadline(h), p = pulse_deadline(h);
+	int i;
+
+	if (p != 0 && (t == 0 || p < t))
+		t = p;
+	for (i = 0; i < h->ndoors; i++)
+		if (h->doors[i].deadline != 0 &&
+		    (t == 0 || h->doors[i].deadline < t))
+			t = h->doors[i].deadline;
+	return t;
+}

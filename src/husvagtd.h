@@ -1,0 +1,130 @@
+/*
+ * The daemon's own state and the functions its parts use to reach it.
+ * One process, one poll loop, one struct husvagt.
+ */
+#ifndef HUSVAGT_HUSVAGTD_H
+#define HUSVAGT_HUSVAGTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "door.h"
+#include "hal.h"
+#include "keys.h"
+#include "lockout.h"
+
+struct journal;
+struct control;
+
+/* A door at run time: its configuration, its points, its state. */
+struct door_rt {
+	char			 name[CONFIG_NAME_MAX];
+	const struct site_door	*cfg;
+	struct door_cfg		 fsm;
+	struct door_state	 st;
+	uint64_t		 deadline;
+	int			 p_lock, p_contact, p_rex, p_reader,
+				 p_reader_out, p_intercom;
+	struct lockout		 lockout;	/* of its reader(s) */
+	/* chip + PIN: a card waiting for its PIN */
+	int64_t			 pin_cred;	/* credential waiting; 0 none */
+	uint64_t		 pin_until;
+	char			 pin_buf[12];
+	int			 pin_len;
+};
+
+/* Enrol-by-presenting: armed per reader by chip.enrol with "reader". */
+struct enrol_slot {
+	int		 point;		/* reader point; -1 when unused */
+	uint64_t	 until;
+	json_t		*args;		/* the enrol arguments, owned */
+	char		 actor[CMD_LOGIN_MAX + 1];
+	char		 state[16];	/* waiting, enrolled, timeout, failed */
+	int64_t		 id;
+	char		 error[64];
+};
+
+#define ENROL_SLOTS	4
+#define PULSES_MAX	8
+
+/* An installer's timed test of an output (point.set). */
+struct pulse {
+	int		 point;		/* -1 when unused */
+	int		 restore;	/* value to put back */
+	uint64_t	 until;
+};
+
+struct husvagt {
+	struct site_config	 cfg;
+	struct board		 board;
+	struct keys		 keys;
+	sqlite3			*db;
+	struct journal		*journal;
+	struct hal		*hal;
+	struct control		*control;
+	struct door_rt		*doors;
+	int			 ndoors;
+	struct enrol_slot	 enrol[ENROL_SLOTS];
+	struct lockout_cfg	 lockout_cfg;
+	struct pulse		 pulses[PULSES_MAX];
+	uint64_t		 started_ms;
+	bool			 stopping;
+	bool			 reload;
+};
+
+/* daemon.c */
+int	 husvagt_start(struct husvagt *);
+void	 husvagt_stop(struct husvagt *);
+int	 husvagt_reload(struct husvagt *);
+int	 husvagt_check_doors(const struct site_config *, const struct board *,
+	     struct diag *);
+void	 husvagt_apply_lock(struct husvagt *, struct door_rt *);
+int	 husvagt_apply_all_locks(struct husvagt *);
+/* Set a non-lock output for secs seconds, then put it back. */
+int	 husvagt_pulse(struct husvagt *, int point, int value, int secs,
+	     const char *actor);
+void	 husvagt_hal_event(void *arg, const struct hal_event *);
+void	 husvagt_tick(struct husvagt *, uint64_t now);
+uint64_t husvagt_deadline(struct husvagt *);
+struct door_rt *husvagt_door(struct husvagt *, const char *name);
+/* Feed one door event, apply outputs, journal the records. */
+void	 husvagt_door_event(struct husvagt *, struct door_rt *,
+	     enum door_input, const char *actor, uint64_t now);
+/* Journal with the daemon's journal; returns seq or -1. */
+int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
+	     const char *actor, const char *subject, json_t *detail_stolen);
+/* Roles of a staff login from the configuration; 0 if unknown. */
+unsigned husvagt_roles_of(const struct husvagt *, const char *login);
+
+/* reader.c */
+void	 reader_card(struct husvagt *, const struct hal_event *);
+void	 reader_key(struct husvagt *, const struct hal_event *);
+void	 reader_bad_frame(struct husvagt *, const struct hal_event *);
+void	 reader_tick(struct husvagt *, uint64_t now);
+uint64_t reader_deadline(struct husvagt *);
+/* Arm enrol-by-presenting at a reader; args are kept (a new reference is
+ * taken).  Returns the slot or NULL when all are busy. */
+struct enrol_slot *reader_enrol_arm(struct husvagt *, int point,
+	     const json_t *args, const char *actor, uint64_t now);
+struct enrol_slot *reader_enrol_find(struct husvagt *, int point);
+
+/* cmd_chip.c */
+/* Enrol a chip from chip.enrol arguments and a card; journals
+ * credential.enrolled with actor.  Returns the id or -1 with *err. */
+int64_t	 chip_enrol(struct husvagt *, const json_t *args, int format,
+	     uint64_t number, const char *actor, const char **err);
+
+/* pulse.c */
+void	 pulse_init(struct husvagt *);
+void	 pulse_tick(struct husvagt *, uint64_t now);
+uint64_t pulse_deadline(struct husvagt *);
+
+/* loop.c */
+int	 loop_run(struct husvagt *);
+
+#endif

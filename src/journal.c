@@ -1,0 +1,514 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "journal.h"
+#include "log.h"
+
+/*
+ * The fields a row's MAC covers, in the order they are encoded.  Each is
+ * length-prefixed, so that moving bytes from one field to the next (type
+ * "a.b" + point "c" against type "a." + point "bc") changes the MAC.
+ */
+enum { JF_TIME, JF_TYPE, JF_POINT, JF_ACTOR, JF_SUBJECT, JF_DETAIL, JF_N };
+
+struct journal_row {
+	int64_t		 seq;
+	const char	*f[JF_N];
+	size_t		 len[JF_N];
+};
+
+struct journal {
+	sqlite3		*db;
+	const uint8_t	*key;
+	sqlite3_stmt	*begin;
+	sqlite3_stmt	*commit;
+	sqlite3_stmt	*rollback;
+	sqlite3_stmt	*insert;
+	sqlite3_stmt	*head_set;
+	sqlite3_stmt	*head_get;
+	int64_t		 last_seq;
+	uint8_t		 last_mac[KEYS_MAC_LEN];
+	int		 stale;		/* reread the head before appending */
+	journal_hook	*hook;
+	void		*hook_arg;
+};
+
+static const char journal_sql_insert[] =
+    "INSERT INTO journal (seq, time, type, point, actor, subject, detail, mac)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char journal_sql_head_set[] =
+    "INSERT OR REPLACE INTO journal_head (id, seq, mac) VALUES (1, ?1, ?2)";
+static const char journal_sql_head_get[] =
+    "SELECT (SELECT seq FROM journal_head WHERE id = 1),"
+    " (SELECT mac FROM journal_head WHERE id = 1),"
+    " (SELECT max(seq) FROM journal)";
+
+/* Append v as n bytes big-endian at p; returns p + n. */
+static uint8_t *
+journal_put_be(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+	return p + n;
+}
+
+/*
+ * MAC of a row: HMAC(key, prev || seq (8 bytes) || for each field its
+ * length (4 bytes) and bytes).  Both append and verify come here, so the
+ * encoding cannot drift between them.
+ */
+static int
+journal_row_mac(const uint8_t *key, const uint8_t prev[KEYS_MAC_LEN],
+    const struct journal_row *r, uint8_t out[KEYS_MAC_LEN])
+{
+	uint8_t *buf, *p;
+	size_t total = KEYS_MAC_LEN + 8;
+	int i, rc;
+
+	for (i = 0; i < JF_N; i++) {
+		if (r->len[i] > UINT32_MAX)
+			return -1;
+		total += 4 + r->len[i];
+	}
+	if ((buf = malloc(total)) == NULL) {
+		log_warn("journal: mac");
+		return -1;
+	}
+	memcpy(buf, prev, KEYS_MAC_LEN);
+	p = journal_put_be(buf + KEYS_MAC_LEN, (uint64_t)r->seq, 8);
+	for (i = 0; i < JF_N; i++) {
+		p = journal_put_be(p, r->len[i], 4);
+		memcpy(p, r->f[i], r->len[i]);
+		p += r->len[i];
+	}
+	rc = keys_hmac(key, buf, total, out);
+	free(buf);
+	return rc;
+}
+
+/* Step a statement that returns no rows and reset it; -1 (logged) on
+ * error. */
+static int
+journal_step(struct journal *j, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		log_warnx("journal: %s: %s", sqlite3_sql(st),
+		    sqlite3_errmsg(j->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Read the head into the chain state.  Rows past the head, or rows
+ * without a head, would make every append collide with an existing seq,
+ * so they are refused here with a clear reason.  A head past the last
+ * row (rows cut off the end) is only warned about: appending after the
+ * head keeps the gap, and so the evidence, for verify to find.
+ */
+static int
+journal_load_head(struct journal *j)
+{
+	sqlite3_stmt *st = j->head_get;
+	int64_t head, last;
+	int rc = -1;
+
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		log_warnx("journal: head: %s", sqlite3_errmsg(j->db));
+		goto out;
+	}
+	head = sqlite3_column_int64(st, 0);
+	last = sqlite3_column_int64(st, 2);
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		if (last != 0) {
+			log_warnx("journal: head missing while rows run to "
+			    "%" PRId64 "; run journal verify", last);
+			goto out;
+		}
+		j->last_seq = 0;
+		memset(j->last_mac, 0, KEYS_MAC_LEN);
+		j->stale = 0;
+		rc = 0;
+		goto out;
+	}
+	if (head < last || sqlite3_column_bytes(st, 1) != KEYS_MAC_LEN) {
+		log_warnx("journal: head (seq %" PRId64 ") does not match the "
+		    "rows (last %" PRId64 "); run journal verify", head, last);
+		goto out;
+	}
+	if (head > last)
+		log_warnx("journal: rows after %" PRId64 " are missing (head "
+		    "says %" PRId64 "); run journal verify", last, head);
+	j->last_seq = head;
+	memcpy(j->last_mac, sqlite3_column_blob(st, 1), KEYS_MAC_LEN);
+	j->stale = 0;
+	rc = 0;
+out:
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Prepare the statements the journal keeps open. */
+static int
+journal_prepare(struct journal *j)
+{
+	if (db_prepare(j->db, "BEGIN IMMEDIATE", &j->begin) == -1 ||
+	    db_prepare(j->db, "COMMIT", &j->commit) == -1 ||
+	    db_prepare(j->db, "ROLLBACK", &j->rollback) == -1 ||
+	    db_prepare(j->db, journal_sql_insert, &j->insert) == -1 ||
+	    db_prepare(j->db, journal_sql_head_set, &j->head_set) == -1 ||
+	    db_prepare(j->db, journal_sql_head_get, &j->head_get) == -1)
+		return -1;
+	return 0;
+}
+
+/* Open the journal on db, continuing the chain from the head. */
+struct journal *
+journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
+{
+	struct journal *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_warn("journal: open");
+		return NULL;
+	}
+	j->db = db;
+	j->key = key;
+	if (journal_prepare(j) == -1 || journal_load_head(j) == -1) {
+		journal_close(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Finalize the statements and free the journal. */
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	sqlite3_finalize(j->begin);
+	sqlite3_finalize(j->commit);
+	sqlite3_finalize(j->rollback);
+	sqlite3_finalize(j->insert);
+	sqlite3_finalize(j->head_set);
+	sqlite3_finalize(j->head_get);
+	free(j);
+}
+
+void
+journal_set_hook(struct journal *j, journal_hook *hook, void *arg)
+{
+	j->hook = hook;
+	j->hook_arg = arg;
+}
+
+int64_t
+journal_last_seq(const struct journal *j)
+{
+	return j->last_seq;
+}
+
+/* Detail as compact JSON with sorted keys, so that the same object always
+ * gives the same bytes.  Returns malloc'd text or NULL (logged). */
+static char *
+journal_detail_text(const json_t *detail)
+{
+	char *text;
+
+	if (detail == NULL)
+		return strdup("{}");
+	if (!json_is_object(detail)) {
+		log_warnx("journal: detail is not a JSON object");
+		return NULL;
+	}
+	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text == NULL)
+		log_warnx("journal: cannot encode detail");
+	return text;
+}
+
+/* Fill the caller's fields; point and subject may be NULL (""). */
+static int
+journal_row_fill(struct journal_row *r, const char *type, const char *point,
+    const char *actor, const char *subject, const char *detail)
+{
+	int i;
+
+	if (type == NULL || *type == '\0' || actor == NULL || *actor == '\0') {
+		log_warnx("journal: append without type or actor");
+		return -1;
+	}
+	r->f[JF_TYPE] = type;
+	r->f[JF_POINT] = point != NULL ? point : "";
+	r->f[JF_ACTOR] = actor;
+	r->f[JF_SUBJECT] = subject != NULL ? subject : "";
+	r->f[JF_DETAIL] = detail;
+	for (i = 0; i < JF_N; i++)
+		if (i != JF_TIME)
+			r->len[i] = strlen(r->f[i]);
+	return 0;
+}
+
+/* Bind and insert the row, then move the head to it. */
+static int
+journal_write(struct journal *j, const struct journal_row *r,
+    const uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st = j->insert;
+	int i;
+
+	sqlite3_bind_int64(st, 1, r->seq);
+	for (i = 0; i < JF_N; i++)
+		sqlite3_bind_text(st, 2 + i, r->f[i], (int)r->len[i],
+		    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	if (journal_step(j, st) == -1)
+		return -1;
+	sqlite3_bind_int64(j->head_set, 1, r->seq);
+	sqlite3_bind_blob(j->head_set, 2, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	return journal_step(j, j->head_set);
+}
+
+/*
+ * Number, stamp, MAC and write the row inside the open transaction.  The
+ * time is read after BEGIN IMMEDIATE holds the write lock, so that times
+ * follow seq order.
+ */
+static int
+journal_commit_row(struct journal *j, struct journal_row *r,
+    uint8_t mac[KEYS_MAC_LEN])
+{
+	char now[32];
+
+	if (j->stale && journal_load_head(j) == -1)
+		return -1;
+	clock_iso8601(now, sizeof(now));
+	r->seq = j->last_seq + 1;
+	r->f[JF_TIME] = now;
+	r->len[JF_TIME] = strlen(now);
+	if (journal_row_mac(j->key, j->last_mac, r, mac) == -1 ||
+	    journal_write(j, r, mac) == -1)
+		return -1;
+	return journal_step(j, j->commit);
+}
+
+/*
+ * Append one row.  The chain state in memory moves only after COMMIT
+ * succeeded.  After any failure (a full disk, an I/O error) it is marked
+ * stale and reread from the head before the next append: SQLite may have
+ * kept or dropped the transaction, and only the database knows which.
+ */
+int64_t
+journal_append(struct journal *j, const char *type, const char *point,
+    const char *actor, const char *subject, const json_t *detail)
+{
+	struct journal_row r;
+	uint8_t mac[KEYS_MAC_LEN];
+	char *text;
+
+	if ((text = journal_detail_text(detail)) == NULL)
+		return -1;
+	if (journal_row_fill(&r, type, point, actor, subject, text) == -1)
+		goto err_text;
+	if (journal_step(j, j->begin) == -1)
+		goto err_tx;
+	if (journal_commit_row(j, &r, mac) == -1)
+		goto err_tx;
+	j->last_seq = r.seq;
+	memcpy(j->last_mac, mac, KEYS_MAC_LEN);
+	free(text);
+	if (j->hook != NULL)
+		j->hook(j->hook_arg, r.seq);
+	return r.seq;
+
+err_tx:
+	log_warnx("journal: %s not committed", type);
+	if (!sqlite3_get_autocommit(j->db))
+		journal_step(j, j->rollback);
+	j->stale = 1;
+err_text:
+	free(text);
+	return -1;
+}
+
+/* Name the rows first..last: "row 17" or "rows 17-19". */
+static void
+journal_span(char *buf, size_t len, int64_t first, int64_t last)
+{
+	if (first == last)
+		snprintf(buf, len, "row %" PRId64, first);
+	else
+		snprintf(buf, len, "rows %" PRId64 "-%" PRId64, first, last);
+}
+
+/* Describe rows first..last missing between two present rows. */
+static void
+journal_gap(struct journal_verify *v, int64_t first, int64_t last)
+{
+	char what[64];
+
+	journal_span(what, sizeof(what), first, last);
+	if (first > 1)
+		snprintf(v->reason, sizeof(v->reason), "%s missing (rows %"
+		    PRId64 " and %" PRId64 " present)", what, first - 1,
+		    last + 1);
+	else
+		snprintf(v->reason, sizeof(v->reason), "%s missing (row %"
+		    PRId64 " is the first present)", what, last + 1);
+	v->bad_seq = first;
+}
+
+/* Check one row against the chain so far; 0 good, 1 broken (v says why). */
+static int
+journal_verify_row(sqlite3_stmt *st, const uint8_t *key,
+    const uint8_t prev[KEYS_MAC_LEN], int64_t want, struct journal_verify *v)
+{
+	struct journal_row r;
+	uint8_t mac[KEYS_MAC_LEN];
+	int i;
+
+	r.seq = sqlite3_column_int64(st, 0);
+	if (r.seq > want) {
+		journal_gap(v, want, r.seq - 1);
+		return 1;
+	}
+	v->bad_seq = r.seq;
+	if (r.seq < want) {
+		snprintf(v->reason, sizeof(v->reason), "row %" PRId64 ": seq "
+		    "out of sequence (row inserted)", r.seq);
+		return 1;
+	}
+	for (i = 0; i < JF_N; i++) {
+		r.f[i] = (const char *)sqlite3_column_text(st, 1 + i);
+		r.len[i] = (size_t)sqlite3_column_bytes(st, 1 + i);
+		if (r.f[i] == NULL)
+			r.f[i] = "";
+	}
+	if (sqlite3_column_bytes(st, 7) != KEYS_MAC_LEN ||
+	    journal_row_mac(key, prev, &r, mac) == -1 ||
+	    !keys_mac_equal(mac, sqlite3_column_blob(st, 7))) {
+		snprintf(v->reason, sizeof(v->reason), "row %" PRId64 ": MAC "
+		    "does not match (row edited)", r.seq);
+		return 1;
+	}
+	v->bad_seq = 0;
+	return 0;
+}
+
+/* Walk the rows in seq order; leaves the last seq and MAC in *last and
+ * mac.  0 intact so far, 1 broken, -1 on a database error. */
+static int
+journal_verify_rows(sqlite3 *db, const uint8_t *key,
+    struct journal_verify *v, int64_t *last, uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st;
+	int rc, broken = 0;
+
+	if (db_prepare(db, "SELECT seq, time, type, point, actor, subject, "
+	    "detail, mac FROM journal ORDER BY seq", &st) == -1)
+		return -1;
+	*last = 0;
+	memset(mac, 0, KEYS_MAC_LEN);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((broken = journal_verify_row(st, key, mac, *last + 1, v)))
+			break;
+		*last = sqlite3_column_int64(st, 0);
+		memcpy(mac, sqlite3_column_blob(st, 7), KEYS_MAC_LEN);
+		v->rows++;
+	}
+	if (!broken && rc != SQLITE_DONE) {
+		log_warnx("journal: verify: %s", sqlite3_errmsg(db));
+		broken = -1;
+	}
+	sqlite3_finalize(st);
+	return broken;
+}
+
+/* Compare the head with the last row; 0 good, 1 broken, -1 db error. */
+static int
+journal_verify_head(sqlite3 *db, struct journal_verify *v, int64_t last,
+    const uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st;
+	char what[64];
+	int64_t head;
+	int rc;
+
+	if (db_prepare(db, "SELECT seq, mac FROM journal_head WHERE id = 1",
+	    &st) == -1)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		rc = last == 0 ? 0 : 1;
+		if (rc == 1) {
+			v->bad_seq = last;
+			snprintf(v->reason, sizeof(v->reason), "journal head "
+			    "missing (last row is %" PRId64 ")", last);
+		}
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		log_warnx("journal: verify: %s", sqlite3_errmsg(db));
+		rc = -1;
+		goto out;
+	}
+	head = sqlite3_column_int64(st, 0);
+	rc = 1;
+	v->bad_seq = last;
+	if (head > last) {
+		journal_span(what, sizeof(what), last + 1, head);
+		v->bad_seq = last + 1;
+		snprintf(v->reason, sizeof(v->reason), "%s missing at the end "
+		    "(head says %" PRId64 ", last row is %" PRId64 ")", what,
+		    head, last);
+	} else if (head < last)
+		snprintf(v->reason, sizeof(v->reason), "head says %" PRId64
+		    " but rows run to %" PRId64 " (head edited)", head, last);
+	else if (sqlite3_column_bytes(st, 1) != KEYS_MAC_LEN ||
+	    !keys_mac_equal(mac, sqlite3_column_blob(st, 1)))
+		snprintf(v->reason, sizeof(v->reason), "head MAC does not "
+		    "match row %" PRId64 " (head edited)", last);
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Walk the whole chain inside one read transaction, so that rows and head
+ * come from the same snapshot while the daemon keeps appending.  The head
+ * catches rows cut off the end unless the head was rewritten to match;
+ * only a copy outside the building (the MQTT event stream, numbered by
+ * seq) can prove what the last row was.
+ */
+int
+journal_verify(sqlite3 *db, const uint8_t key[KEYS_LEN],
+    struct journal_verify *v)
+{
+	uint8_t mac[KEYS_MAC_LEN];
+	int64_t last;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (db_exec(db, "BEGIN") == -1)
+		return -1;
+	rc = journal_verify_rows(db, key, v, &last, mac);
+	if (rc == 0)
+		rc = journal_verify_head(db, v, last, mac);
+	db_exec(db, "COMMIT");
+	if (rc == 0)
+		snprintf(v->reason, sizeof(v->reason), "%" PRId64 " rows "
+		    "intact", v->rows);
+	return rc;
+}

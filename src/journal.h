@@ -1,0 +1,63 @@
+/*
+ * The tamper-evident journal.  Every row is committed before anything is
+ * acted on or published.  Each row's MAC is HMAC-SHA256(journal key,
+ * previous row's MAC || the row's fields), so an edited or deleted row
+ * breaks the chain at a place verify can name.  A head row (seq, MAC of
+ * the last row) is kept in the same transaction so that cutting rows off
+ * the end is found too.
+ *
+ * Rows: seq, time (UTC ISO 8601 ms), type ("access.granted"), point (door
+ * or point name or ""), actor ("system" or a staff login), subject
+ * ("stay:ID", "staff:LOGIN", "visit:ID" or ""), detail (JSON object text).
+ */
+#ifndef HUSVAGT_JOURNAL_H
+#define HUSVAGT_JOURNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "keys.h"
+
+struct journal;
+
+/* Called after each committed row (the MQTT bridge's outbox hook). */
+typedef void journal_hook(void *arg, int64_t seq);
+
+/* Free with journal_close().  db and key must outlive it. */
+struct journal *journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN]);
+void	journal_close(struct journal *);
+void	journal_set_hook(struct journal *, journal_hook *, void *arg);
+
+/*
+ * Append and commit one row.  detail may be NULL (stored as "{}") and is
+ * not stolen.  Returns the seq, or -1 (logged) when the row could not be
+ * committed: the caller must then not act as if it had been.
+ */
+int64_t	journal_append(struct journal *, const char *type, const char *point,
+	    const char *actor, const char *subject, const json_t *detail);
+int64_t	journal_last_seq(const struct journal *);
+
+struct journal_verify {
+	int64_t	 rows;		/* rows checked */
+	int64_t	 bad_seq;	/* first row found wrong; 0 when all good */
+	char	 reason[160];	/* what is wrong with it */
+};
+/* Walk the whole chain.  Returns 0 when intact, 1 when broken (see v),
+ * -1 on a database error. */
+int	journal_verify(sqlite3 *, const uint8_t key[KEYS_LEN],
+	    struct journal_verify *v);
+
+/* Rows with seq > after, at most limit, oldest first, as a JSON array of
+ * objects {seq, time, type, point, actor, subject, detail}.  New ref. */
+json_t	*journal_rows(sqlite3 *, int64_t after, int limit);
+/* The last n rows, oldest first.  New ref. */
+json_t	*journal_tail(sqlite3 *, int n);
+/* Write rows with from <= time < to (ISO strings, NULL: open) as "csv" or
+ * "json" to out.  Returns rows written or -1. */
+int64_t	journal_export(sqlite3 *, const char *format, const char *from,
+	    const char *to, FILE *out);
+
+#endif

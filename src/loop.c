@@ -1,0 +1,135 @@
+/*
+ * The one poll loop: signals through a signalfd, the HAL's and the
+ * control socket's descriptors, and timers on CLOCK_MONOTONIC.  Nothing
+ * here blocks but poll() itself.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "clock.h"
+#include "control.h"
+#include "husvagtd.h"
+#include "log.h"
+
+#define LOOP_FDS_MAX	256
+
+/* Block the signals we take through a descriptor; returns the fd. */
+static int
+loop_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+loop_signal(struct husvagt *h, int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			h->reload = true;
+		else
+			h->stopping = true;
+	}
+}
+
+/* Milliseconds poll() may sleep: until the earliest deadline. */
+static int
+loop_timeout(struct husvagt *h, uint64_t now, uint64_t watchdog_at)
+{
+	uint64_t t = husvagt_deadline(h), ht = hal_deadline(h->hal);
+
+	if (ht != 0 && (t == 0 || ht < t))
+		t = ht;
+	if (watchdog_at != 0 && (t == 0 || watchdog_at < t))
+		t = watchdog_at;
+	if (t == 0)
+		return 1000;
+	if (t <= now)
+		return 0;
+	return t - now > 1000 ? 1000 : (int)(t - now);
+}
+
+/* Watchdog interval from systemd, halved; 0 when there is none. */
+static uint64_t
+loop_watchdog_ms(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return 0;
+	return usec / 2000;
+}
+
+/* One turn: poll, then hand each descriptor's events to its owner. */
+static void
+loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
+    uint64_t watchdog_ms)
+{
+	struct pollfd pfd[LOOP_FDS_MAX];
+	int nh, nc, n = 1;
+	uint64_t now;
+
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
+	n += nh;
+	nc = control_pollfds(h->control, pfd + n, LOOP_FDS_MAX - n);
+	n += nc;
+	if (poll(pfd, (nfds_t)n, loop_timeout(h, clock_mono_ms(),
+	    *watchdog_at)) < 0 && errno != EINTR)
+		log_warn("poll");
+	if (pfd[0].revents & POLLIN)
+		loop_signal(h, sfd);
+	hal_dispatch(h->hal, pfd + 1, nh);
+	control_dispatch(h->control, pfd + 1 + nh, nc);
+	now = clock_mono_ms();
+	hal_tick(h->hal, now);
+	husvagt_tick(h, now);
+	if (watchdog_ms != 0 && now >= *watchdog_at) {
+		sd_notify(0, "WATCHDOG=1");
+		*watchdog_at = now + watchdog_ms;
+	}
+}
+
+int
+loop_run(struct husvagt *h)
+{
+	uint64_t watchdog_ms = loop_watchdog_ms(), watchdog_at = 0;
+	int sfd;
+
+	if ((sfd = loop_signalfd()) < 0) {
+		log_warn("signalfd");
+		return -1;
+	}
+	if (watchdog_ms != 0)
+		watchdog_at = clock_mono_ms();
+	sd_notify(0, "READY=1\nSTATUS=serving");
+	log_info("serving: %d doors, control socket %s", h->ndoors,
+	    h->cfg.control_socket);
+	while (!h->stopping) {
+		loop_once(h, sfd, &watchdog_at, watchdog_ms);
+		if (h->reload) {
+			h->reload = false;
+			sd_notify(0, "RELOADING=1");
+			husvagt_reload(h);
+			sd_notify(0, "READY=1");
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	close(sfd);
+	return 0;
+}
