@@ -39,6 +39,11 @@ struct wiegand_result {
 };
 
 void	 wiegand_init(struct wiegand *, uint32_t timeout_us);
+/*
+ * Add a bit.  A caller that may read bits late (a batch of edge events)
+ * polls at at_us first: a bit at or after wiegand_deadline() starts a new
+ * frame and a frame not polled by then is lost.
+ */
 void	 wiegand_bit(struct wiegand *, int bit, uint64_t at_us);
 /* When wiegand_poll() should next be called; 0 when idle. */
 uint64_t wiegand_deadline(const struct wiegand *);

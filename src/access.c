@@ -61,8 +61,8 @@ access_validity(const struct access_cred *cred, int64_t now)
 {
 	if (cred->valid_from != 0 && now < cred->valid_from)
 		return ACCESS_NOT_YET_VALID;
-	/* valid_to is the first second no longer valid. */
-	if (cred->valid_to != 0 && now >= cred->valid_to)
+	/* Both bounds are inclusive: valid_to is the last valid second. */
+	if (cred->valid_to != 0 && now > cred->valid_to)
 		return ACCESS_EXPIRED;
 	return ACCESS_OK;
 }

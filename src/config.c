@@ -300,15 +300,21 @@ config_set_defaults(struct site_config *c)
 
 /* Resolve a path relative to the configuration file's folder. */
 static void
-config_resolve(const struct site_config *c, char *path, size_t len)
+config_resolve(const struct site_config *c, char *path, size_t len,
+    struct diag *d)
 {
 	char dir[CONFIG_PATH_MAX], out[CONFIG_PATH_MAX * 2 + 2];
+	int n;
 
 	if (path[0] == '/' || path[0] == '\0')
 		return;
-	snprintf(dir, sizeof(dir), "%s", c->path);
-	snprintf(out, sizeof(out), "%s/%s", dirname(dir), path);
-	snprintf(path, len, "%s", out);
+	memcpy(dir, c->path, sizeof(dir));
+	n = snprintf(out, sizeof(out), "%s/%s", dirname(dir), path);
+	if (n < 0 || (size_t)n >= len) {
+		diag_error(d, c->path, 0, "path '%s' is too long", path);
+		return;
+	}
+	memcpy(path, out, (size_t)n + 1);
 }
 
 /* Whole-file checks once every key is known; doors take the defaults. */
@@ -324,10 +330,10 @@ config_finish(struct site_config *c, struct diag *d)
 		diag_error(d, c->path, 0, "[site] board is missing");
 	if (c->ndoors == 0)
 		diag_error(d, c->path, 0, "no [door NAME] section");
-	config_resolve(c, c->board, sizeof(c->board));
-	config_resolve(c, c->state_dir, sizeof(c->state_dir));
-	config_resolve(c, c->control_socket, sizeof(c->control_socket));
-	config_resolve(c, c->sim_socket, sizeof(c->sim_socket));
+	config_resolve(c, c->board, sizeof(c->board), d);
+	config_resolve(c, c->state_dir, sizeof(c->state_dir), d);
+	config_resolve(c, c->control_socket, sizeof(c->control_socket), d);
+	config_resolve(c, c->sim_socket, sizeof(c->sim_socket), d);
 	for (i = 0; i < c->ndoors; i++) {
 		door = &c->doors[i];
 		if (door->release_s == 0)

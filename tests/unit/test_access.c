@@ -16,7 +16,7 @@ enum { MON, TUE, WED, THU, FRI, SAT, SUN };
 
 #define HM(h, m)	((h) * 60 + (m))
 
-/* A resident's chip valid [1000, 2000) for "entrance,room-101". */
+/* A resident's chip valid [1000, 2000] for "entrance,room-101". */
 static struct access_cred
 resident(void)
 {
@@ -84,7 +84,7 @@ test_each_reason(void **unused)
 	c = resident();
 	r.now = 999;
 	assert_int_equal(decide(&c, &r), ACCESS_NOT_YET_VALID);
-	r.now = 2000;
+	r.now = 2001;
 	assert_int_equal(decide(&c, &r), ACCESS_EXPIRED);
 	r = request();
 	r.lockdown = true;
@@ -156,9 +156,9 @@ test_validity_edges(void **unused)
 	assert_int_equal(decide(&c, &r), ACCESS_NOT_YET_VALID);
 	r.now = 1000;
 	assert_int_equal(decide(&c, &r), ACCESS_OK);
-	r.now = 1999;
-	assert_int_equal(decide(&c, &r), ACCESS_OK);
 	r.now = 2000;
+	assert_int_equal(decide(&c, &r), ACCESS_OK);
+	r.now = 2001;
 	assert_int_equal(decide(&c, &r), ACCESS_EXPIRED);
 	/* Zero means no bound on that side. */
 	c.valid_from = 0;

@@ -1,0 +1,218 @@
+"""Shared fixtures for the system tests: the real husvagtd on the simulated
+reference building, in a fresh folder per test, driven through its real
+sockets (the control socket as husvagtctl uses it, the sim socket as
+husvagt-sim uses it)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("HUSVAGT_BUILD", TOP / "build")).resolve()
+
+
+class LineSocket:
+    """A JSON-lines client of a Unix stream socket."""
+
+    def __init__(self, path, timeout=5.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self.buf = b""
+
+    def send_raw(self, data: bytes):
+        self.sock.sendall(data)
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by the daemon")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, obj):
+        self.send_raw(json.dumps(obj).encode() + b"\n")
+        return self.readline()
+
+    def close(self):
+        self.sock.close()
+
+
+class Building:
+    """One husvagtd on the sim board, with its folder and sockets."""
+
+    def __init__(self, run: Path, board=None, extra_conf=""):
+        self.run = run
+        args = [str(TOP / "tools/sim-config"), str(run)]
+        if board:
+            args.append(str(board))
+        self.conf = Path(subprocess.check_output(args, text=True).strip())
+        if extra_conf:
+            self.patch_conf(extra_conf)
+        self.control = run / "control.sock"
+        self.simsock = run / "sim.sock"
+        self.state = run / "state"
+        self.proc = None
+        self.log = run / "husvagtd.log"
+
+    def patch_conf(self, text):
+        """Append or override configuration text (later keys win)."""
+        with open(self.conf, "a") as f:
+            f.write("\n" + text + "\n")
+
+    def start(self, wait=True):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [str(BUILD / "husvagtd"), "-c", str(self.conf)],
+            stdout=self.logf, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=10.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError("husvagtd exited %d:\n%s" % (
+                    self.proc.returncode, self.log.read_text()))
+            try:
+                c = LineSocket(self.control, timeout=1)
+                r = c.call({"verb": "status"})
+                c.close()
+                if r.get("ok"):
+                    return
+            except (OSError, ConnectionError, ValueError):
+                pass
+            time.sleep(0.05)
+        raise TimeoutError("husvagtd did not serve in %.0f s:\n%s" % (
+            timeout, self.log.read_text()))
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        finally:
+            self.logf.close()
+        return self.proc.returncode
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- the control socket -------------------------------------------
+    def request(self, verb, as_login=None, **args):
+        c = LineSocket(self.control)
+        try:
+            req = {"verb": verb, "args": args}
+            if as_login:
+                req["as"] = as_login
+            return c.call(req)
+        finally:
+            c.close()
+
+    def ok(self, verb, **args):
+        r = self.request(verb, **args)
+        assert r.get("ok"), "%s %r -> %r" % (verb, args, r)
+        return r["result"]
+
+    def ctl(self, *args, input=None, check=None):
+        """Run the real husvagtctl; returns CompletedProcess."""
+        p = subprocess.run(
+            [str(BUILD / "husvagtctl"), "-s", str(self.control)] +
+            [str(a) for a in args], input=input, capture_output=True,
+            text=True, timeout=30)
+        if check is not None:
+            assert p.returncode == check, (args, p.returncode, p.stdout,
+                                           p.stderr)
+        return p
+
+    # -- the simulated building ---------------------------------------
+    def sim(self, op, **args):
+        c = LineSocket(self.simsock)
+        try:
+            return c.call(dict(op=op, **args))
+        finally:
+            c.close()
+
+    def sim_ok(self, op, **args):
+        r = self.sim(op, **args)
+        assert r.get("ok"), "sim %s %r -> %r" % (op, args, r)
+        return r
+
+    def present(self, reader, card, facility=1, fmt=26):
+        if fmt == 26:
+            return self.sim_ok("present", reader=reader, format=26,
+                               facility=facility, card=card)
+        return self.sim_ok("present", reader=reader, format=fmt,
+                           number=card)
+
+    def set_input(self, point, value):
+        return self.sim_ok("input", point=point, value=value)
+
+    def outputs(self):
+        return self.sim_ok("outputs")["outputs"]
+
+    def released(self, door):
+        """Is the door's lock released on the wire right now?"""
+        for o in self.outputs():
+            if o["point"] == door + ".lock":
+                return o.get("released")
+        raise KeyError(door)
+
+    # -- the journal -------------------------------------------------
+    def journal(self, after=0, limit=10000):
+        return self.ok("journal.rows", after=after, limit=limit)["rows"]
+
+    def last_seq(self):
+        return self.ok("status")["journal_seq"]
+
+    def wait_journal(self, type_, after=0, timeout=5.0, **match):
+        """Wait for a row of type (and matching fields) after seq."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for row in self.journal(after):
+                if row["type"] != type_:
+                    continue
+                if all(row.get(k) == v or row.get("detail", {}).get(k) == v
+                       for k, v in match.items()):
+                    return row
+            time.sleep(0.02)
+        raise AssertionError("no %s %r after seq %d; journal:\n%s" % (
+            type_, match, after, "\n".join(
+                json.dumps(r) for r in self.journal(after))))
+
+    def enrol(self, holder, card, zones, facility=1, **extra):
+        return self.ok("chip.enrol", holder=holder, facility=facility,
+                       card=card, zones=zones, **extra)["id"]
+
+
+@pytest.fixture
+def building(tmp_path):
+    """A running husvagtd on the sim reference building."""
+    b = Building(tmp_path / "run").start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def make_building(tmp_path):
+    """A factory for buildings with a custom board or configuration."""
+    made = []
+
+    def make(name="run", board=None, extra_conf="", start=True):
+        b = Building(tmp_path / name, board=board, extra_conf=extra_conf)
+        made.append(b)
+        return b.start() if start else b
+
+    yield make
+    for b in made:
+        b.stop()
