@@ -192,9 +192,45 @@ board_section_arg(const char *section, const char *word)
 }
 
 /*
- * inih hands over keys, not section headers, so a section starts with its
- * first key: that key's line stands for the section in later messages.
+ * inih hands over keys, not section headers, so the line numbers of the
+ * headers are found beforehand; a message about a section as a whole
+ * then points at its header, where an installer looks for it.
  */
+static void
+board_headers(struct board_parse *p, const char *path)
+{
+	char buf[512];
+	int line = 1, start = 1, *n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		if (start && buf[strspn(buf, " \t")] == '[') {
+			n = realloc(p->hdr, (size_t)(p->nhdr + 1) * sizeof(*n));
+			if (n == NULL)
+				break;
+			p->hdr = n;
+			p->hdr[p->nhdr++] = line;
+		}
+		if ((start = strchr(buf, '\n') != NULL))
+			line++;
+	}
+	fclose(fp);
+}
+
+/* The line of the header of the section whose first key is on line. */
+static int
+board_header_line(const struct board_parse *p, int line)
+{
+	int i, h = line;
+
+	for (i = 0; i < p->nhdr && p->hdr[i] < line; i++)
+		h = p->hdr[i];
+	return h;
+}
+
+/* A new section begins with this key; line is its header's. */
 static void
 board_section_enter(struct board_parse *p, const char *section, int line)
 {
@@ -265,7 +301,7 @@ board_on_key(void *arg, const char *file, int line, const char *section,
 		return -1;
 	}
 	if (strcmp(section, p->section) != 0 || p->sec == SEC_NONE)
-		board_section_enter(p, section, line);
+		board_section_enter(p, section, board_header_line(p, line));
 	switch (p->sec) {
 	case SEC_BOARD:
 		return board_board_key(p, line, key, value);
@@ -357,10 +393,12 @@ board_load(struct board *b, const char *path, struct diag *d)
 	p->d = d;
 	p->file = b->path;
 	p->sec = SEC_NONE;
+	board_headers(p, path);
 	/* Cross-key checks on a file that could not be read would only add
 	 * noise to the one error that matters. */
 	if (inifile_parse(path, board_on_key, p, d) == 0 || p->nkeys > 0)
 		board_finish(p);
+	free(p->hdr);
 	free(p);
 	return d->count == before ? 0 : -1;
 }

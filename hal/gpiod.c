@@ -135,11 +135,15 @@ gpio_find_line(struct hal_backend *b, struct gpio_priv *g,
 	return 0;
 }
 
-/* The debounce time of the backend's inputs. */
+/*
+ * The debounce time of the backend's inputs.  The board parser leaves an
+ * unset debounce_ms at 0, and a contact without debounce is never what
+ * an installer wants, so 0 means the default.
+ */
 static uint32_t
 gpio_debounce_ms(const struct board_backend *cfg)
 {
-	if (cfg->debounce_ms < 0)
+	if (cfg->debounce_ms <= 0)
 		return GPIO_DEBOUNCE_MS;
 	return (uint32_t)cfg->debounce_ms;
 }

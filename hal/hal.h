@@ -95,6 +95,8 @@ int hal_flush(struct hal *);
 int hal_input_get(const struct hal *, int point, int *value);
 /* Last written logical output value; -1 if never written. */
 int hal_output_get(const struct hal *, int point, int *value);
+/* For lock outputs: whether last written released; -1 if never written. */
+int hal_lock_get(const struct hal *, int point, bool *released);
 /* 1 while a point's backend is in fault. */
 int hal_point_faulty(const struct hal *, int point);
 

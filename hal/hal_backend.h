@@ -53,6 +53,5 @@ void hal_report_fault(struct hal *, struct hal_backend *, int fault,
     const char *reason);
 /* An output's physical level as found at open (not a write). */
 void hal_report_output(struct hal *, int point, int level);
-/* Sim only: present a card / key directly (sim lines carry the bits). */
 
 #endif

@@ -13,12 +13,37 @@
 #include "config.h"
 #include "inifile.h"
 
+/*
+ * inih keeps 49 characters of a section title and drops the rest without
+ * a word, so a longer title would silently name another door.
+ */
+#define CONFIG_SECTION_MAX	48
+
+enum config_dkey {
+	DK_ZONE, DK_EGRESS, DK_PIN, DK_FORCED, DK_RELEASE, DK_WARN, DK_HELD,
+	DK_N
+};
+
+static const char *const config_dkeys[DK_N] = {
+	"zone", "egress", "pin", "forced_alarm", "release_s",
+	"held_warning_s", "held_s",
+};
+
 struct config_parse {
 	struct site_config	*c;
 	struct diag		*d;
 	struct site_door	*door;		/* current [door X] section */
 	char			 section[CONFIG_NAME_MAX * 2];
 	int			 section_ok;	/* 0 once reported as unknown */
+	int			 nkeys;		/* keys read, good or bad */
+	/*
+	 * The line each door key was set on (0: not set).  inih does not
+	 * hand over section headers, so a [door X] written twice in a row
+	 * looks like one section: its keys set twice are what gives it away.
+	 */
+	int			 dline[CONFIG_DOORS_MAX][DK_N];
+	int			 def_warn_line, def_held_line;
+	int			 name_line, board_line;	/* given at all */
 };
 
 /* Copy a string value into a fixed field, refusing what does not fit. */
@@ -112,6 +137,10 @@ config_defaults_key(struct config_parse *p, const char *f, int l,
 	struct site_config *c = p->c;
 	int b, rc;
 
+	if (!strcmp(k, "held_warning_s"))
+		p->def_warn_line = l;
+	if (!strcmp(k, "held_s"))
+		p->def_held_line = l;
 	rc = config_timing_key(p, f, l, k, v, &c->release_s,
 	    &c->held_warning_s, &c->held_s);
 	if (rc <= 0)
@@ -137,8 +166,10 @@ config_defaults_key(struct config_parse *p, const char *f, int l,
 	return -1;
 }
 
-/* Start a [door NAME] section: the door takes the defaults known so far
- * and is completed in config_finish(). */
+/*
+ * Start a [door NAME] section.  The door is completed in config_finish(),
+ * where it takes whatever [defaults] says, wherever [defaults] stands.
+ */
 static struct site_door *
 config_door_new(struct config_parse *p, const char *f, int l,
     const char *name)
@@ -175,13 +206,26 @@ config_door_key(struct config_parse *p, const char *f, int l,
     const char *k, const char *v)
 {
 	struct site_door *d = p->door;
-	int b, rc;
+	int *lines = p->dline[d - p->c->doors], b, i;
 
-	rc = config_timing_key(p, f, l, k, v, &d->release_s,
-	    &d->held_warning_s, &d->held_s);
-	if (rc <= 0)
-		return rc;
-	if (!strcmp(k, "zone")) {
+	for (i = 0; i < DK_N; i++)
+		if (!strcmp(k, config_dkeys[i]))
+			break;
+	if (i == DK_N) {
+		diag_error(p->d, f, l, "unknown key '%s' in [door %s]", k,
+		    d->name);
+		return -1;
+	}
+	if (lines[i] != 0) {
+		diag_error(p->d, f, l, "%s: set twice in [door %s] (first at "
+		    "line %d)", k, d->name, lines[i]);
+		return -1;
+	}
+	lines[i] = l;
+	if (i >= DK_RELEASE)
+		return config_timing_key(p, f, l, k, v, &d->release_s,
+		    &d->held_warning_s, &d->held_s);
+	if (i == DK_ZONE) {
 		if (!config_name_ok(v)) {
 			diag_error(p->d, f, l, "zone: '%s' must be lower-case "
 			    "letters, digits, '-' or '_'", v);
@@ -189,17 +233,11 @@ config_door_key(struct config_parse *p, const char *f, int l,
 		}
 		return config_str(p, f, l, k, v, d->zone, sizeof(d->zone));
 	}
-	if (strcmp(k, "egress") && strcmp(k, "pin") &&
-	    strcmp(k, "forced_alarm")) {
-		diag_error(p->d, f, l, "unknown key '%s' in [door %s]", k,
-		    d->name);
-		return -1;
-	}
 	if (ini_bool(p->d, f, l, k, v, &b) != 0)
 		return -1;
-	if (!strcmp(k, "egress"))
+	if (i == DK_EGRESS)
 		d->egress = b;
-	else if (!strcmp(k, "pin"))
+	else if (i == DK_PIN)
 		d->pin = b;
 	else
 		d->forced_alarm = b;
@@ -240,7 +278,38 @@ config_staff_key(struct config_parse *p, const char *f, int l,
 	return 0;
 }
 
-/* Note a new section once, at its first key. */
+/* Whether s holds a control character (tab included). */
+static int
+config_has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* A section title the rest of the parser can take at its word, or -1. */
+static int
+config_section_title(struct config_parse *p, const char *f, int l,
+    const char *section)
+{
+	if (config_has_ctrl(section)) {
+		diag_error(p->d, f, l, "a section title contains a control "
+		    "character");
+		return -1;
+	}
+	if (strlen(section) > CONFIG_SECTION_MAX) {
+		diag_error(p->d, f, l, "section title [%s...] is longer than "
+		    "%d characters", section, CONFIG_SECTION_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Note a new section once, at its first key: inih hands over keys, not
+ * section headers, so that key's line stands for the section.
+ */
 static int
 config_section(struct config_parse *p, const char *f, int l,
     const char *section)
@@ -248,8 +317,11 @@ config_section(struct config_parse *p, const char *f, int l,
 	if (!strcmp(p->section, section))
 		return p->section_ok ? 0 : -1;
 	snprintf(p->section, sizeof(p->section), "%s", section);
-	p->section_ok = 1;
+	p->section_ok = 0;
 	p->door = NULL;
+	if (config_section_title(p, f, l, section) != 0)
+		return -1;
+	p->section_ok = 1;
 	if (!strncmp(section, "door ", 5)) {
 		p->door = config_door_new(p, f, l, section + 5);
 		p->section_ok = p->door != NULL;
@@ -267,8 +339,29 @@ config_key(void *arg, const char *f, int l, const char *section,
 {
 	struct config_parse *p = arg;
 
+	p->nkeys++;
+	if (section[0] == '\0') {
+		diag_error(p->d, f, l, "'%s' is outside a section",
+		    config_has_ctrl(k) ? "?" : k);
+		return -1;
+	}
 	if (config_section(p, f, l, section) != 0)
 		return -1;
+	/* Given but refused is one error, not also "missing". */
+	if (!strcmp(section, "site") && !strcmp(k, "name"))
+		p->name_line = l;
+	if (!strcmp(section, "site") && !strcmp(k, "board"))
+		p->board_line = l;
+	/* Nothing below echoes a control character to a terminal. */
+	if (config_has_ctrl(k)) {
+		diag_error(p->d, f, l, "a key contains a control character");
+		return -1;
+	}
+	if (config_has_ctrl(v)) {
+		diag_error(p->d, f, l, "%s: the value contains a control "
+		    "character", k);
+		return -1;
+	}
 	if (!strcmp(section, "site"))
 		return config_site_key(p, f, l, k, v);
 	if (!strcmp(section, "defaults"))
@@ -317,23 +410,60 @@ config_resolve(const struct site_config *c, char *path, size_t len,
 	memcpy(path, out, (size_t)n + 1);
 }
 
+/* The later of two lines, either of which may be 0 (not set). */
+static int
+config_later(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The held-open warning must come before the alarm.  [defaults] is checked
+ * where it sets them; a door only where it sets one of the two itself, so
+ * that one wrong line is one error rather than one per door.
+ */
+static void
+config_held_check(struct config_parse *p)
+{
+	struct site_config *c = p->c;
+	struct site_door *door;
+	int i, *lines;
+
+	if (c->held_warning_s >= c->held_s)
+		diag_error(p->d, c->path, config_later(p->def_warn_line,
+		    p->def_held_line), "[defaults] held_warning_s (%d) must be "
+		    "less than held_s (%d)", c->held_warning_s, c->held_s);
+	for (i = 0; i < c->ndoors; i++) {
+		door = &c->doors[i];
+		lines = p->dline[i];
+		if ((lines[DK_WARN] == 0 && lines[DK_HELD] == 0) ||
+		    door->held_warning_s < door->held_s)
+			continue;
+		diag_error(p->d, c->path, config_later(lines[DK_WARN],
+		    lines[DK_HELD]), "door %s: held_warning_s (%d) must be "
+		    "less than held_s (%d)", door->name, door->held_warning_s,
+		    door->held_s);
+	}
+}
+
 /* Whole-file checks once every key is known; doors take the defaults. */
 static void
-config_finish(struct site_config *c, struct diag *d)
+config_finish(struct config_parse *p)
 {
+	struct site_config *c = p->c;
 	struct site_door *door;
 	int i;
 
-	if (c->name[0] == '\0')
-		diag_error(d, c->path, 0, "[site] name is missing");
-	if (c->board[0] == '\0')
-		diag_error(d, c->path, 0, "[site] board is missing");
+	if (p->name_line == 0)
+		diag_error(p->d, c->path, 0, "[site] name is missing");
+	if (p->board_line == 0)
+		diag_error(p->d, c->path, 0, "[site] board is missing");
 	if (c->ndoors == 0)
-		diag_error(d, c->path, 0, "no [door NAME] section");
-	config_resolve(c, c->board, sizeof(c->board), d);
-	config_resolve(c, c->state_dir, sizeof(c->state_dir), d);
-	config_resolve(c, c->control_socket, sizeof(c->control_socket), d);
-	config_resolve(c, c->sim_socket, sizeof(c->sim_socket), d);
+		diag_error(p->d, c->path, 0, "no [door NAME] section");
+	config_resolve(c, c->board, sizeof(c->board), p->d);
+	config_resolve(c, c->state_dir, sizeof(c->state_dir), p->d);
+	config_resolve(c, c->control_socket, sizeof(c->control_socket), p->d);
+	config_resolve(c, c->sim_socket, sizeof(c->sim_socket), p->d);
 	for (i = 0; i < c->ndoors; i++) {
 		door = &c->doors[i];
 		if (door->release_s == 0)
@@ -342,21 +472,18 @@ config_finish(struct site_config *c, struct diag *d)
 			door->held_warning_s = c->held_warning_s;
 		if (door->held_s == 0)
 			door->held_s = c->held_s;
-		if (door->zone[0] == '\0')
-			diag_error(d, c->path, door->line,
+		if (p->dline[i][DK_ZONE] == 0)
+			diag_error(p->d, c->path, door->line,
 			    "door %s: zone is missing", door->name);
-		if (door->held_warning_s >= door->held_s)
-			diag_error(d, c->path, door->line, "door %s: "
-			    "held_warning_s (%d) must be less than held_s (%d)",
-			    door->name, door->held_warning_s, door->held_s);
 	}
+	config_held_check(p);
 }
 
 int
 config_load(struct site_config *c, const char *path, struct diag *d)
 {
 	struct config_parse p = { .c = c, .d = d };
-	int before = d->count;
+	int before = d->count, rc;
 
 	config_set_defaults(c);
 	if (strlen(path) >= sizeof(c->path)) {
@@ -364,8 +491,10 @@ config_load(struct site_config *c, const char *path, struct diag *d)
 		return -1;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	if (inifile_parse(path, config_key, &p, d) != 0 && d->count == before)
-		return -1;
-	config_finish(c, d);
-	return d->count == before ? 0 : -1;
+	rc = inifile_parse(path, config_key, &p, d);
+	/* Whole-file checks on a file that could not be read would only add
+	 * noise to the one error that matters. */
+	if (rc == 0 || p.nkeys > 0)
+		config_finish(&p);
+	return rc == 0 && d->count == before ? 0 : -1;
 }

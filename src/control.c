@@ -54,6 +54,7 @@ static void control_client_close(struct control_client *);
 /*
  * Refuse to take over a path that is not a socket, or a socket a live
  * daemon still answers on; otherwise remove what a dead one left.
+ * Logs why it refuses.
  */
 static int
 control_unlink_stale(const struct sockaddr_un *sun)
@@ -61,21 +62,34 @@ control_unlink_stale(const struct sockaddr_un *sun)
 	struct stat st;
 	int fd, live;
 
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
+	if (lstat(sun->sun_path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("control socket %s", sun->sun_path);
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("control socket %s: exists and is not a socket",
+		    sun->sun_path);
 		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("control socket %s", sun->sun_path);
+		return -1;
+	}
 	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
 	close(fd);
 	if (live) {
-		errno = EADDRINUSE;
+		log_warnx("control socket %s: another husvagtd answers there",
+		    sun->sun_path);
 		return -1;
 	}
-	return unlink(sun->sun_path);
+	if (unlink(sun->sun_path) == -1) {
+		log_warn("control socket %s: removing the stale one",
+		    sun->sun_path);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -120,10 +134,8 @@ control_open(const char *path, struct husvagt *h)
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);
-	if (control_unlink_stale(&sun) == -1) {
-		log_warn("control socket %s", path);
+	if (control_unlink_stale(&sun) == -1)
 		return NULL;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("control socket %s", path);
 		return NULL;
@@ -280,10 +292,10 @@ control_login_ok(const char *s)
 }
 
 /*
- * Root (or the daemon's own user) acting for the staff login in "as".
- * Returns 0 with the actor filled, or -1 with an error reply queued.
+ * Root (or the daemon's own uid) acting for the staff login in "as".
+ * Returns NULL with the actor filled, or the code of the error queued.
  */
-static int
+static const char *
 control_actor_as(struct control *c, struct control_client *cl,
     const json_t *as, struct cmd_actor *a)
 {
@@ -294,29 +306,29 @@ control_actor_as(struct control *c, struct control_client *cl,
 		snprintf(msg, sizeof(msg), "uid %u may not act as another login",
 		    (unsigned)cl->uid);
 		control_queue_error(cl, "not_authorised", msg);
-		return -1;
+		return "not_authorised";
 	}
 	if (!json_is_string(as) || !control_login_ok(json_string_value(as))) {
 		control_queue_error(cl, "bad_request",
 		    "\"as\" must be a login name matching [a-z][a-z0-9_-]{0,31}");
-		return -1;
+		return "bad_request";
 	}
 	login = json_string_value(as);
 	if ((a->roles = husvagt_roles_of(c->h, login)) == 0) {
 		snprintf(msg, sizeof(msg), "%s is not a husvagt staff login",
 		    login);
 		control_queue_error(cl, "not_authorised", msg);
-		return -1;
+		return "not_authorised";
 	}
 	strcpy(a->login, login);
-	return 0;
+	return NULL;
 }
 
 /*
  * Who sends this request, proven by the peer's uid (see control.h).
- * Returns 0 with the actor filled, or -1 with an error reply queued.
+ * Returns NULL with the actor filled, or the code of the error queued.
  */
-static int
+static const char *
 control_actor(struct control *c, struct control_client *cl,
     const json_t *req, struct cmd_actor *a)
 {
@@ -330,7 +342,7 @@ control_actor(struct control *c, struct control_client *cl,
 	if (cl->root) {
 		strcpy(a->login, "root");
 		a->roles = ROLE_ALL;
-		return 0;
+		return NULL;
 	}
 	if (cl->name[0] != '\0')
 		a->roles = husvagt_roles_of(c->h, cl->name);
@@ -339,10 +351,28 @@ control_actor(struct control *c, struct control_client *cl,
 		    "uid %u (%s) is not a husvagt staff login", (unsigned)cl->uid,
 		    cl->name[0] != '\0' ? cl->name : "unknown");
 		control_queue_error(cl, "not_authorised", msg);
-		return -1;
+		return "not_authorised";
 	}
 	strcpy(a->login, cl->name);
-	return 0;
+	return NULL;
+}
+
+/*
+ * Journal a request refused because its sender is not proven to be staff:
+ * who tried is part of the record.  No staff login was proven, so the
+ * actor is "root" (a bad "as") or "system", and the uid is in the detail.
+ */
+static void
+control_refused(struct control *c, const struct control_client *cl,
+    const json_t *req, const char *code)
+{
+	const char *verb = json_string_value(json_object_get(req, "verb"));
+
+	log_warnx("control: uid %u refused: %s", (unsigned)cl->uid, code);
+	husvagt_journal(c->h, "command.refused", "", cl->root ? "root" :
+	    "system", "", json_pack("{s:s%, s:s, s:s, s:I}", "verb", verb,
+	    strnlen(verb, 64), "error", code, "via", "control", "uid",
+	    (json_int_t)cl->uid));
 }
 
 /* Parse one request line of len bytes and queue its reply. */
@@ -353,7 +383,7 @@ control_request(struct control *c, struct control_client *cl,
 	struct cmd_actor actor;
 	json_error_t err;
 	json_t *req, *reply;
-	const char *nul;
+	const char *nul, *refused;
 	char msg[256];
 
 	if ((nul = memchr(line, '\0', len)) != NULL) {
@@ -376,8 +406,10 @@ control_request(struct control *c, struct control_client *cl,
 		    "a request is an object with a string \"verb\"");
 		goto out;
 	}
-	if (control_actor(c, cl, req, &actor) == -1)
+	if ((refused = control_actor(c, cl, req, &actor)) != NULL) {
+		control_refused(c, cl, req, refused);
 		goto out;
+	}
 	json_object_del(req, "as");
 	reply = cmd_exec(c->h, &actor, req);
 	control_queue(cl, reply);

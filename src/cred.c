@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,137 +7,8 @@
 #include "db.h"
 #include "log.h"
 
-#define CRED_LOGIN_MAX	32	/* staff:LOGIN, LOGIN of 1..32 */
-#define CRED_STAY_MAX	18	/* digits of stay:ID, so it fits an int64 */
-#define CRED_ZONE_MAX	32	/* one zone name */
-#define CRED_LABEL_MAX	64
-#define CRED_PIN_MIN	4
-#define CRED_PIN_MAX	8
-
 #define CRED_COLUMNS	"id, holder, zones, valid_from, valid_to, windows, " \
 			"pin_mac IS NOT NULL, revoked_at IS NOT NULL"
-
-/* Do n characters of s all belong to set (or are digits/lower letters)? */
-static int
-cred_chars(const char *s, size_t n, const char *extra)
-{
-	for (; n > 0; s++, n--)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    strchr(extra, *s) == NULL)
-			return 0;
-	return 1;
-}
-
-/* ^(stay:[0-9]+|staff:[a-z][a-z0-9_-]{0,31})$, short enough for
- * struct access_cred. */
-static int
-cred_holder_ok(const char *h)
-{
-	size_t n;
-
-	if (h == NULL)
-		return 0;
-	if (strncmp(h, "stay:", 5) == 0) {
-		n = strlen(h + 5);
-		return n >= 1 && n <= CRED_STAY_MAX &&
-		    strspn(h + 5, "0123456789") == n;
-	}
-	if (strncmp(h, "staff:", 6) == 0) {
-		h += 6;
-		n = strlen(h);
-		return n >= 1 && n <= CRED_LOGIN_MAX &&
-		    islower((unsigned char)h[0]) && cred_chars(h, n, "_-");
-	}
-	return 0;
-}
-
-/* A comma list of zone names of [a-z0-9-], or "*" for every zone. */
-static int
-cred_zones_ok(const char *z)
-{
-	size_t n;
-
-	if (z == NULL || *z == '\0' || strlen(z) >= ACCESS_ZONES_MAX)
-		return 0;
-	for (;;) {
-		n = strcspn(z, ",");
-		if (!(n == 1 && *z == '*') &&
-		    (n == 0 || n > CRED_ZONE_MAX || !cred_chars(z, n, "-")))
-			return 0;
-		if (z[n] == '\0')
-			return 1;
-		z += n + 1;
-	}
-}
-
-/* 4 to 8 digits. */
-static int
-cred_pin_ok(const char *pin)
-{
-	size_t n = strlen(pin);
-
-	return n >= CRED_PIN_MIN && n <= CRED_PIN_MAX &&
-	    strspn(pin, "0123456789") == n;
-}
-
-/* Payload bits of each Wiegand format; 0 for a format not supported. */
-static int
-cred_format_bits(int format)
-{
-	switch (format) {
-	case 26:
-		return 24;
-	case 34:
-		return 32;
-	case 37:
-		return 35;
-	default:
-		return 0;
-	}
-}
-
-/* A label is free text without line breaks or control characters. */
-static int
-cred_label_ok(const char *label)
-{
-	if (label == NULL)
-		return 1;
-	if (strlen(label) > CRED_LABEL_MAX)
-		return 0;
-	for (; *label != '\0'; label++)
-		if (iscntrl((unsigned char)*label))
-			return 0;
-	return 1;
-}
-
-/* Validate an enrolment; NULL when good, else the reason. */
-static const char *
-cred_check(const struct cred_new *n)
-{
-	struct access_window w[ACCESS_WINDOWS_MAX];
-	const char *why;
-	int bits = cred_format_bits(n->format);
-
-	if (!cred_holder_ok(n->holder))
-		return "bad_holder";
-	if (bits == 0)
-		return "bad_format";
-	if (n->number >> bits != 0)
-		return "bad_number";
-	if (!cred_zones_ok(n->zones))
-		return "bad_zones";
-	if (n->valid_from < 0 || n->valid_to < 0 ||
-	    (n->valid_to != 0 && n->valid_to < n->valid_from))
-		return "bad_dates";
-	if (n->windows != NULL && *n->windows != '\0' &&
-	    access_windows_parse(n->windows, w, ACCESS_WINDOWS_MAX, &why) < 0)
-		return "bad_windows";
-	if (n->pin != NULL && !cred_pin_ok(n->pin))
-		return "bad_pin";
-	if (!cred_label_ok(n->label))
-		return "bad_label";
-	return NULL;
-}
 
 /* An all-zero MAC is what keys_*_mac leave when OpenSSL failed. */
 static int
@@ -167,13 +37,13 @@ cred_insert(sqlite3 *db, const struct cred_new *n, const uint8_t *mac,
 	sqlite3_bind_text(st, 4, n->zones, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, n->valid_from);
 	sqlite3_bind_int64(st, 6, n->valid_to);
-	if (n->windows != NULL && *n->windows != '\0')
+	if (n->windows != NULL)
 		sqlite3_bind_text(st, 7, n->windows, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, n->label != NULL ? n->label : "", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+	if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
 		*err = "duplicate";
 	else if (rc != SQLITE_DONE)
 		log_warnx("cred: enrol: %s", sqlite3_errmsg(db));
@@ -431,7 +301,7 @@ cred_pin_check(sqlite3 *db, const struct keys *k, int64_t id,
 
 	if (pin == NULL || *pin == '\0')
 		return ACCESS_PIN_NONE;
-	if (!cred_pin_ok(pin) || cred_pin_mac(db, id, want) == -1)
+	if (!cred_pin_valid(pin) || cred_pin_mac(db, id, want) == -1)
 		return ACCESS_PIN_WRONG;
 	n = strlen(pin);
 	memcpy(back, pin, n + 1);
@@ -485,18 +355,25 @@ cred_list(sqlite3 *db, const char *holder)
 	    "ORDER BY id", &st) == -1)
 		return NULL;
 	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
-	list = json_array();
-	while (list != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((list = json_array()) == NULL)
+		goto err_st;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((row = cred_list_row(st)) == NULL ||
 		    json_array_append_new(list, row) == -1)
-			rc = SQLITE_NOMEM;
-	if (list != NULL && rc != SQLITE_DONE) {
+			goto err_list;
+	}
+	if (rc != SQLITE_DONE) {
 		log_warnx("cred: list: %s", sqlite3_errmsg(db));
-		json_decref(list);
-		list = NULL;
+		goto err_list;
 	}
 	sqlite3_finalize(st);
 	return list;
+
+err_list:
+	json_decref(list);
+err_st:
+	sqlite3_finalize(st);
+	return NULL;
 }
 
 /* How many credentials are live (not revoked); -1 on error. */

@@ -14,6 +14,9 @@
 #include "access.h"
 #include "keys.h"
 
+#define CRED_PIN_MIN	4	/* digits */
+#define CRED_PIN_MAX	8
+
 struct cred_new {
 	const char	*holder;	/* "stay:ID" or "staff:LOGIN" */
 	int		 format;	/* 26, 34, 37 */
@@ -29,13 +32,22 @@ struct cred_new {
 /*
  * Enrol.  Returns the new credential id, or -1 with a short reason in err
  * ("duplicate": the chip is already enrolled and not revoked;
- * "bad_windows", "bad_pin", "bad_holder", "bad_zones", "bad_dates").
+ * "bad_windows", "bad_pin", "bad_holder", "bad_zones", "bad_dates",
+ * "bad_format": not 26/34/37, "bad_number": too wide for the format,
+ * "bad_label": over 64 bytes or control characters, "db_error").
  */
 int64_t	cred_enrol(sqlite3 *, const struct keys *, const struct cred_new *,
 	    int64_t now, const char **err);
-/* Revoke one credential; 0, or -1 with err "not_found"/"already_revoked". */
+/* The checks cred_enrol() makes before writing: NULL when n is good,
+ * else the same reason.  Static string. */
+const char *cred_check(const struct cred_new *n);
+/* Is pin 4 to 8 digits? */
+int	cred_pin_valid(const char *pin);
+/* Revoke one credential; 0, or -1 with err "not_found"/"already_revoked"
+ * ("db_error" when the database failed). */
 int	cred_revoke(sqlite3 *, int64_t id, int64_t now, const char **err);
-/* Revoke every live credential of holder; returns how many. */
+/* Revoke every live credential of holder; returns how many, or -1 on a
+ * database error. */
 int	cred_revoke_holder(sqlite3 *, const char *holder, int64_t now);
 /*
  * Find the live or revoked credential of a card MAC.  Returns 1 found,
@@ -52,6 +64,7 @@ enum access_pin cred_pin_check(sqlite3 *, const struct keys *, int64_t id,
 /* JSON array of credentials (id, holder, zones, validity, windows,
  * revoked, has_pin, label); never the MAC.  holder NULL: all.  New ref. */
 json_t	*cred_list(sqlite3 *, const char *holder);
+/* Live (not revoked) credentials; -1 on a database error. */
 int64_t	cred_count(sqlite3 *);
 
 #endif

@@ -435,52 +435,61 @@ journal_verify_rows(sqlite3 *db, const uint8_t *key,
 	return broken;
 }
 
-/* Compare the head with the last row; 0 good, 1 broken, -1 db error. */
+/* Judge a head (seq head, MAC hmac of hlen bytes) against the last row
+ * and its MAC; 0 good, 1 broken with v filled. */
 static int
-journal_verify_head(sqlite3 *db, struct journal_verify *v, int64_t last,
-    const uint8_t mac[KEYS_MAC_LEN])
+journal_judge_head(struct journal_verify *v, int64_t head, const void *hmac,
+    int hlen, int64_t last, const uint8_t mac[KEYS_MAC_LEN])
 {
-	sqlite3_stmt *st;
 	char what[64];
-	int64_t head;
-	int rc;
 
-	if (db_prepare(db, "SELECT seq, mac FROM journal_head WHERE id = 1",
-	    &st) == -1)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		rc = last == 0 ? 0 : 1;
-		if (rc == 1) {
-			v->bad_seq = last;
-			snprintf(v->reason, sizeof(v->reason), "journal head "
-			    "missing (last row is %" PRId64 ")", last);
-		}
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		log_warnx("journal: verify: %s", sqlite3_errmsg(db));
-		rc = -1;
-		goto out;
-	}
-	head = sqlite3_column_int64(st, 0);
-	rc = 1;
-	v->bad_seq = last;
 	if (head > last) {
 		journal_span(what, sizeof(what), last + 1, head);
 		v->bad_seq = last + 1;
 		snprintf(v->reason, sizeof(v->reason), "%s missing at the end "
 		    "(head says %" PRId64 ", last row is %" PRId64 ")", what,
 		    head, last);
-	} else if (head < last)
+		return 1;
+	}
+	if (head < last)
 		snprintf(v->reason, sizeof(v->reason), "head says %" PRId64
 		    " but rows run to %" PRId64 " (head edited)", head, last);
-	else if (sqlite3_column_bytes(st, 1) != KEYS_MAC_LEN ||
-	    !keys_mac_equal(mac, sqlite3_column_blob(st, 1)))
+	else if (hlen != KEYS_MAC_LEN || !keys_mac_equal(mac, hmac))
 		snprintf(v->reason, sizeof(v->reason), "head MAC does not "
 		    "match row %" PRId64 " (head edited)", last);
 	else
-		rc = 0;
-out:
+		return 0;
+	v->bad_seq = last;
+	return 1;
+}
+
+/* Compare the head with the last row; 0 good, 1 broken, -1 db error. */
+static int
+journal_verify_head(sqlite3 *db, struct journal_verify *v, int64_t last,
+    const uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT seq, mac FROM journal_head WHERE id = 1",
+	    &st) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = journal_judge_head(v, sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1),
+		    last, mac);
+	else if (rc == SQLITE_DONE && last == 0)
+		rc = 0;		/* nothing written yet */
+	else if (rc == SQLITE_DONE) {
+		v->bad_seq = last;
+		snprintf(v->reason, sizeof(v->reason), "journal head missing "
+		    "(last row is %" PRId64 ")", last);
+		rc = 1;
+	} else {
+		log_warnx("journal: verify: %s", sqlite3_errmsg(db));
+		rc = -1;
+	}
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -32,9 +32,11 @@ void	journal_close(struct journal *);
 void	journal_set_hook(struct journal *, journal_hook *, void *arg);
 
 /*
- * Append and commit one row.  detail may be NULL (stored as "{}") and is
- * not stolen.  Returns the seq, or -1 (logged) when the row could not be
- * committed: the caller must then not act as if it had been.
+ * Append and commit one row.  type and actor are required; point and
+ * subject may be NULL (stored as "").  detail must be a JSON object or
+ * NULL (stored as "{}") and is not stolen.  Returns the seq, or -1
+ * (logged) when the row could not be committed: the caller must then not
+ * act as if it had been.
  */
 int64_t	journal_append(struct journal *, const char *type, const char *point,
 	    const char *actor, const char *subject, const json_t *detail);

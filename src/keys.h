@@ -31,7 +31,7 @@ void keys_card_mac(const struct keys *, int format, uint64_t number,
 /* HMAC-SHA256(pin key, credential id || PIN digits). */
 void keys_pin_mac(const struct keys *, int64_t cred_id, const char *pin,
     uint8_t out[KEYS_MAC_LEN]);
-/* Constant-time comparison of two MACs. */
+/* Constant-time comparison of two MACs: 1 when equal, else 0. */
 int  keys_mac_equal(const uint8_t *a, const uint8_t *b);
 /* HMAC-SHA256(key, msg); 0, or -1 (logged) when OpenSSL fails. */
 int  keys_hmac(const uint8_t key[KEYS_LEN], const void *msg, size_t len,

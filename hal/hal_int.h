@@ -1,0 +1,48 @@
+/*
+ * Private to the HAL core (hal.c, hal_report.c): the state behind the
+ * opaque struct hal.  Backends see only hal_backend.h.
+ */
+#ifndef HUSVAGT_HAL_INT_H
+#define HUSVAGT_HAL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_backend.h"
+#include "wiegand.h"
+
+#define HAL_REASON_MAX	96
+
+/* What the HAL knows of one board point; -1 means not known. */
+struct hal_pt {
+	int		 in;		/* logical input or enum hal_loop */
+	int		 out;		/* last written logical output */
+	int		 level;		/* physical output level, found/written */
+	int		 queued;	/* logical output waiting for hal_flush */
+	struct wiegand	 wg;		/* readers: the frame being received */
+};
+
+struct hal {
+	const struct board	*board;
+	struct hal_params	 params;	/* strings point to the copies */
+	char			*state_dir;
+	char			*sim_socket;
+	hal_event_cb		*cb;
+	void			*arg;
+	struct hal_backend	 be[BOARD_BACKENDS_MAX];
+	int			 nbe;		/* backends open */
+	int			 npfd[BOARD_BACKENDS_MAX];	/* last pollfds */
+	int			 fault[BOARD_BACKENDS_MAX];
+	char			 fault_reason[BOARD_BACKENDS_MAX][HAL_REASON_MAX];
+	bool			 opening;	/* inputs found are not changes */
+	bool			 announce;	/* faults found while opening */
+	struct hal_pt		 pt[];		/* one per board point */
+};
+
+/* hal_report.c */
+struct hal_pt	*hal_pt_of(const struct hal *, int point, enum board_kind);
+void		 hal_emit_fault(struct hal *, int backend, const char *reason,
+		     uint64_t at_ms);
+void		 hal_wiegand_poll(struct hal *, int point, uint64_t now_us);
+
+#endif

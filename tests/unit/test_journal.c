@@ -1,0 +1,519 @@
+/*
+ * The journal against real SQLite files: appends chain and verify; every
+ * kind of tampering done with raw SQL is found and named by seq; exports
+ * carry exactly the rows; a reopened journal continues its chain; a full
+ * disk loses the row but not the chain.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "journal.h"
+#include "keys.h"
+#include "tmpdir.h"
+
+static char dir[256];
+static struct keys keys;
+
+struct fx {
+	char		 path[512];
+	sqlite3		*db;
+	struct journal	*j;
+	int		 hook_calls;
+	int64_t		 hook_seq;
+};
+
+static void
+hook(void *arg, int64_t seq)
+{
+	struct fx *f = arg;
+
+	f->hook_calls++;
+	f->hook_seq = seq;
+}
+
+static int
+group_setup(void **state)
+{
+	char path[512];
+
+	(void)state;
+	if (tmpdir_make(dir) == NULL)
+		return -1;
+	return keys_load(&keys, tmpdir_path(path, dir, "device.key"));
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	tmpdir_remove(dir);
+	return 0;
+}
+
+static void
+fx_open(struct fx *f)
+{
+	f->db = db_open(f->path);
+	assert_non_null(f->db);
+	f->j = journal_open(f->db, keys.journal);
+	assert_non_null(f->j);
+	journal_set_hook(f->j, hook, f);
+}
+
+static void
+fx_close(struct fx *f)
+{
+	journal_close(f->j);
+	db_close(f->db);
+	f->j = NULL;
+	f->db = NULL;
+}
+
+/* A fresh database holding five rows. */
+static int
+setup(void **state)
+{
+	static int n;
+	struct fx *f = calloc(1, sizeof(*f));
+	char name[32];
+	int i;
+
+	snprintf(name, sizeof(name), "journal-%d.db", ++n);
+	tmpdir_path(f->path, dir, name);
+	fx_open(f);
+	for (i = 1; i <= 5; i++) {
+		json_t *d = json_pack("{s:i, s:s}", "n", i, "reason",
+		    "a \"quoted\", comma");
+		if (journal_append(f->j, "access.granted", "front", "system",
+		    "stay:12", d) != i)
+			return -1;
+		json_decref(d);
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	fx_close(f);
+	free(f);
+	return 0;
+}
+
+static void
+sql(struct fx *f, const char *s)
+{
+	assert_int_equal(db_exec(f->db, s), 0);
+}
+
+/* Verify and expect it broken at seq with reason containing text. */
+static void
+expect_broken(struct fx *f, int64_t seq, const char *text)
+{
+	struct journal_verify v;
+
+	assert_int_equal(journal_verify(f->db, keys.journal, &v), 1);
+	assert_int_equal(v.bad_seq, seq);
+	if (strstr(v.reason, text) == NULL)
+		fail_msg("reason \"%s\" lacks \"%s\"", v.reason, text);
+}
+
+static void
+expect_intact(struct fx *f, int64_t rows)
+{
+	struct journal_verify v;
+
+	assert_int_equal(journal_verify(f->db, keys.journal, &v), 0);
+	assert_int_equal(v.rows, rows);
+	assert_int_equal(v.bad_seq, 0);
+}
+
+static void
+test_append_verify(void **state)
+{
+	struct fx *f = *state;
+
+	expect_intact(f, 5);
+	assert_int_equal(journal_last_seq(f->j), 5);
+	assert_int_equal(f->hook_calls, 5);
+	assert_int_equal(f->hook_seq, 5);
+	/* NULL detail, point and subject are stored as "{}" and "". */
+	assert_int_equal(journal_append(f->j, "system.started", NULL, "system",
+	    NULL, NULL), 6);
+	expect_intact(f, 6);
+}
+
+static void
+test_empty(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "DELETE FROM journal; DELETE FROM journal_head");
+	expect_intact(f, 0);
+}
+
+/* Change one column of row 3, expect it named, put it back. */
+static void
+edit_column(struct fx *f, const char *column, const char *value)
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "CREATE TEMP TABLE saved AS SELECT %s AS v "
+	    "FROM journal WHERE seq = 3", column);
+	sql(f, s);
+	snprintf(s, sizeof(s), "UPDATE journal SET %s = %s WHERE seq = 3",
+	    column, value);
+	sql(f, s);
+	expect_broken(f, 3, "row 3: MAC does not match (row edited)");
+	snprintf(s, sizeof(s), "UPDATE journal SET %s = (SELECT v FROM saved)"
+	    " WHERE seq = 3; DROP TABLE saved", column);
+	sql(f, s);
+	expect_intact(f, 5);
+}
+
+static void
+test_edit_row(void **state)
+{
+	struct fx *f = *state;
+
+	edit_column(f, "detail", "'{\"n\":3,\"reason\":\"other\"}'");
+	edit_column(f, "type", "'access.denied'");
+	edit_column(f, "time", "'2020-01-01T00:00:00.000Z'");
+	edit_column(f, "point", "'back'");
+	edit_column(f, "actor", "'mette'");
+	edit_column(f, "subject", "'stay:13'");
+	edit_column(f, "mac", "randomblob(32)");
+	edit_column(f, "mac", "x'00'");
+}
+
+static void
+test_shift_between_fields(void **state)
+{
+	struct fx *f = *state;
+
+	/* The same bytes split differently between type and point. */
+	sql(f, "UPDATE journal SET type = 'access.grantedf', point = 'ront' "
+	    "WHERE seq = 2");
+	expect_broken(f, 2, "row 2: MAC does not match");
+}
+
+static void
+test_delete_middle(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "DELETE FROM journal WHERE seq = 3");
+	expect_broken(f, 3, "row 3 missing (rows 2 and 4 present)");
+	sql(f, "DELETE FROM journal WHERE seq = 4");
+	expect_broken(f, 3, "rows 3-4 missing (rows 2 and 5 present)");
+}
+
+static void
+test_delete_first(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "DELETE FROM journal WHERE seq = 1");
+	expect_broken(f, 1, "row 1 missing (row 2 is the first present)");
+}
+
+static void
+test_delete_renumbered(void **state)
+{
+	struct fx *f = *state;
+
+	/* Closing the gap by renumbering does not help: seq is in the MAC. */
+	sql(f, "DELETE FROM journal WHERE seq = 3;"
+	    "UPDATE journal SET seq = seq - 1 WHERE seq > 3;"
+	    "UPDATE journal_head SET seq = 4");
+	expect_broken(f, 3, "row 3: MAC does not match");
+}
+
+static void
+test_delete_last(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "DELETE FROM journal WHERE seq = 5");
+	expect_broken(f, 5, "row 5 missing at the end (head says 5, last row "
+	    "is 4)");
+	sql(f, "DELETE FROM journal WHERE seq >= 3");
+	expect_broken(f, 3, "rows 3-5 missing at the end");
+}
+
+static void
+test_head_edited(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "UPDATE journal_head SET mac = randomblob(32)");
+	expect_broken(f, 5, "head MAC does not match row 5 (head edited)");
+	sql(f, "UPDATE journal_head SET seq = 4, mac = (SELECT mac FROM "
+	    "journal WHERE seq = 4)");
+	expect_broken(f, 5, "head says 4 but rows run to 5 (head edited)");
+	sql(f, "DELETE FROM journal_head");
+	expect_broken(f, 5, "journal head missing");
+}
+
+static void
+test_reopen_continues(void **state)
+{
+	struct fx *f = *state;
+
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(journal_last_seq(f->j), 5);
+	assert_int_equal(journal_append(f->j, "door.opened", "front", "system",
+	    "", NULL), 6);
+	expect_intact(f, 6);
+}
+
+static void
+test_reopen_refuses_headless(void **state)
+{
+	struct fx *f = *state;
+
+	/* Without a head every append would collide with row 1. */
+	sql(f, "DELETE FROM journal_head");
+	journal_close(f->j);
+	assert_null(journal_open(f->db, keys.journal));
+	f->j = NULL;
+}
+
+static void
+test_reopen_after_cut(void **state)
+{
+	struct fx *f = *state;
+
+	/* Rows cut off the end: appending keeps the gap for verify. */
+	sql(f, "DELETE FROM journal WHERE seq = 5");
+	fx_close(f);
+	fx_open(f);
+	assert_int_equal(journal_append(f->j, "door.opened", "front", "system",
+	    "", NULL), 6);
+	expect_broken(f, 5, "row 5 missing (rows 4 and 6 present)");
+}
+
+static void
+test_disk_full(void **state)
+{
+	struct fx *f = *state;
+	json_t *big;
+	char *pad;
+	int calls = f->hook_calls;
+
+	pad = malloc(200000);
+	memset(pad, 'x', 199999);
+	pad[199999] = '\0';
+	big = json_pack("{s:s}", "pad", pad);
+	sql(f, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sql(f, "PRAGMA max_page_count = 10");
+	assert_int_equal(journal_append(f->j, "door.held", "front", "system",
+	    "", big), -1);
+	assert_int_equal(journal_append(f->j, "door.held", "front", "system",
+	    "", big), -1);
+	assert_int_equal(f->hook_calls, calls);
+	assert_int_equal(journal_last_seq(f->j), 5);
+	sql(f, "PRAGMA max_page_count = 1000000");
+	assert_int_equal(journal_append(f->j, "door.held", "front", "system",
+	    "", big), 6);
+	assert_int_equal(f->hook_seq, 6);
+	expect_intact(f, 6);
+	json_decref(big);
+	free(pad);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct fx *f = *state;
+	json_t *arr = json_array();
+
+	assert_int_equal(journal_append(f->j, "x.y", "", "system", "", arr),
+	    -1);
+	assert_int_equal(journal_append(f->j, NULL, "", "system", "", NULL),
+	    -1);
+	assert_int_equal(journal_append(f->j, "x.y", "", NULL, "", NULL), -1);
+	assert_int_equal(journal_append(f->j, "x.y", "", "system", "", NULL),
+	    6);
+	expect_intact(f, 6);
+	json_decref(arr);
+}
+
+static void
+test_detail_sorted(void **state)
+{
+	struct fx *f = *state;
+	json_t *d = json_pack("{s:i, s:i, s:[i]}", "zeta", 1, "alpha", 2,
+	    "mid", 3);
+	sqlite3_stmt *st;
+
+	assert_int_equal(journal_append(f->j, "x.y", "", "system", "", d), 6);
+	json_decref(d);
+	assert_int_equal(db_prepare(f->db, "SELECT detail FROM journal WHERE "
+	    "seq = 6", &st), 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0),
+	    "{\"alpha\":2,\"mid\":[3],\"zeta\":1}");
+	sqlite3_finalize(st);
+}
+
+static void
+test_rows_tail(void **state)
+{
+	struct fx *f = *state;
+	json_t *r;
+
+	r = journal_rows(f->db, 2, 2);
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 0), "seq")), 3);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 1), "seq")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    json_array_get(r, 1), "detail"), "n")), 4);
+	json_decref(r);
+	r = journal_tail(f->db, 2);
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 0), "seq")), 4);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 1), "seq")), 5);
+	json_decref(r);
+	r = journal_rows(f->db, 5, 10);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+}
+
+/* Export to memory; returns malloc'd text. */
+static char *
+export(struct fx *f, const char *format, const char *from, const char *to,
+    int64_t want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(journal_export(f->db, format, from, to, mem), want);
+	fclose(mem);
+	return buf;
+}
+
+static void
+test_export_csv(void **state)
+{
+	struct fx *f = *state;
+	sqlite3_stmt *st;
+	char want[512], *csv, *line;
+
+	sql(f, "UPDATE journal SET point = 'front, \"main\"' WHERE seq = 2");
+	csv = export(f, "csv", NULL, NULL, 5);
+	assert_int_equal(strncmp(csv, "seq,time,type,point,actor,subject,"
+	    "detail\r\n", 41), 0);
+	assert_int_equal(db_prepare(f->db, "SELECT time FROM journal WHERE "
+	    "seq = 2", &st), 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(want, sizeof(want), "\r\n2,%s,access.granted,\"front, "
+	    "\"\"main\"\"\",system,stay:12,\"{\"\"n\"\":2,\"\"reason\"\":"
+	    "\"\"a \\\"\"quoted\\\"\", comma\"\"}\"\r\n3,",
+	    sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if ((line = strstr(csv, want)) == NULL)
+		fail_msg("csv lacks %s in:\n%s", want, csv);
+	free(csv);
+}
+
+static void
+test_export_json(void **state)
+{
+	struct fx *f = *state;
+	json_t *a, *row;
+	char *text;
+
+	text = export(f, "json", NULL, NULL, 5);
+	a = json_loads(text, 0, NULL);
+	assert_non_null(a);
+	assert_int_equal(json_array_size(a), 5);
+	row = json_array_get(a, 4);
+	assert_int_equal(json_integer_value(json_object_get(row, "seq")), 5);
+	assert_string_equal(json_string_value(json_object_get(row, "type")),
+	    "access.granted");
+	assert_string_equal(json_string_value(json_object_get(row, "point")),
+	    "front");
+	assert_string_equal(json_string_value(json_object_get(row,
+	    "subject")), "stay:12");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    row, "detail"), "reason")), "a \"quoted\", comma");
+	assert_null(json_object_get(row, "mac"));
+	json_decref(a);
+	free(text);
+	text = export(f, "xml", NULL, NULL, -1);
+	free(text);
+}
+
+static void
+test_export_range(void **state)
+{
+	struct fx *f = *state;
+	json_t *a;
+	char *text;
+
+	sql(f, "UPDATE journal SET time = '2026-11-2' || seq || "
+	    "'T10:00:00.000Z'");
+	text = export(f, "json", "2026-11-22", "2026-11-24T10:00:00.000Z", 2);
+	a = json_loads(text, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(a, 0), "seq")), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(a, 1), "seq")), 3);
+	json_decref(a);
+	free(text);
+	text = export(f, "csv", "2027-01-01", NULL, 0);
+	assert_string_equal(text, "seq,time,type,point,actor,subject,"
+	    "detail\r\n");
+	free(text);
+	text = export(f, "json", "2027-01-01", NULL, 0);
+	a = json_loads(text, 0, NULL);
+	assert_true(json_is_array(a));
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+	free(text);
+}
+
+#define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_append_verify),
+		T(test_empty),
+		T(test_edit_row),
+		T(test_shift_between_fields),
+		T(test_delete_middle),
+		T(test_delete_first),
+		T(test_delete_renumbered),
+		T(test_delete_last),
+		T(test_head_edited),
+		T(test_reopen_continues),
+		T(test_reopen_refuses_headless),
+		T(test_reopen_after_cut),
+		T(test_disk_full),
+		T(test_bad_input),
+		T(test_detail_sorted),
+		T(test_rows_tail),
+		T(test_export_csv),
+		T(test_export_json),
+		T(test_export_range),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,532 @@
+/*
+ * The modbus backend through the real HAL against build/modbus-sim, over
+ * TCP on 127.0.0.1 and over RTU across a socat pty pair: inputs polled
+ * and reported, supervised loops classified at every threshold, a batched
+ * coil write arriving as one request, a dead module reported within two
+ * poll intervals and recovering by itself, and a module that is down at
+ * start receiving the outputs commanded meanwhile.
+ *
+ * Needs HUSVAGT_BUILD (the absolute build folder, set by `make unit`);
+ * without it every test is skipped with a message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "board.h"
+#include "clock.h"
+#include "hal.h"
+#include "log.h"
+#include "mbsim_proc.h"
+#include "tmpdir.h"
+
+#define POLL_MS		100
+#define TIMEOUT_MS	50
+#define EVENTS_MAX	512
+
+struct fx {
+	char			 dir[256];
+	char			 path[512];
+	struct board		 board;
+	struct hal		*hal;
+	struct mbsim_proc	 sim, socat;
+	char			 pty_a[64], pty_b[64];
+	struct hal_event	 ev[EVENTS_MAX];
+	uint64_t		 seen[EVENTS_MAX];
+	int			 nev;
+	uint64_t		 max_tick_ms;
+	int			 p_contact, p_rex, p_fire, p_a, p_b, p_siren;
+};
+
+static const char board_points[] =
+    "[point door.contact]\nbackend = io\nkind = input\ninput = 2\n"
+    "active = low\n\n"
+    "[point rex]\nbackend = io\nkind = input\ninput = 5\n\n"
+    "[point fire]\nbackend = io\nkind = supervised\nregister = 1\n"
+    "loop = 1000,3000,6000\n\n"
+    "[point a.lock]\nbackend = io\nkind = output\ncoil = 0\n"
+    "lock = fail-safe\n\n"
+    "[point b.lock]\nbackend = io\nkind = output\ncoil = 2\n"
+    "lock = fail-secure\n\n"
+    "[point siren]\nbackend = io\nkind = output\ncoil = 5\n";
+
+static const char *
+sim_path(void)
+{
+	static char path[512];
+	const char *b = getenv("HUSVAGT_BUILD");
+
+	if (b == NULL || *b == '\0')
+		return NULL;
+	snprintf(path, sizeof(path), "%s/modbus-sim", b);
+	return path;
+}
+
+static void
+fx_event(void *arg, const struct hal_event *ev)
+{
+	struct fx *f = arg;
+
+	if (f->nev == EVENTS_MAX)
+		return;
+	f->ev[f->nev] = *ev;
+	f->ev[f->nev].reason = NULL;
+	f->seen[f->nev++] = clock_mono_ms();
+}
+
+/* Write the board for transport ("tcp" with port, or "rtu" on pty a). */
+static void
+fx_board(struct fx *f, const char *transport, int port)
+{
+	struct diag d = { 0 };
+	FILE *fp;
+
+	tmpdir_path(f->path, f->dir, "board.ini");
+	assert_non_null(fp = fopen(f->path, "w"));
+	fprintf(fp, "[board]\nname = test\n\n[backend io]\ntype = modbus\n"
+	    "transport = %s\nunit = 1\npoll_ms = %d\ntimeout_ms = %d\n",
+	    transport, POLL_MS, TIMEOUT_MS);
+	if (!strcmp(transport, "tcp"))
+		fprintf(fp, "host = 127.0.0.1\nport = %d\n\n", port);
+	else
+		fprintf(fp, "device = %s\nbaud = 38400\nparity = E\n\n",
+		    f->pty_a);
+	fputs(board_points, fp);
+	fclose(fp);
+	assert_int_equal(board_load(&f->board, f->path, &d), 0);
+}
+
+/* Open the HAL on the board and find the points. */
+static void
+fx_open(struct fx *f)
+{
+	struct hal_params hp = { .wiegand_timeout_ms = 50 };
+
+	assert_non_null(f->hal = hal_open(&f->board, &hp, fx_event, f));
+	f->p_contact = hal_point(f->hal, "door.contact");
+	f->p_rex = hal_point(f->hal, "rex");
+	f->p_fire = hal_point(f->hal, "fire");
+	f->p_a = hal_point(f->hal, "a.lock");
+	f->p_b = hal_point(f->hal, "b.lock");
+	f->p_siren = hal_point(f->hal, "siren");
+	assert_true(f->p_siren >= 0);
+}
+
+/* One round of the caller's loop, never waiting past end. */
+static void
+fx_step(struct fx *f, uint64_t end)
+{
+	struct pollfd pfd[32];
+	uint64_t now = clock_mono_ms(), d = hal_deadline(f->hal), t0;
+	int n = hal_pollfds(f->hal, pfd, 32);
+	uint64_t until = d != 0 && d < end ? d : end;
+
+	poll(pfd, (nfds_t)n, until > now ? (int)(until - now) : 0);
+	hal_dispatch(f->hal, pfd, n);
+	t0 = clock_mono_ms();
+	hal_tick(f->hal, t0);
+	if (clock_mono_ms() - t0 > f->max_tick_ms)
+		f->max_tick_ms = clock_mono_ms() - t0;
+}
+
+static void
+fx_run(struct fx *f, int ms)
+{
+	uint64_t end = clock_mono_ms() + (uint64_t)ms;
+
+	while (clock_mono_ms() < end)
+		fx_step(f, end);
+}
+
+/*
+ * Run the loop until an event of type on point (value, or any if -1)
+ * arrives at index from or later; returns when it was seen, 0 if not.
+ */
+static uint64_t
+fx_wait(struct fx *f, int from, enum hal_event_type type, int point,
+    int value, int ms)
+{
+	uint64_t end = clock_mono_ms() + (uint64_t)ms;
+	int i = from;
+
+	for (;;) {
+		for (; i < f->nev; i++)
+			if (f->ev[i].type == type && f->ev[i].point == point &&
+			    (value < 0 || f->ev[i].value == value))
+				return f->seen[i];
+		if (clock_mono_ms() >= end)
+			return 0;
+		fx_step(f, end);
+	}
+}
+
+static void
+sim_ok(struct fx *f, const char *cmd)
+{
+	char reply[256];
+
+	assert_int_equal(mbsim_proc_cmd(&f->sim, cmd, reply, sizeof(reply)),
+	    0);
+	assert_string_equal(reply, "ok");
+}
+
+/* A number from a "stats" reply: key is "requests", "writes", ... */
+static unsigned long
+sim_stat(struct fx *f, const char *key)
+{
+	char reply[256], *s;
+
+	assert_int_equal(mbsim_proc_cmd(&f->sim, "stats", reply,
+	    sizeof(reply)), 0);
+	assert_non_null(s = strstr(reply, key));
+	return strtoul(s + strlen(key), NULL, 10);
+}
+
+static void
+sim_start_tcp(struct fx *f, int port)
+{
+	char hp[32];
+	const char *args[] = { "--tcp", hp, "--coils", "16", "--inputs", "16",
+	    "--registers", "4", NULL };
+
+	snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
+	assert_int_equal(mbsim_proc_start(&f->sim, sim_path(), args), 0);
+	assert_true(f->sim.port > 0);
+}
+
+/* The state every test starts from: contact closed, rex off, loop normal. */
+static void
+sim_preset(struct fx *f)
+{
+	sim_ok(f, "set input 2 1");
+	sim_ok(f, "set register 1 2000");
+	sim_ok(f, "set coil 1 1");
+	sim_ok(f, "set coil 4 1");
+}
+
+static int
+setup_tcp(void **state)
+{
+	struct fx *f;
+
+	if (sim_path() == NULL)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL || tmpdir_make(f->dir) == NULL)
+		return -1;
+	sim_start_tcp(f, 0);
+	sim_preset(f);
+	fx_board(f, "tcp", f->sim.port);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f == NULL)
+		return 0;
+	hal_close(f->hal);
+	mbsim_proc_stop(&f->sim);
+	mbsim_proc_stop(&f->socat);
+	tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Skip with a reason when the build folder is unknown. */
+static struct fx *
+fx_get(void **state)
+{
+	if (*state == NULL) {
+		print_message("HUSVAGT_BUILD is not set: cannot find "
+		    "modbus-sim; skipping\n");
+		skip();
+	}
+	return *state;
+}
+
+/* Inputs are read at open and changes reported within a poll or two. */
+static void
+check_inputs(struct fx *f)
+{
+	int v = -1, mark;
+
+	assert_int_equal(hal_input_get(f->hal, f->p_contact, &v), 0);
+	assert_int_equal(v, 0);		/* input 1, active low: closed */
+	assert_int_equal(hal_input_get(f->hal, f->p_rex, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(hal_input_get(f->hal, f->p_fire, &v), 0);
+	assert_int_equal(v, HAL_LOOP_NORMAL);
+	mark = f->nev;
+	sim_ok(f, "set input 2 0");
+	assert_true(fx_wait(f, mark, HAL_EV_INPUT, f->p_contact, 1,
+	    3 * POLL_MS) != 0);
+	sim_ok(f, "set input 5 1");
+	assert_true(fx_wait(f, mark, HAL_EV_INPUT, f->p_rex, 1,
+	    3 * POLL_MS) != 0);
+}
+
+/* Each threshold, from both sides. */
+static void
+check_loops(struct fx *f)
+{
+	static const struct { int raw, loop; } steps[] = {
+		{ 999, HAL_LOOP_SHORT }, { 1000, HAL_LOOP_NORMAL },
+		{ 3000, HAL_LOOP_NORMAL }, { 3001, HAL_LOOP_ACTIVE },
+		{ 6000, HAL_LOOP_ACTIVE }, { 6001, HAL_LOOP_CUT },
+		{ 0, HAL_LOOP_SHORT }, { 65535, HAL_LOOP_CUT },
+	};
+	char cmd[64];
+	size_t i;
+	int v;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "set register 1 %d", steps[i].raw);
+		sim_ok(f, cmd);
+		fx_run(f, 2 * POLL_MS + TIMEOUT_MS);
+		assert_int_equal(hal_input_get(f->hal, f->p_fire, &v), 0);
+		assert_int_equal(v, steps[i].loop);
+	}
+	assert_true(fx_wait(f, 0, HAL_EV_LOOP, f->p_fire, HAL_LOOP_CUT, 0));
+}
+
+/*
+ * Three coils in one flush arrive as one request over their covering
+ * range, and coils 1 and 4 in between keep what they had.
+ */
+static void
+check_batched_write(struct fx *f)
+{
+	char reply[256];
+	unsigned long w0 = sim_stat(f, "writes ");
+	int n0 = f->sim.nwrites;
+
+	assert_int_equal(hal_lock_set(f->hal, f->p_a, false), 0);
+	assert_int_equal(hal_lock_set(f->hal, f->p_b, false), 0);
+	assert_int_equal(hal_output_set(f->hal, f->p_siren, true), 0);
+	assert_int_equal(hal_flush(f->hal), 0);
+	assert_int_equal(mbsim_proc_cmd(&f->sim, "coils", reply,
+	    sizeof(reply)), 0);
+	assert_string_equal(reply, "coils 1100110000000000");
+	assert_int_equal(sim_stat(f, "writes ") - w0, 1);
+	assert_int_equal(f->sim.nwrites - n0, 1);
+	assert_int_equal(f->sim.writes[n0].addr, 0);
+	assert_int_equal(f->sim.writes[n0].count, 6);
+	/* One coil alone: a single-coil request. */
+	assert_int_equal(hal_lock_set(f->hal, f->p_b, true), 0);
+	assert_int_equal(hal_flush(f->hal), 0);
+	assert_int_equal(sim_stat(f, "writes ") - w0, 2);
+	assert_int_equal(f->sim.writes[n0 + 1].addr, 2);
+	assert_int_equal(f->sim.writes[n0 + 1].count, 1);
+}
+
+/*
+ * Muted: a fault within two poll intervals, no more than one attempt per
+ * interval, the loop never held longer than the timeouts; unmuted: back
+ * within two intervals with the input changed meanwhile.
+ */
+static void
+check_fault_recovery(struct fx *f)
+{
+	uint64_t t0, t;
+	unsigned long r0;
+	int mark = f->nev;
+
+	fx_run(f, POLL_MS);
+	sim_ok(f, "mute on");
+	t0 = clock_mono_ms();
+	t = fx_wait(f, mark, HAL_EV_FAULT, -1, 1, 4 * POLL_MS);
+	assert_true(t != 0);
+	print_message("fault reported %llu ms after the module fell silent\n",
+	    (unsigned long long)(t - t0));
+	assert_true(t - t0 <= 2 * POLL_MS);
+	assert_int_equal(hal_point_faulty(f->hal, f->p_contact), 1);
+	r0 = sim_stat(f, "requests ");
+	fx_run(f, 10 * POLL_MS);
+	r0 = sim_stat(f, "requests ") - r0;
+	print_message("%lu request(s) in 10 poll intervals while silent; "
+	    "longest tick %llu ms\n", r0, (unsigned long long)f->max_tick_ms);
+	assert_true(r0 <= 12);
+	assert_true(f->max_tick_ms < 3 * TIMEOUT_MS);
+	sim_ok(f, "set input 2 0");
+	mark = f->nev;
+	sim_ok(f, "mute off");
+	t0 = clock_mono_ms();
+	t = fx_wait(f, mark, HAL_EV_FAULT, -1, 0, 4 * POLL_MS);
+	assert_true(t != 0);
+	print_message("recovery reported %llu ms after the module answered "
+	    "again\n", (unsigned long long)(t - t0));
+	assert_true(t - t0 <= 2 * POLL_MS);
+	assert_int_equal(hal_point_faulty(f->hal, f->p_contact), 0);
+	assert_true(fx_wait(f, mark, HAL_EV_INPUT, f->p_contact, 1, 0) != 0);
+}
+
+static void
+test_tcp_inputs(void **state)
+{
+	struct fx *f = fx_get(state);
+	unsigned long r0;
+
+	fx_open(f);
+	check_inputs(f);
+	/* One request per table per poll: inputs and registers. */
+	r0 = sim_stat(f, "requests ");
+	fx_run(f, 10 * POLL_MS);
+	assert_true(sim_stat(f, "requests ") - r0 <= 2 * 12);
+}
+
+static void
+test_tcp_loops(void **state)
+{
+	struct fx *f = fx_get(state);
+
+	fx_open(f);
+	check_loops(f);
+}
+
+static void
+test_tcp_batched_write(void **state)
+{
+	struct fx *f = fx_get(state);
+	int v;
+
+	fx_open(f);
+	assert_int_equal(hal_output_get(f->hal, f->p_a, &v), -1);
+	check_batched_write(f);
+}
+
+static void
+test_tcp_fault_recovery(void **state)
+{
+	struct fx *f = fx_get(state);
+
+	fx_open(f);
+	check_fault_recovery(f);
+}
+
+/* A port nobody listens on, for a module that is not there yet. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(s, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(s);
+	return port;
+}
+
+/*
+ * Down at start: the daemon starts anyway, hears of the fault on the
+ * first tick, and the lock it commanded meanwhile reaches the module as
+ * soon as the module answers.
+ */
+static void
+test_tcp_down_at_open(void **state)
+{
+	struct fx *f = fx_get(state);
+	char reply[256];
+	int port = free_port(), v;
+
+	mbsim_proc_stop(&f->sim);
+	fx_board(f, "tcp", port);
+	fx_open(f);
+	assert_int_equal(hal_input_get(f->hal, f->p_contact, &v), -1);
+	assert_true(fx_wait(f, 0, HAL_EV_FAULT, -1, 1, POLL_MS) != 0);
+	assert_int_equal(hal_lock_set(f->hal, f->p_a, false), 0);
+	assert_int_equal(hal_flush(f->hal), -1);
+	sim_start_tcp(f, port);
+	sim_preset(f);
+	assert_true(fx_wait(f, 0, HAL_EV_FAULT, -1, 0, 3 * POLL_MS) != 0);
+	assert_int_equal(hal_input_get(f->hal, f->p_contact, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(mbsim_proc_cmd(&f->sim, "coils", reply,
+	    sizeof(reply)), 0);
+	assert_string_equal(reply, "coils 1100100000000000");
+}
+
+static int
+setup_rtu(void **state)
+{
+	const char *args[] = { "--rtu", NULL, "--baud", "38400", "--parity",
+	    "E", "--coils", "16", "--inputs", "16", "--registers", "4", NULL };
+	struct fx *f;
+
+	if (sim_path() == NULL)
+		return 0;
+	if ((f = calloc(1, sizeof(*f))) == NULL || tmpdir_make(f->dir) == NULL)
+		return -1;
+	*state = f;
+	if (socat_pair_start(&f->socat, "/usr/bin/socat", f->pty_a,
+	    f->pty_b) != 0) {
+		print_error("cannot start a socat pty pair\n");
+		teardown(state);
+		return -1;
+	}
+	args[1] = f->pty_b;
+	if (mbsim_proc_start(&f->sim, sim_path(), args) != 0) {
+		print_error("cannot start modbus-sim on %s\n", f->pty_b);
+		teardown(state);
+		return -1;
+	}
+	sim_preset(f);
+	fx_board(f, "rtu", 0);
+	return 0;
+}
+
+static void
+test_rtu_io(void **state)
+{
+	struct fx *f = fx_get(state);
+
+	fx_open(f);
+	check_inputs(f);
+	check_batched_write(f);
+}
+
+static void
+test_rtu_fault_recovery(void **state)
+{
+	struct fx *f = fx_get(state);
+
+	fx_open(f);
+	check_fault_recovery(f);
+	check_loops(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcp_inputs, setup_tcp,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_loops, setup_tcp,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_batched_write,
+		    setup_tcp, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_fault_recovery,
+		    setup_tcp, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_down_at_open,
+		    setup_tcp, teardown),
+		cmocka_unit_test_setup_teardown(test_rtu_io, setup_rtu,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rtu_fault_recovery,
+		    setup_rtu, teardown),
+	};
+
+	log_init("test_modbus", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

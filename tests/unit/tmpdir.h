@@ -1,0 +1,51 @@
+/*
+ * A scratch directory per test group, so that the storage tests run
+ * against real files and leave nothing behind.
+ */
+#ifndef HUSVAGT_TEST_TMPDIR_H
+#define HUSVAGT_TEST_TMPDIR_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Remove one entry of the tree; called deepest first. */
+static inline int
+tmpdir_rm_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Make a new empty directory under $TMPDIR (or /tmp); NULL on failure. */
+static inline char *
+tmpdir_make(char buf[256])
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(buf, 256, "%s/husvagt-test-XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	return mkdtemp(buf);
+}
+
+/* Remove the directory and everything in it. */
+static inline void
+tmpdir_remove(const char *dir)
+{
+	nftw(dir, tmpdir_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* dir/name into buf. */
+static inline const char *
+tmpdir_path(char buf[512], const char *dir, const char *name)
+{
+	snprintf(buf, 512, "%s/%s", dir, name);
+	return buf;
+}
+
+#endif
