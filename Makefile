@@ -35,6 +35,8 @@ CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 TOOLS     := husvagtctl husvagt-sim modbus-sim
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -44,6 +46,7 @@ CORE_OBJ  := $(call obj,$(CORE_SRC))
 ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 
 .PHONY: all run check unit system asan bench deps clean install-deps
+.SECONDARY:
 all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS)
 
 $(BUILD)/obj/%.o: %.c
@@ -63,6 +66,10 @@ $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libhusvagt.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libhusvagt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(CMOCKA)) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libhusvagt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Debian packages the build, the tests and `make run` need.  Installed only
 # when something is missing, so a prepared machine pays nothing.
@@ -97,7 +104,7 @@ check: deps
 	@echo "make check: all suites passed"
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCHES)
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
 
 clean:

@@ -1,7 +1,8 @@
 /*
  * The modbus backend: one remote I/O module per backend section, over
  * Modbus TCP or RTU, through libmodbus 3.1.6.  Every libmodbus call of
- * the daemon lives in this file.
+ * the daemon lives in this file; modbus_image.c keeps the module's image
+ * (addresses, values read, coils commanded) and does no I/O.
  *
  * The module is polled from tick every poll_ms: one request for all its
  * discrete inputs and one for all its input registers, each covering the
@@ -27,171 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modbus.h>
-
 #include "clock.h"
-#include "hal_backend.h"
 #include "log.h"
+#include "modbus_int.h"
 
 #define MB_POLL_MS	100	/* when the board does not say */
 #define MB_TIMEOUT_MS	50
-#define MB_TABLES	4	/* indexed by enum board_modbus_table */
-
-struct mb_ref {
-	int			 point;
-	enum board_modbus_table	 table;
-	int			 addr;
-	int			 last;	/* last reported level or loop; -1 */
-};
-
-/* The address range one request covers; n is 0 for an unused table. */
-struct mb_range {
-	int	 lo, hi, n;
-};
-
-struct mb_priv {
-	modbus_t	*ctx;
-	int		 connected;
-	int		 synced;	/* coils read and restored */
-	int		 fault;		/* as last reported */
-	int		 found;		/* coils reported as found at open */
-	uint64_t	 next_poll;
-	uint32_t	 poll_ms;
-	struct mb_ref	*refs;
-	int		 nrefs;
-	struct mb_range	 r[MB_TABLES];
-	uint8_t		*bits;		/* discrete inputs, from r[INPUT].lo */
-	uint16_t	*regs;		/* input registers */
-	uint8_t		*coils;		/* coils as the module has them */
-	int8_t		*want;		/* coils as commanded; -1: never */
-	uint8_t		*dirty;		/* commanded, not yet written */
-	char		 reason[64];
-};
-
-/*
- * Classify a supervised loop's raw reading against the point's
- * end-of-line thresholds: a short circuit reads low, an open circuit
- * reads high, and the two resistor values sit in between.
- */
-static enum hal_loop
-mb_classify(const struct board_point *p, unsigned v)
-{
-	if (v < (unsigned)p->loop_short)
-		return HAL_LOOP_SHORT;
-	if (v <= (unsigned)p->loop_normal)
-		return HAL_LOOP_NORMAL;
-	if (v <= (unsigned)p->loop_active)
-		return HAL_LOOP_ACTIVE;
-	return HAL_LOOP_CUT;
-}
-
-/* The table a point of this kind must use, or BOARD_MB_NONE. */
-static enum board_modbus_table
-mb_table_of(enum board_kind kind)
-{
-	switch (kind) {
-	case BOARD_INPUT:
-		return BOARD_MB_INPUT;
-	case BOARD_SUPERVISED:
-		return BOARD_MB_REGISTER;
-	case BOARD_OUTPUT:
-		return BOARD_MB_COIL;
-	default:
-		return BOARD_MB_NONE;
-	}
-}
-
-/* Check a point against what a Modbus module can serve. */
-static int
-mb_check_point(struct hal_backend *b, const struct board_point *p)
-{
-	enum board_modbus_table t = mb_table_of(p->kind);
-
-	if (t == BOARD_MB_NONE || p->table != t) {
-		log_warnx("%s: point %s: a Modbus %s needs %s", b->cfg->name,
-		    p->role, board_kind_name(p->kind),
-		    t == BOARD_MB_COIL ? "a coil" : t == BOARD_MB_INPUT ?
-		    "a discrete input" : t == BOARD_MB_REGISTER ?
-		    "an input register" : "GPIO lines");
-		return -1;
-	}
-	if (p->address < 0 || p->address > 0xffff) {
-		log_warnx("%s: point %s: address %d is out of range",
-		    b->cfg->name, p->role, p->address);
-		return -1;
-	}
-	return 0;
-}
-
-/* Widen a table's range to cover addr. */
-static void
-mb_range_add(struct mb_range *r, int addr)
-{
-	if (r->n == 0 || addr < r->lo)
-		r->lo = addr;
-	if (r->n == 0 || addr > r->hi)
-		r->hi = addr;
-	r->n = r->hi - r->lo + 1;
-}
-
-/* Collect the backend's points and the ranges they cover. */
-static int
-mb_collect(struct hal_backend *b, struct mb_priv *m)
-{
-	const struct board *bd = hal_board(b->hal);
-	int i;
-
-	if ((m->refs = calloc((size_t)bd->npoints + 1, sizeof(*m->refs))) ==
-	    NULL)
-		return -1;
-	for (i = 0; i < bd->npoints; i++) {
-		const struct board_point *p = &bd->points[i];
-		struct mb_ref *ref = &m->refs[m->nrefs];
-
-		if (p->backend != b->index)
-			continue;
-		if (mb_check_point(b, p) != 0) {
-			errno = EINVAL;
-			return -1;
-		}
-		ref->point = i;
-		ref->table = p->table;
-		ref->addr = p->address;
-		ref->last = -1;
-		mb_range_add(&m->r[p->table], p->address);
-		m->nrefs++;
-	}
-	return 0;
-}
-
-/*
- * Allocate the images of the three tables.  One request must be able to
- * cover each range, which any real module's address map allows.
- */
-static int
-mb_alloc(struct hal_backend *b, struct mb_priv *m)
-{
-	size_t nc = (size_t)m->r[BOARD_MB_COIL].n + 1;
-
-	if (m->r[BOARD_MB_INPUT].n > MODBUS_MAX_READ_BITS ||
-	    m->r[BOARD_MB_REGISTER].n > MODBUS_MAX_READ_REGISTERS ||
-	    m->r[BOARD_MB_COIL].n > MODBUS_MAX_WRITE_BITS) {
-		log_warnx("%s: the addresses used span more than one Modbus "
-		    "request can cover", b->cfg->name);
-		errno = EINVAL;
-		return -1;
-	}
-	m->bits = calloc((size_t)m->r[BOARD_MB_INPUT].n + 1, 1);
-	m->regs = calloc((size_t)m->r[BOARD_MB_REGISTER].n + 1, 2);
-	m->coils = calloc(nc, 1);
-	m->want = malloc(nc);
-	m->dirty = calloc(nc, 1);
-	if (m->bits == NULL || m->regs == NULL || m->coils == NULL ||
-	    m->want == NULL || m->dirty == NULL)
-		return -1;
-	memset(m->want, -1, nc);
-	return 0;
-}
 
 /*
  * Apply timeout_ms to the connect, the first byte of an answer and the
@@ -312,94 +154,44 @@ mb_connect(struct hal_backend *b, struct mb_priv *m)
 	return 0;
 }
 
-/* The coil image index of a coil point, or -1. */
-static int
-mb_coil_index(struct mb_priv *m, int point)
-{
-	int i;
-
-	for (i = 0; i < m->nrefs; i++)
-		if (m->refs[i].point == point &&
-		    m->refs[i].table == BOARD_MB_COIL)
-			return m->refs[i].addr - m->r[BOARD_MB_COIL].lo;
-	return -1;
-}
-
-/*
- * Write every dirty coil in one request: the covering range carries the
- * known values of the coils in between, so they do not change.
- */
+/* Write every dirty coil in one request (a single coil: write_bit). */
 static int
 mb_write_dirty(struct hal_backend *b, struct mb_priv *m)
 {
-	const struct mb_range *r = &m->r[BOARD_MB_COIL];
 	uint8_t v[MODBUS_MAX_WRITE_BITS];
-	int i, lo = -1, hi = -1, rc;
+	int lo = 0, n, addr, rc;
 
-	for (i = 0; i < r->n; i++)
-		if (m->dirty[i]) {
-			if (lo < 0)
-				lo = i;
-			hi = i;
-		}
-	if (lo < 0)
+	if ((n = mb_image_span(m, &lo, v)) == 0)
 		return 0;
-	for (i = lo; i <= hi; i++)
-		v[i - lo] = m->dirty[i] ? (uint8_t)m->want[i] : m->coils[i];
-	if (lo == hi)
-		rc = modbus_write_bit(m->ctx, r->lo + lo, v[0]);
+	addr = m->r[BOARD_MB_COIL].lo + lo;
+	if (n == 1)
+		rc = modbus_write_bit(m->ctx, addr, v[0]);
 	else
-		rc = modbus_write_bits(m->ctx, r->lo + lo, hi - lo + 1, v);
+		rc = modbus_write_bits(m->ctx, addr, n, v);
 	if (rc == -1) {
 		mb_fail(b, m, "write coils");
 		return -1;
 	}
-	memcpy(m->coils + lo, v, (size_t)(hi - lo + 1));
-	memset(m->dirty + lo, 0, (size_t)(hi - lo + 1));
+	mb_image_written(m, lo, n, v);
 	return 0;
-}
-
-/* Report the coils as found, once, leaving out those already commanded. */
-static void
-mb_report_found(struct hal_backend *b, struct mb_priv *m)
-{
-	int i, k;
-
-	if (m->found)
-		return;
-	m->found = 1;
-	for (i = 0; i < m->nrefs; i++) {
-		if (m->refs[i].table != BOARD_MB_COIL)
-			continue;
-		k = m->refs[i].addr - m->r[BOARD_MB_COIL].lo;
-		if (m->want[k] < 0)
-			hal_report_output(b->hal, m->refs[i].point,
-			    m->coils[k]);
-	}
 }
 
 /*
  * After a connect: read the coils, report them the first time, and put
- * back every commanded coil the module does not have (it may have
- * restarted, or missed a write while away).
+ * back every commanded coil the module does not have.
  */
 static int
 mb_sync(struct hal_backend *b, struct mb_priv *m)
 {
 	const struct mb_range *r = &m->r[BOARD_MB_COIL];
-	int i;
 
-	if (r->n > 0) {
-		if (modbus_read_bits(m->ctx, r->lo, r->n, m->coils) == -1) {
-			mb_fail(b, m, "read coils");
-			return -1;
-		}
-		for (i = 0; i < r->n; i++)
-			if (m->want[i] >= 0 && m->want[i] != m->coils[i])
-				m->dirty[i] = 1;
+	if (r->n > 0 && modbus_read_bits(m->ctx, r->lo, r->n, m->coils) == -1) {
+		mb_fail(b, m, "read coils");
+		return -1;
 	}
+	mb_image_restore(m);
 	m->synced = 1;
-	mb_report_found(b, m);
+	mb_image_report_found(b, m);
 	return mb_write_dirty(b, m);
 }
 
@@ -423,37 +215,6 @@ mb_read_inputs(struct hal_backend *b, struct mb_priv *m)
 	return 0;
 }
 
-/*
- * Report what changed since the last report.  The callbacks may write
- * coils, so nothing here may rely on the connection afterwards.
- */
-static void
-mb_report(struct hal_backend *b, struct mb_priv *m, uint64_t now)
-{
-	const struct board *bd = hal_board(b->hal);
-	struct mb_ref *ref;
-	int i, v;
-
-	for (i = 0; i < m->nrefs; i++) {
-		ref = &m->refs[i];
-		if (ref->table == BOARD_MB_INPUT)
-			v = m->bits[ref->addr - m->r[BOARD_MB_INPUT].lo] != 0;
-		else if (ref->table == BOARD_MB_REGISTER)
-			v = (int)mb_classify(&bd->points[ref->point],
-			    m->regs[ref->addr - m->r[BOARD_MB_REGISTER].lo]);
-		else
-			continue;
-		if (v == ref->last)
-			continue;
-		ref->last = v;
-		if (ref->table == BOARD_MB_INPUT)
-			hal_report_input(b->hal, ref->point, v, now);
-		else
-			hal_report_loop(b->hal, ref->point, (enum hal_loop)v,
-			    now);
-	}
-}
-
 /* One poll: connect if need be, restore coils, read, report. */
 static void
 mb_poll(struct hal_backend *b, struct mb_priv *m, uint64_t now)
@@ -468,7 +229,7 @@ mb_poll(struct hal_backend *b, struct mb_priv *m, uint64_t now)
 		m->fault = 0;
 		hal_report_fault(b->hal, b, 0, NULL);
 	}
-	mb_report(b, m, now);
+	mb_image_report(b, m, now);
 }
 
 static void
@@ -483,12 +244,7 @@ mb_close(struct hal_backend *b)
 			modbus_close(m->ctx);
 		modbus_free(m->ctx);
 	}
-	free(m->refs);
-	free(m->bits);
-	free(m->regs);
-	free(m->coils);
-	free(m->want);
-	free(m->dirty);
+	mb_image_free(m);
 	free(m);
 	b->priv = NULL;
 }
@@ -507,8 +263,7 @@ mb_open(struct hal_backend *b)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
 	b->priv = m;
-	if (mb_collect(b, m) != 0 || mb_alloc(b, m) != 0 ||
-	    mb_setup(b, m) != 0)
+	if (mb_image_build(b, m) != 0 || mb_setup(b, m) != 0)
 		goto err;
 	now = clock_mono_ms();
 	mb_poll(b, m, now);
@@ -577,24 +332,12 @@ static int
 mb_write(struct hal_backend *b, const int *points, const int *levels, int n)
 {
 	struct mb_priv *m = b->priv;
-	int i, k, rc = 0;
+	int rc = mb_image_queue(b, m, points, levels, n);
 
-	for (i = 0; i < n; i++) {
-		if ((k = mb_coil_index(m, points[i])) < 0) {
-			log_warnx("%s: point %d is not a coil here",
-			    b->cfg->name, points[i]);
-			rc = -1;
-			continue;
-		}
-		m->want[k] = levels[i] != 0;
-		m->dirty[k] = 1;
-	}
 	if (!m->synced || mb_write_dirty(b, m) != 0) {
 		errno = EIO;
 		return -1;
 	}
-	if (rc != 0)
-		errno = EINVAL;
 	return rc;
 }
 

@@ -201,27 +201,41 @@ config_door_new(struct config_parse *p, const char *f, int l,
 	return d;
 }
 
+/*
+ * Note a key of a [door X] section: its index in config_dkeys, or -1 when
+ * it is unknown or set twice (reported).
+ */
 static int
-config_door_key(struct config_parse *p, const char *f, int l,
-    const char *k, const char *v)
+config_door_seen(struct config_parse *p, const char *f, int l,
+    const char *k)
 {
-	struct site_door *d = p->door;
-	int *lines = p->dline[d - p->c->doors], b, i;
+	int *lines = p->dline[p->door - p->c->doors], i;
 
 	for (i = 0; i < DK_N; i++)
 		if (!strcmp(k, config_dkeys[i]))
 			break;
 	if (i == DK_N) {
 		diag_error(p->d, f, l, "unknown key '%s' in [door %s]", k,
-		    d->name);
+		    p->door->name);
 		return -1;
 	}
 	if (lines[i] != 0) {
 		diag_error(p->d, f, l, "%s: set twice in [door %s] (first at "
-		    "line %d)", k, d->name, lines[i]);
+		    "line %d)", k, p->door->name, lines[i]);
 		return -1;
 	}
 	lines[i] = l;
+	return i;
+}
+
+/* The value of door key i (from config_door_seen). */
+static int
+config_door_key(struct config_parse *p, const char *f, int l, int i,
+    const char *k, const char *v)
+{
+	struct site_door *d = p->door;
+	int b;
+
 	if (i >= DK_RELEASE)
 		return config_timing_key(p, f, l, k, v, &d->release_s,
 		    &d->held_warning_s, &d->held_s);
@@ -333,11 +347,17 @@ config_section(struct config_parse *p, const char *f, int l,
 	return p->section_ok ? 0 : -1;
 }
 
+/*
+ * One key.  Where a key was given is noted before its value is judged,
+ * so that a value refused is one error, not also "missing"; and nothing
+ * echoes a control character to the installer's terminal.
+ */
 static int
 config_key(void *arg, const char *f, int l, const char *section,
     const char *k, const char *v)
 {
 	struct config_parse *p = arg;
+	int i = -1;
 
 	p->nkeys++;
 	if (section[0] == '\0') {
@@ -347,16 +367,16 @@ config_key(void *arg, const char *f, int l, const char *section,
 	}
 	if (config_section(p, f, l, section) != 0)
 		return -1;
-	/* Given but refused is one error, not also "missing". */
-	if (!strcmp(section, "site") && !strcmp(k, "name"))
-		p->name_line = l;
-	if (!strcmp(section, "site") && !strcmp(k, "board"))
-		p->board_line = l;
-	/* Nothing below echoes a control character to a terminal. */
 	if (config_has_ctrl(k)) {
 		diag_error(p->d, f, l, "a key contains a control character");
 		return -1;
 	}
+	if (!strcmp(section, "site") && !strcmp(k, "name"))
+		p->name_line = l;
+	if (!strcmp(section, "site") && !strcmp(k, "board"))
+		p->board_line = l;
+	if (p->door != NULL && (i = config_door_seen(p, f, l, k)) < 0)
+		return -1;
 	if (config_has_ctrl(v)) {
 		diag_error(p->d, f, l, "%s: the value contains a control "
 		    "character", k);
@@ -368,7 +388,7 @@ config_key(void *arg, const char *f, int l, const char *section,
 		return config_defaults_key(p, f, l, k, v);
 	if (!strcmp(section, "staff"))
 		return config_staff_key(p, f, l, k, v);
-	return config_door_key(p, f, l, k, v);
+	return config_door_key(p, f, l, i, k, v);
 }
 
 static void

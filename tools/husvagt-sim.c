@@ -55,14 +55,17 @@ static const char simc_usage_text[] =
 "  history [--since N] [--json]               output changes, with times\n"
 "The socket is $HUSVAGT_SIM_SOCKET or " SIM_DEFAULT_SOCKET ".\n";
 
-/* Print the usage, or a usage error with it; returns the usage status. */
+/* Print the usage (why: NULL) or a usage error; returns the status. */
 static int
 simc_usage(const char *why, const char *arg)
 {
-	if (why != NULL)
-		fprintf(stderr, "husvagt-sim: %s%s%s\n", why,
-		    arg != NULL ? ": " : "", arg != NULL ? arg : "");
-	fputs(simc_usage_text, stderr);
+	if (why == NULL) {
+		fputs(simc_usage_text, stdout);
+		return SIM_OK;
+	}
+	fprintf(stderr, "husvagt-sim: %s%s%s\n(husvagt-sim -h lists the "
+	    "commands)\n", why, arg != NULL ? ": " : "",
+	    arg != NULL ? arg : "");
 	return SIM_USAGE;
 }
 
@@ -100,8 +103,10 @@ simc_connect(struct simc *c)
 		    strerror(errno));
 		return -1;
 	}
-	if ((c->in = fdopen(dup(c->fd), "r")) == NULL)
+	if ((c->in = fdopen(c->fd, "r")) == NULL) {
+		fprintf(stderr, "husvagt-sim: %s\n", strerror(errno));
 		return -1;
+	}
 	return 0;
 }
 
@@ -122,6 +127,7 @@ simc_call(struct simc *c, json_t *req)
 		free(text);
 		return NULL;
 	}
+	errno = 0;
 	if (text == NULL || dprintf(c->fd, "%s\n", text) < 0 ||
 	    getline(&line, &cap, c->in) == -1)
 		fprintf(stderr, "husvagt-sim: %s: no reply: %s\n", c->sock,
@@ -147,8 +153,10 @@ simc_do(struct simc *c, json_t *req)
 
 	if (reply == NULL)
 		return SIM_FAILED;
-	if (c->json)
-		json_dumpf(reply, stdout, JSON_INDENT(2)), putchar('\n');
+	if (c->json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
 	json_decref(reply);
 	return SIM_OK;
 }
@@ -156,31 +164,30 @@ simc_do(struct simc *c, json_t *req)
 static int
 simc_present(struct simc *c, const char *cmd, char **argv)
 {
-	long long fmt = 26, fac, card, num;
+	long long fmt = 26, fac = -1, card = -1, num = -1;
 	json_t *req;
 
 	(void)cmd;
 	if (c->format != NULL && simc_number(c->format, 0, 64, &fmt) != 0)
 		return simc_usage("--format must be 26, 34 or 37", c->format);
+	if (argv[1] != NULL && (c->facility != NULL || c->card != NULL))
+		return simc_usage("give NUMBER or --facility and --card, not "
+		    "both", NULL);
+	if (argv[1] != NULL && simc_number(argv[1], 0, 1LL << 62, &num) != 0)
+		return simc_usage("not a card number", argv[1]);
+	if (argv[1] == NULL && (c->facility == NULL || c->card == NULL ||
+	    simc_number(c->facility, 0, 255, &fac) != 0 ||
+	    simc_number(c->card, 0, 65535, &card) != 0))
+		return simc_usage("give NUMBER, or --facility 0..255 and "
+		    "--card 0..65535", NULL);
 	req = json_pack("{ss ss sI}", "op", "present", "reader", argv[0],
 	    "format", (json_int_t)fmt);
-	if (argv[1] != NULL && (c->facility != NULL || c->card != NULL))
-		return json_decref(req), simc_usage("give NUMBER or --facility "
-		    "and --card, not both", NULL);
-	if (argv[1] != NULL) {
-		if (simc_number(argv[1], 0, (1LL << 62), &num) != 0)
-			return json_decref(req), simc_usage("not a card number",
-			    argv[1]);
+	if (num >= 0)
 		json_object_set_new(req, "number", json_integer(num));
-		return simc_do(c, req);
+	else {
+		json_object_set_new(req, "facility", json_integer(fac));
+		json_object_set_new(req, "card", json_integer(card));
 	}
-	if (c->facility == NULL || c->card == NULL ||
-	    simc_number(c->facility, 0, 255, &fac) != 0 ||
-	    simc_number(c->card, 0, 65535, &card) != 0)
-		return json_decref(req), simc_usage("give NUMBER, or "
-		    "--facility 0..255 and --card 0..65535", NULL);
-	json_object_set_new(req, "facility", json_integer(fac));
-	json_object_set_new(req, "card", json_integer(card));
 	return simc_do(c, req);
 }
 
@@ -188,16 +195,15 @@ simc_present(struct simc *c, const char *cmd, char **argv)
 static int
 simc_train(struct simc *c, const char *op, char **argv)
 {
-	json_t *req = json_pack("{ss ss ss}", "op", op, "reader", argv[0], op,
-	    argv[1]);
-	long long iv;
+	long long iv = -1;
+	json_t *req;
 
-	if (c->interval != NULL) {
-		if (simc_number(c->interval, 1, 1000000, &iv) != 0)
-			return json_decref(req), simc_usage("bad --interval-us",
-			    c->interval);
+	if (c->interval != NULL && simc_number(c->interval, 1, 1000000, &iv))
+		return simc_usage("bad --interval-us", c->interval);
+	req = json_pack("{ss ss ss}", "op", op, "reader", argv[0], op,
+	    argv[1]);
+	if (iv >= 0)
 		json_object_set_new(req, "interval_us", json_integer(iv));
-	}
 	return simc_do(c, req);
 }
 
@@ -374,13 +380,14 @@ static const struct {
 static int
 simc_list(struct simc *c, const char *cmd, char **argv)
 {
-	json_t *req = json_pack("{ss}", "op", cmd), *reply, *row;
+	json_t *req, *reply, *row;
 	long long since = 0;
 	size_t i, k;
 
 	(void)argv;
 	if (c->since != NULL && simc_number(c->since, 0, 1LL << 62, &since))
-		return json_decref(req), simc_usage("bad --since", c->since);
+		return simc_usage("bad --since", c->since);
+	req = json_pack("{ss}", "op", cmd);
 	if (c->since != NULL)
 		json_object_set_new(req, "since", json_integer(since));
 	if ((reply = simc_call(c, req)) == NULL)
@@ -450,7 +457,7 @@ simc_options(struct simc *c, int argc, char **argv)
 		case 'i': c->interval = optarg; break;
 		case 'r': c->release = true; break;
 		case 'j': c->json = true; break;
-		case 'h': simc_usage(NULL, NULL); exit(SIM_OK);
+		case 'h': exit(simc_usage(NULL, NULL));
 		default:
 			simc_usage("unknown option or missing value",
 			    argv[optind - 1]);
@@ -484,8 +491,8 @@ main(int argc, char **argv)
 		return simc_usage("wrong number of arguments", argv[optind]);
 	rc = simc_cmds[i].fn(&c, simc_cmds[i].name, argv + optind + 1);
 	if (c.in != NULL)
-		fclose(c.in);
-	if (c.fd != -1)
+		fclose(c.in);	/* closes c.fd too */
+	else if (c.fd != -1)
 		close(c.fd);
 	return rc;
 }
