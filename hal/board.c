@@ -253,19 +253,20 @@ board_section_enter(struct board_parse *p, const char *section, int line)
 	}
 }
 
-/* Remember where a key was set; a second setting is an error. */
+/* Remember where a key was set (*at); a second setting is an error. */
 static int
-board_key_seen(struct board_parse *p, int *lines, const char *key, int line)
+board_key_seen(struct board_parse *p, int *at, const char *key, int line)
 {
-	if (lines[0] != 0) {
+	if (*at != 0) {
 		diag_error(p->d, p->file, line, "%s: set twice in [%s] "
-		    "(first at line %d)", key, p->section, lines[0]);
+		    "(first at line %d)", key, p->section, *at);
 		return -1;
 	}
-	lines[0] = line;
+	*at = line;
 	return 0;
 }
 
+/* The one key of [board]: its name. */
 static int
 board_board_key(struct board_parse *p, int line, const char *key,
     const char *value)
@@ -286,6 +287,7 @@ board_board_key(struct board_parse *p, int line, const char *key,
 	return 0;
 }
 
+/* Every key of the file, in order: find its section, then parse it. */
 static int
 board_on_key(void *arg, const char *file, int line, const char *section,
     const char *key, const char *value)

@@ -13,7 +13,7 @@
 struct debounce {
 	int		 stable;	/* the accepted level, 0/1 */
 	int		 raw;		/* the level of the last edge */
-	uint64_t	 since_ms;	/* when raw was last seen to change */
+	uint64_t	 since_ms;	/* when raw last changed */
 	uint32_t	 ms;		/* debounce time; 0 accepts at once */
 };
 

@@ -37,47 +37,40 @@ enum gpio_pin_kind {
 	GPIO_PIN_OUTPUT,
 };
 
+/* One line.  A reader has two pins: D0, then D1 right after it. */
 struct gpio_pin {
 	enum gpio_pin_kind	 kind;
 	int			 point;
-	int			 bit;	/* Wiegand: 0 on D0, 1 on D1 */
-	int			 pair;	/* Wiegand: the other line's pin */
+	int			 bit;		/* Wiegand: 0 D0, 1 D1 */
 	const char		*name;
 	struct gpiod_line	*line;
-	int			 own_chip;	/* found by gpiod_line_find */
-	int			 fd;		/* event fd; -1 if none */
+	int			 own_chip;	/* by gpiod_line_find */
+	int			 fd;		/* events; -1 if none */
 	int			 requested;
-	unsigned		 seen;		/* dispatch round last read */
+	unsigned		 seen;		/* round last read */
 	struct debounce		 db;
 };
 
 struct gpio_priv {
-	struct gpiod_chip	*chip;	/* the board's chip, when named */
-	struct gpio_pin	*pins;
+	struct gpiod_chip	*chip;		/* the board's, if named */
+	struct gpio_pin		*pins;
 	int			 npins;
-	unsigned		 round;	/* dispatch rounds, for readers */
+	unsigned		 round;		/* dispatch rounds */
 };
 
-/* How many pins the backend's points need; -1 if one cannot be served. */
+/*
+ * How many lines the backend's points need: two per reader.  The board
+ * parser refuses supervised points on gpiod, so every point has lines.
+ */
 static int
 gpio_count_pins(struct hal_backend *b)
 {
 	const struct board *bd = hal_board(b->hal);
 	int i, n = 0;
 
-	for (i = 0; i < bd->npoints; i++) {
-		const struct board_point *p = &bd->points[i];
-
-		if (p->backend != b->index)
-			continue;
-		if (p->kind == BOARD_SUPERVISED) {
-			log_warnx("%s: point %s: a supervised input needs an "
-			    "analog channel, not a GPIO line", b->cfg->name,
-			    p->role);
-			return -1;
-		}
-		n += p->kind == BOARD_READER ? 2 : 1;
-	}
+	for (i = 0; i < bd->npoints; i++)
+		if (bd->points[i].backend == b->index)
+			n += bd->points[i].kind == BOARD_READER ? 2 : 1;
 	return n;
 }
 
@@ -103,8 +96,6 @@ gpio_fill_pins(struct hal_backend *b, struct gpio_priv *g)
 			pin[1].name = p->line_d1;
 			pin[1].fd = -1;
 			pin[1].bit = 1;
-			pin->pair = (int)(pin - g->pins) + 1;
-			pin[1].pair = (int)(pin - g->pins);
 			pin++;
 		} else
 			pin->kind = p->kind == BOARD_OUTPUT ?
@@ -218,6 +209,7 @@ gpio_pin_close(struct gpio_pin *pin)
 	pin->fd = -1;
 }
 
+/* Release every line and chip; no output is written. */
 static void
 gpio_close(struct hal_backend *b)
 {
@@ -247,16 +239,17 @@ gpio_pin_open(struct hal_backend *b, struct gpio_priv *g,
 	return gpio_request_events(b, pin);
 }
 
+/*
+ * Find every line, request the inputs and readers and read the inputs;
+ * on any failure release what was taken.
+ */
 static int
 gpio_open(struct hal_backend *b)
 {
 	struct gpio_priv *g;
 	int i, n;
 
-	if ((n = gpio_count_pins(b)) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	n = gpio_count_pins(b);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return -1;
 	b->priv = g;
@@ -281,6 +274,7 @@ err:
 	return -1;
 }
 
+/* The event fds of the inputs and reader lines. */
 static int
 gpio_pollfds(struct hal_backend *b, struct pollfd *pfd, int max)
 {
@@ -359,15 +353,13 @@ gpio_reader_events(struct hal_backend *b, struct gpio_priv *g,
     struct gpio_pin *pin, uint64_t now_us)
 {
 	struct gpiod_line_event ev[2][GPIO_EVENTS_MAX];
-	struct gpio_pin *pp[2];
+	struct gpio_pin *pp = pin->bit ? pin - 1 : pin;	/* D0, then D1 */
 	uint64_t t[2];
 	int n[2], k[2] = { 0, 0 }, j;
 
-	pp[pin->bit] = pin;
-	pp[!pin->bit] = &g->pins[pin->pair];
 	for (j = 0; j < 2; j++) {
-		pp[j]->seen = g->round;
-		n[j] = gpio_read_events(b, pp[j], ev[j]);
+		pp[j].seen = g->round;
+		n[j] = gpio_read_events(b, &pp[j], ev[j]);
 	}
 	while (k[0] < n[0] || k[1] < n[1]) {
 		for (j = 0; j < 2; j++)
@@ -391,6 +383,7 @@ gpio_pin_by_fd(struct gpio_priv *g, int fd)
 	return NULL;
 }
 
+/* Read the edges of every line whose fd is readable. */
 static void
 gpio_dispatch(struct hal_backend *b, const struct pollfd *pfd, int n)
 {
@@ -412,6 +405,7 @@ gpio_dispatch(struct hal_backend *b, const struct pollfd *pfd, int n)
 	}
 }
 
+/* The earliest time an input's debounce settles; 0 when none is pending. */
 static uint64_t
 gpio_deadline(struct hal_backend *b)
 {

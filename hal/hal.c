@@ -255,6 +255,7 @@ hal_point(const struct hal *h, const char *role)
 	return board_point_find(h->board, role);
 }
 
+/* The board's description of a point, or NULL if there is none. */
 const struct board_point *
 hal_point_info(const struct hal *h, int point)
 {

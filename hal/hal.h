@@ -97,6 +97,9 @@ int hal_input_get(const struct hal *, int point, int *value);
 int hal_output_get(const struct hal *, int point, int *value);
 /* For lock outputs: whether last written released; -1 if never written. */
 int hal_lock_get(const struct hal *, int point, bool *released);
+/* For lock outputs: whether released on the wire as found at open or last
+ * written; -1 if the backend cannot tell. */
+int hal_lock_wire(const struct hal *, int point, bool *released);
 /* 1 while a point's backend is in fault. */
 int hal_point_faulty(const struct hal *, int point);
 

@@ -23,12 +23,14 @@ hal_pt_of(const struct hal *h, int point, enum board_kind kind)
 	return (struct hal_pt *)&h->pt[point];
 }
 
+/* The board the HAL was opened on, for backends to find their points. */
 const struct board *
 hal_board(const struct hal *h)
 {
 	return h->board;
 }
 
+/* The parameters as copied at open (defaults filled in). */
 const struct hal_params *
 hal_params(const struct hal *h)
 {
@@ -245,6 +247,31 @@ hal_lock_get(const struct hal *h, int point, bool *released)
 	}
 	if (hal_output_get(h, point, &v) != 0)
 		return -1;
+	*released = bp->lock == BOARD_LOCK_FAIL_SAFE ? !v : v;
+	return 0;
+}
+
+/*
+ * Whether a lock is released on the wire as far as the HAL knows: the
+ * level its backend found at open or the last one written.  -1 when the
+ * backend cannot tell (a gpiod line not yet requested).
+ */
+int
+hal_lock_wire(const struct hal *h, int point, bool *released)
+{
+	const struct board_point *bp = hal_point_info(h, point);
+	int v;
+
+	if (bp == NULL || bp->kind != BOARD_OUTPUT ||
+	    bp->lock == BOARD_LOCK_NONE) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (h->pt[point].level < 0) {
+		errno = ENODATA;
+		return -1;
+	}
+	v = h->pt[point].level ^ (bp->active_low != 0);
 	*released = bp->lock == BOARD_LOCK_FAIL_SAFE ? !v : v;
 	return 0;
 }

@@ -15,18 +15,26 @@
  * exception answer) puts the module in fault at once, so that a dead
  * module is reported at the first poll it misses, well within two poll
  * intervals.  The connection is then closed and opened again at the next
- * poll, once per poll interval.  Coils commanded while the module was
+ * poll, once per poll interval; over TCP that connect does not wait, so a
+ * module that is switched off costs the loop nothing while it stays off.
+ * Coils commanded while the module was
  * away are written when it answers again, so a module that restarted is
  * brought back to what the doors need.
  *
  * This file's own names start with mb_, keeping them apart from
  * libmodbus's modbus_.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -51,6 +59,13 @@ mb_timeouts(modbus_t *ctx, int ms)
 	return 0;
 }
 
+/* The module's TCP port: the board's, or Modbus's own. */
+static int
+mb_port(const struct board_backend *c)
+{
+	return c->port > 0 ? c->port : 502;
+}
+
 /* Make the libmodbus context for the board's transport. */
 static modbus_t *
 mb_new_ctx(struct hal_backend *b)
@@ -68,7 +83,7 @@ mb_new_ctx(struct hal_backend *b)
 		errno = EINVAL;
 		return NULL;
 	}
-	return modbus_new_tcp(c->host, c->port > 0 ? c->port : 502);
+	return modbus_new_tcp(c->host, mb_port(c));
 }
 
 /* Make and set up the context; no I/O yet. */
@@ -154,6 +169,48 @@ mb_connect(struct hal_backend *b, struct mb_priv *m)
 	return 0;
 }
 
+/*
+ * Start a TCP connect without waiting for it.  A module that is switched
+ * off or unplugged would otherwise cost the loop a timeout at every
+ * retry; the socket goes out through pollfds and is finished in dispatch.
+ */
+static void
+mb_connect_start(struct hal_backend *b, struct mb_priv *m)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd, one = 1, err;
+
+	sin.sin_port = htons((uint16_t)mb_port(b->cfg));
+	inet_pton(AF_INET, b->cfg->host, &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		mb_fail(b, m, "socket");
+		return;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+	    errno == EINPROGRESS) {
+		m->pending = fd;
+		return;
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	mb_fail(b, m, "connect");
+}
+
+/* A connect under way at the next poll has timed out: drop it. */
+static void
+mb_connect_drop(struct hal_backend *b, struct mb_priv *m)
+{
+	if (m->pending < 0)
+		return;
+	close(m->pending);
+	m->pending = -1;
+	errno = ETIMEDOUT;
+	mb_fail(b, m, "connect");
+}
+
 /* Write every dirty coil in one request (a single coil: write_bit). */
 static int
 mb_write_dirty(struct hal_backend *b, struct mb_priv *m)
@@ -215,10 +272,19 @@ mb_read_inputs(struct hal_backend *b, struct mb_priv *m)
 	return 0;
 }
 
-/* One poll: connect if need be, restore coils, read, report. */
+/*
+ * One poll: connect if need be, restore coils, read, report.  A
+ * reconnect over TCP only starts here; mb_connect_done() polls once the
+ * module has accepted.
+ */
 static void
 mb_poll(struct hal_backend *b, struct mb_priv *m, uint64_t now)
 {
+	if (!m->connected && m->async) {
+		mb_connect_drop(b, m);
+		mb_connect_start(b, m);
+		return;
+	}
 	if (!m->connected && mb_connect(b, m) != 0)
 		return;
 	if (!m->synced && mb_sync(b, m) != 0)
@@ -232,6 +298,28 @@ mb_poll(struct hal_backend *b, struct mb_priv *m, uint64_t now)
 	mb_image_report(b, m, now);
 }
 
+/* A connect started by mb_connect_start() finished: poll at once. */
+static void
+mb_connect_done(struct hal_backend *b, struct mb_priv *m)
+{
+	int err = 0, fd = m->pending;
+	socklen_t len = sizeof(err);
+
+	m->pending = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		close(fd);
+		errno = err;
+		mb_fail(b, m, "connect");
+		return;
+	}
+	modbus_set_socket(m->ctx, fd);
+	m->connected = 1;
+	mb_poll(b, m, clock_mono_ms());
+}
+
+/* Close the connection and free the module; no coil is written. */
 static void
 mb_close(struct hal_backend *b)
 {
@@ -239,6 +327,8 @@ mb_close(struct hal_backend *b)
 
 	if (m == NULL)
 		return;
+	if (m->pending >= 0)
+		close(m->pending);
 	if (m->ctx != NULL) {
 		if (m->connected)
 			modbus_close(m->ctx);
@@ -262,11 +352,13 @@ mb_open(struct hal_backend *b)
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
+	m->pending = -1;
 	b->priv = m;
 	if (mb_image_build(b, m) != 0 || mb_setup(b, m) != 0)
 		goto err;
 	now = clock_mono_ms();
-	mb_poll(b, m, now);
+	mb_poll(b, m, now);	/* waits, so the inputs are known at open */
+	m->async = strcmp(b->cfg->transport, "tcp") == 0;
 	m->next_poll = now + m->poll_ms;
 	log_info("%s: %d point(s) on %s %s, %s", b->cfg->name, m->nrefs,
 	    b->cfg->transport, strcmp(b->cfg->transport, "rtu") == 0 ?
@@ -279,24 +371,32 @@ err:
 	return -1;
 }
 
-/* Everything is synchronous: the module has no descriptor to watch. */
+/* A TCP connect under way is the only descriptor to watch. */
 static int
 mb_pollfds(struct hal_backend *b, struct pollfd *pfd, int max)
 {
-	(void)b;
-	(void)pfd;
-	(void)max;
-	return 0;
+	struct mb_priv *m = b->priv;
+
+	if (m->pending < 0 || max < 1)
+		return 0;
+	pfd->fd = m->pending;
+	pfd->events = POLLOUT;
+	pfd->revents = 0;
+	return 1;
 }
 
+/* Finish a connect under way once its socket says how it went. */
 static void
 mb_dispatch(struct hal_backend *b, const struct pollfd *pfd, int n)
 {
-	(void)b;
-	(void)pfd;
-	(void)n;
+	struct mb_priv *m = b->priv;
+
+	if (n > 0 && pfd->fd == m->pending && m->pending >= 0 &&
+	    pfd->revents != 0)
+		mb_connect_done(b, m);
 }
 
+/* The next poll is the backend's only timer. */
 static uint64_t
 mb_deadline(struct hal_backend *b)
 {

@@ -17,10 +17,10 @@
 
 /* A board point on this module. */
 struct mb_ref {
-	int			 point;
-	enum board_modbus_table	 table;
-	int			 addr;
-	int			 last;	/* last reported level or loop; -1 */
+	int		 point;
+	enum board_modbus_table table;
+	int		 addr;
+	int		 last;		/* level or loop reported; -1 */
 };
 
 /* The address range one request covers; n is 0 for an unused table. */
@@ -28,22 +28,28 @@ struct mb_range {
 	int	 lo, hi, n;
 };
 
+/*
+ * The images index from their range's lo: bits[i] is discrete input
+ * r[BOARD_MB_INPUT].lo + i, and so on.
+ */
 struct mb_priv {
 	modbus_t	*ctx;
 	int		 connected;
+	int		 async;		/* TCP reconnects do not wait */
+	int		 pending;	/* connect under way; -1 */
 	int		 synced;	/* coils read and restored */
 	int		 fault;		/* as last reported */
-	int		 found;		/* coils reported as found at open */
+	int		 found;		/* coils reported as found */
 	uint64_t	 next_poll;
 	uint32_t	 poll_ms;
 	struct mb_ref	*refs;
 	int		 nrefs;
 	struct mb_range	 r[MB_TABLES];
-	uint8_t		*bits;		/* discrete inputs, from r[INPUT].lo */
-	uint16_t	*regs;		/* input registers, from r[REGISTER].lo */
-	uint8_t		*coils;		/* coils as the module has them */
-	int8_t		*want;		/* coils as commanded; -1: never */
-	uint8_t		*dirty;		/* commanded, not yet written */
+	uint8_t		*bits;		/* discrete inputs */
+	uint16_t	*regs;		/* input registers */
+	uint8_t		*coils;		/* as the module has them */
+	int8_t		*want;		/* as commanded; -1 never */
+	uint8_t		*dirty;		/* commanded, not written */
 	char		 reason[64];
 };
 
@@ -53,7 +59,8 @@ void	 mb_image_free(struct mb_priv *);
 int	 mb_image_queue(struct hal_backend *, struct mb_priv *,
 	     const int *points, const int *levels, int n);
 int	 mb_image_span(const struct mb_priv *, int *lo, uint8_t *v);
-void	 mb_image_written(struct mb_priv *, int lo, int n, const uint8_t *v);
+void	 mb_image_written(struct mb_priv *, int lo, int n,
+	     const uint8_t *v);
 void	 mb_image_restore(struct mb_priv *);
 void	 mb_image_report_found(struct hal_backend *, struct mb_priv *);
 void	 mb_image_report(struct hal_backend *, struct mb_priv *,

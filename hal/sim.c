@@ -227,6 +227,7 @@ sim_open(struct hal_backend *be)
 	return 0;
 }
 
+/* Close the socket and the clients; the wires stay as they are. */
 static void
 sim_close(struct hal_backend *be)
 {
@@ -321,14 +322,17 @@ sim_client_line(struct sim *s, struct sim_client *c, char *line, size_t len)
 	free(reply);
 }
 
-/* Answer every complete line in the buffer; refuse one that is too long. */
+/*
+ * Answer the complete lines in the buffer, pausing while replies pile up
+ * unsent; refuse a line that is too long.
+ */
 static void
 sim_client_lines(struct sim *s, struct sim_client *c)
 {
 	size_t start = 0, len;
 	char *nl;
 
-	while (c->fd != -1 && !c->closing &&
+	while (c->fd != -1 && !c->closing && c->outlen < SIM_OUT_PAUSE &&
 	    (nl = memchr(c->in + start, '\n', c->inlen - start)) != NULL) {
 		len = (size_t)(nl - (c->in + start));
 		sim_client_line(s, c, c->in + start, len);
@@ -338,7 +342,7 @@ sim_client_lines(struct sim *s, struct sim_client *c)
 		return;
 	memmove(c->in, c->in + start, c->inlen - start);
 	c->inlen -= start;
-	if (c->inlen > SIM_LINE_MAX) {
+	if (c->inlen > SIM_LINE_MAX && memchr(c->in, '\n', c->inlen) == NULL) {
 		c->closing = true;
 		sim_client_send(c, "{\"ok\":false,\"error\":\"request line "
 		    "longer than 65536 bytes; closing\"}");
@@ -413,19 +417,25 @@ sim_dispatch(struct hal_backend *be, const struct pollfd *pfd, int n)
 		if (j == SIM_CLIENTS_MAX)
 			continue;	/* closed while answering another */
 		c = &s->cl[j];
-		if (c->outlen > 0 || c->closing)
-			sim_client_flush(c);
-		else
+		if (c->outlen == 0 && !c->closing) {
 			sim_client_read(s, c);
+			continue;
+		}
+		sim_client_flush(c);
+		/* Lines that waited for the replies to drain go on now. */
+		if (c->fd != -1 && c->outlen == 0 && c->inlen > 0)
+			sim_client_lines(s, c);
 	}
 }
 
+/* When a waiting Wiegand frame is due; 0 when none waits. */
 static uint64_t
 sim_deadline(struct hal_backend *be)
 {
 	return sim_reader_deadline(be->priv);
 }
 
+/* Send the Wiegand frames that are due; now is read finer than ms. */
 static void
 sim_tick(struct hal_backend *be, uint64_t now_ms)
 {

@@ -16,6 +16,7 @@
 #include "hal_backend.h"
 
 #define SIM_LINE_MAX	(64 * 1024)	/* longest request line */
+#define SIM_OUT_PAUSE	(256 * 1024)	/* stop answering until sent */
 #define SIM_OUT_MAX	(16 * 1024 * 1024)	/* a client that never reads */
 #define SIM_CLIENTS_MAX	16
 #define SIM_BACKLOG	64

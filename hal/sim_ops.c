@@ -354,6 +354,7 @@ sim_list(struct sim *s, json_t *reply, const char *name, unsigned kinds,
 	return json_object_set_new(reply, name, list);
 }
 
+/* {"op":"outputs"}: every output's level, value, lock state. */
 static int
 sim_op_outputs(struct sim *s, json_t *req, json_t *reply, char *err)
 {
@@ -363,6 +364,7 @@ sim_op_outputs(struct sim *s, json_t *req, json_t *reply, char *err)
 	    sim_output_json);
 }
 
+/* {"op":"inputs"}: every input's level and value, every loop's state. */
 static int
 sim_op_inputs(struct sim *s, json_t *req, json_t *reply, char *err)
 {
@@ -372,6 +374,7 @@ sim_op_inputs(struct sim *s, json_t *req, json_t *reply, char *err)
 	    1u << BOARD_SUPERVISED, sim_input_json);
 }
 
+/* {"op":"points"}: the board as the sim sees it. */
 static int
 sim_op_points(struct sim *s, json_t *req, json_t *reply, char *err)
 {

@@ -27,7 +27,8 @@ static const struct cmd_arg enrol_args[] = {
 	I("card", false, 0, 65535), S("reader", false, 1, 63),
 	S("zones", false, 1, 500), S("valid_from", false, 10, 25),
 	S("valid_to", false, 10, 25), S("windows", false, 1, 200),
-	S("pin", false, 4, 8), S("label", false, 0, 64), END };
+	S("pin", false, 4, 8), S("label", false, 0, 64),
+	I("timeout", false, 5, 600), END };
 static const struct cmd_arg enrol_status_args[] = {
 	S("reader", true, 1, 63), END };
 static const struct cmd_arg revoke_args[] = {

@@ -41,6 +41,33 @@ cmd_chip_date(const char *s, int end_of_day)
 	return (int64_t)mktime(&tm);
 }
 
+/* What an enrolment error code means, for the person who typed it. */
+static const char *
+cmd_chip_why(const char *err)
+{
+	static const struct { const char *code, *text; } why[] = {
+		{ "bad_holder", "holder must be stay:ID or staff:LOGIN" },
+		{ "bad_format", "format must be 26, 34 or 37" },
+		{ "bad_number", "the number does not fit the card format" },
+		{ "bad_zones", "zones must be a comma-separated list of zone "
+		    "names (a-z, 0-9, '-')" },
+		{ "bad_dates", "dates must be YYYY-MM-DD (or "
+		    "YYYY-MM-DDTHH:MM:SSZ), valid_to not before valid_from" },
+		{ "bad_windows", "windows must look like 'mon-fri 07:00-19:00; "
+		    "sat 10:00-14:00'" },
+		{ "bad_pin", "a PIN is 4 to 8 digits" },
+		{ "bad_label", "a label is at most 64 characters, no control "
+		    "characters" },
+		{ "duplicate", "this chip is already enrolled" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (!strcmp(why[i].code, err))
+			return why[i].text;
+	return "the credential store refused it";
+}
+
 static const char *
 cmd_str(const json_t *args, const char *key)
 {
@@ -131,15 +158,22 @@ cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (p < 0 || h->board.points[p].kind != BOARD_READER)
 		return cmd_error("not_found", "no reader '%.63s' on board %s",
 		    reader, h->board.name);
+	struct enrol_slot *s;
+
 	if (cmd_chip_new(args, &cn, &err) != 0)
-		return cmd_error(err, "valid_from/valid_to must be YYYY-MM-DD");
-	if (reader_enrol_arm(h, p, args, a->login, clock_mono_ms()) == NULL)
+		return cmd_error(err, "%s", cmd_chip_why(err));
+	cn.format = 26;		/* the chip's own format is not known yet */
+	if ((err = cred_check(&cn)) != NULL)
+		return cmd_error(err, "%s", cmd_chip_why(err));
+	s = reader_enrol_arm(h, p, args, a->login, clock_mono_ms());
+	if (s == NULL)
 		return cmd_error("busy", "%.63s is already waiting for a chip "
 		    "to enrol", reader);
 	husvagt_journal(h, "credential.enrol_armed", "", a->login,
 	    cn.holder, json_pack("{s:s}", "reader", reader));
-	return cmd_ok(json_pack("{s:b, s:s, s:i}", "armed", 1, "reader",
-	    reader, "timeout_s", h->cfg.enrol_timeout_s));
+	return cmd_ok(json_pack("{s:b, s:s, s:I}", "armed", 1, "reader",
+	    reader, "timeout_s", (json_int_t)((s->until - clock_mono_ms() +
+	    500) / 1000)));
 }
 
 json_t *
@@ -161,7 +195,8 @@ cmd_chip_enrol(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (cmd_chip_number(args, &format, &number, &jerr) != 0)
 		return jerr;
 	if ((id = chip_enrol(h, args, format, number, a->login, &err)) < 0)
-		return cmd_error(err, "chip not enrolled: %s", err);
+		return cmd_error(err, "chip not enrolled: %s",
+		    cmd_chip_why(err));
 	return cmd_ok(json_pack("{s:I}", "id", (json_int_t)id));
 }
 

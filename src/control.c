@@ -11,7 +11,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,7 +110,7 @@ control_listen(const struct sockaddr_un *sun)
 		goto err_fd;
 	}
 	umask(old);
-	if (chmod(sun->sun_path, 0660) == -1 || listen(fd, 16) == -1)
+	if (chmod(sun->sun_path, 0660) == -1 || listen(fd, CONTROL_CLIENTS_MAX) == -1)
 		goto err_path;
 	return fd;
 err_path:
@@ -225,7 +224,9 @@ control_pollfds(struct control *c, struct pollfd *pfd, int max)
 
 /*
  * Queue reply as the client's one pending line.  A reply that cannot be
- * serialised becomes a short error, so the client always gets a line.
+ * serialised becomes a short error, so the client always gets a line;
+ * without even the memory for that, the client is let go rather than
+ * left waiting.
  */
 static void
 control_queue(struct control_client *cl, const json_t *reply)
@@ -237,13 +238,12 @@ control_queue(struct control_client *cl, const json_t *reply)
 
 	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
 		s = strdup(oom);
-	if (s == NULL)
-		return;
-	len = strlen(s);
-	if ((t = realloc(s, len + 2)) == NULL) {
+	if (s == NULL || (t = realloc(s, strlen(s) + 2)) == NULL) {
 		free(s);
+		cl->closing = true;
 		return;
 	}
+	len = strlen(t);
 	t[len] = '\n';
 	t[len + 1] = '\0';
 	free(cl->out);
@@ -602,8 +602,11 @@ control_refuse(int fd)
 	close(fd);
 }
 
-/* Accept one pending connection into a free slot. */
-static void
+/*
+ * Accept one pending connection into a free slot.  Returns -1 when none
+ * was pending (or accept failed), 0 otherwise.
+ */
+static int
 control_accept(struct control *c)
 {
 	struct control_client *cl;
@@ -614,13 +617,13 @@ control_accept(struct control *c)
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("control: accept");
-		return;
+		return -1;
 	}
 	if ((cl = control_slot(c)) == NULL) {
 		log_warnx("control: %d clients, refusing another",
 		    CONTROL_CLIENTS_MAX);
 		control_refuse(fd);
-		return;
+		return 0;
 	}
 	cl->fd = fd;
 	cl->active_ms = clock_mono_ms();
@@ -628,10 +631,11 @@ control_accept(struct control *c)
 	    (cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {
 		log_warn("control: accept");
 		control_client_close(cl);
-		return;
+		return 0;
 	}
 	log_debug("control: client uid %u (%s)", (unsigned)cl->uid,
 	    cl->name[0] != '\0' ? cl->name : "unknown");
+	return 0;
 }
 
 /* Find the client on fd; NULL when it is not (or no longer) ours. */
@@ -650,12 +654,14 @@ control_find(struct control *c, int fd)
 /*
  * Act on what poll reported for the n entries control_pollfds() filled.
  * Clients go first; the listener last, so a slot freed now is reusable.
+ * Pending connections are taken in a burst, so a crowd at the door does
+ * not overflow the backlog while the loop turns.
  */
 void
 control_dispatch(struct control *c, const struct pollfd *pfd, int n)
 {
 	struct control_client *cl;
-	int i;
+	int i, k;
 
 	for (i = 0; i < n; i++) {
 		if (pfd[i].fd == c->fd || pfd[i].revents == 0)
@@ -664,7 +670,11 @@ control_dispatch(struct control *c, const struct pollfd *pfd, int n)
 			control_client_event(c, cl, pfd[i].revents);
 	}
 	for (i = 0; i < n; i++) {
-		if (pfd[i].fd == c->fd && (pfd[i].revents & POLLIN))
-			control_accept(c);
+		if (pfd[i].fd != c->fd || !(pfd[i].revents & POLLIN))
+			continue;
+		for (k = 0; k < CONTROL_CLIENTS_MAX; k++) {
+			if (control_accept(c) == -1)
+				break;
+		}
 	}
 }

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -318,27 +319,41 @@ cred_pin_check(sqlite3 *db, const struct keys *k, int64_t id,
 	return r;
 }
 
+/* A stored UTC time as ISO 8601, or null when it is not set (0/NULL). */
+static json_t *
+cred_time_json(sqlite3_stmt *st, int col)
+{
+	time_t t = (time_t)sqlite3_column_int64(st, col);
+	char buf[32];
+	struct tm tm;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL || t == 0 ||
+	    gmtime_r(&t, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
 /* The current row of the list query as JSON, without any MAC. */
 static json_t *
 cred_list_row(sqlite3_stmt *st)
 {
 	const char *win = (const char *)sqlite3_column_text(st, 6);
 
-	return json_pack("{s:I, s:s, s:i, s:s, s:I, s:I, s:s?, s:b, s:o, "
-	    "s:b, s:s, s:I}",
+	return json_pack("{s:I, s:s, s:i, s:s, s:o, s:o, s:s?, s:b, s:o, "
+	    "s:b, s:s, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0),
 	    "holder", (const char *)sqlite3_column_text(st, 1),
 	    "format", sqlite3_column_int(st, 2),
 	    "zones", (const char *)sqlite3_column_text(st, 3),
-	    "valid_from", (json_int_t)sqlite3_column_int64(st, 4),
-	    "valid_to", (json_int_t)sqlite3_column_int64(st, 5),
+	    "valid_from", cred_time_json(st, 4),
+	    "valid_to", cred_time_json(st, 5),
 	    "windows", win,
 	    "revoked", sqlite3_column_type(st, 7) != SQLITE_NULL,
-	    "revoked_at", sqlite3_column_type(st, 7) == SQLITE_NULL ?
-	    json_null() : json_integer(sqlite3_column_int64(st, 7)),
+	    "revoked_at", cred_time_json(st, 7),
 	    "has_pin", sqlite3_column_int(st, 8),
 	    "label", (const char *)sqlite3_column_text(st, 9),
-	    "enrolled_at", (json_int_t)sqlite3_column_int64(st, 10));
+	    "enrolled_at", cred_time_json(st, 10));
 }
 
 /* JSON array of credentials, never a MAC; holder NULL lists all. */

@@ -185,6 +185,30 @@ daemon_enrol_init(struct husvagt *h)
 		h->enrol[i].point = -1;
 }
 
+/*
+ * A hold or a release is not carried over a restart (DESIGN 7: the state
+ * comes from the inputs and the register), so a lock the last daemon
+ * left released is locked now.  That is a real change on the wire: it is
+ * journalled, before it is made, for each lock whose backend can say.
+ */
+static void
+daemon_relock_journal(struct husvagt *h)
+{
+	bool released;
+	int i;
+
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+
+		if (d->p_lock < 0 || d->st.released ||
+		    hal_lock_wire(h->hal, d->p_lock, &released) != 0 ||
+		    !released)
+			continue;
+		husvagt_journal(h, "door.locked", d->name, "system", "",
+		    json_pack("{s:s}", "reason", "start"));
+	}
+}
+
 int
 husvagt_start(struct husvagt *h)
 {
@@ -203,12 +227,13 @@ husvagt_start(struct husvagt *h)
 	now = clock_mono_ms();
 	if (daemon_doors_build(h, now) != 0)
 		return -1;
-	if (husvagt_apply_all_locks(h) != 0)
-		log_warnx("some lock outputs could not be written at start");
 	husvagt_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
 	    "credentials", (json_int_t)cred_count(h->db)));
+	daemon_relock_journal(h);
+	if (husvagt_apply_all_locks(h) != 0)
+		log_warnx("some lock outputs could not be written at start");
 	return 0;
 }
 

@@ -276,6 +276,7 @@ reader_enrol_arm(struct husvagt *h, int point, const json_t *args,
     const char *actor, uint64_t now)
 {
 	struct enrol_slot *s = reader_enrol_find(h, point);
+	json_t *t = json_object_get(args, "timeout");
 	int i;
 
 	for (i = 0; s == NULL && i < ENROL_SLOTS; i++)
@@ -287,7 +288,8 @@ reader_enrol_arm(struct husvagt *h, int point, const json_t *args,
 	json_decref(s->args);
 	memset(s, 0, sizeof(*s));
 	s->point = point;
-	s->until = now + (uint64_t)h->cfg.enrol_timeout_s * 1000;
+	s->until = now + (uint64_t)(json_is_integer(t) ?
+	    json_integer_value(t) : h->cfg.enrol_timeout_s) * 1000;
 	s->args = json_deep_copy(args);
 	snprintf(s->actor, sizeof(s->actor), "%s", actor);
 	snprintf(s->state, sizeof(s->state), "waiting");

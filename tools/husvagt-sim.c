@@ -161,6 +161,7 @@ simc_do(struct simc *c, json_t *req)
 	return SIM_OK;
 }
 
+/* present READER NUMBER | --facility F --card C [--format N] */
 static int
 simc_present(struct simc *c, const char *cmd, char **argv)
 {
@@ -249,6 +250,7 @@ simc_set_loop(struct simc *c, const char *role, const char *state)
 	    "state", state));
 }
 
+/* panic PLACE [--release]: the panic.PLACE loop active or normal. */
 static int
 simc_panic(struct simc *c, const char *cmd, char **argv)
 {
@@ -259,6 +261,7 @@ simc_panic(struct simc *c, const char *cmd, char **argv)
 	return simc_set_loop(c, role, c->release ? "normal" : "active");
 }
 
+/* fire on|off: the fire loop active or normal. */
 static int
 simc_fire(struct simc *c, const char *cmd, char **argv)
 {
@@ -269,6 +272,7 @@ simc_fire(struct simc *c, const char *cmd, char **argv)
 	    "normal");
 }
 
+/* loop ROLE STATE: any supervised loop; the daemon checks the state. */
 static int
 simc_loop(struct simc *c, const char *cmd, char **argv)
 {
@@ -276,6 +280,7 @@ simc_loop(struct simc *c, const char *cmd, char **argv)
 	return simc_set_loop(c, argv[0], argv[1]);
 }
 
+/* input ROLE 0|1: any input, logically. */
 static int
 simc_input(struct simc *c, const char *cmd, char **argv)
 {
@@ -303,6 +308,7 @@ simc_int(json_t *o, const char *key)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
+/* One row of outputs: a lock shows released or locked. */
 static void
 simc_show_output(json_t *o)
 {
@@ -317,6 +323,7 @@ simc_show_output(json_t *o)
 	    json_is_true(json_object_get(o, "written")) ? "yes" : "no");
 }
 
+/* One row of inputs: active or inactive, or a loop's state. */
 static void
 simc_show_input(json_t *o)
 {
@@ -331,6 +338,7 @@ simc_show_input(json_t *o)
 	    simc_str(o, "kind"), simc_str(o, "line"), level, state);
 }
 
+/* One row of points: its wires, active level and lock type. */
 static void
 simc_show_point(json_t *o)
 {
@@ -346,6 +354,7 @@ simc_show_point(json_t *o)
 	    simc_str(o, "lock"));
 }
 
+/* One row of history, with the wall-clock time in UTC. */
 static void
 simc_show_change(json_t *o)
 {
@@ -467,6 +476,7 @@ simc_options(struct simc *c, int argc, char **argv)
 	return 0;
 }
 
+/* Options anywhere, then the command and its arguments. */
 int
 main(int argc, char **argv)
 {

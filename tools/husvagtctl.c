@@ -11,12 +11,10 @@
  * Exit status: 0 done, 1 refused or failed, 2 usage error.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>

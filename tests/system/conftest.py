@@ -216,3 +216,116 @@ def make_building(tmp_path):
     yield make
     for b in made:
         b.stop()
+
+
+# -- generic helpers (added for the access, door alarm, enrol and journal
+# tests; plain functions so that any test file may import them) ----------
+
+def wait_until(pred, timeout=5.0, what="a condition", interval=0.02):
+    """Poll pred() until it returns something true; return that value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            raise AssertionError("timed out after %.1f s waiting for %s" % (
+                timeout, what))
+        time.sleep(interval)
+
+
+def wait_released(b, door, want=True, timeout=5.0):
+    """Wait until the door's lock is (want=True) released on the wire, or
+    (want=False) engaged."""
+    return wait_until(lambda: b.released(door) == want, timeout,
+                      "%s lock %s" % (door, "released" if want else
+                                      "engaged")) and True
+
+
+def press(b, point):
+    """Press and let go of a push button input (REX, intercom)."""
+    b.set_input(point, 1)
+    b.set_input(point, 0)
+
+
+def history_mark(b):
+    """Where the sim's output change log stands now (for lock_moves)."""
+    return b.sim_ok("history")["last"]
+
+
+def lock_moves(b, since, door=None):
+    """Lock output changes on the wire after history_mark() gave since, of
+    one door or of all doors: a list of {"point", "level", ...}."""
+    return [e for e in b.sim_ok("history", since=since)["history"]
+            if e["point"].endswith(".lock") and
+            (door is None or e["point"] == door + ".lock")]
+
+
+def rows_of(b, type_, after=0, **match):
+    """Journal rows of a type after seq, matching fields or detail keys."""
+    return [r for r in b.journal(after) if r["type"] == type_ and
+            all(r.get(k) == v or (isinstance(r.get("detail"), dict) and
+                                  r["detail"].get(k) == v)
+                for k, v in match.items())]
+
+
+def row_time(row):
+    """A journal row's time as seconds since the epoch (float)."""
+    import datetime
+    t = datetime.datetime.strptime(row["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def ctl_as(b, login, *args, input=None, check=None):
+    """husvagtctl --as LOGIN ARGS...: a staff member's command."""
+    return b.ctl("--as", login, *args, input=input, check=check)
+
+
+# -- helpers for the restart, reload, bad input and disk tests ------------
+
+def wire_log(b):
+    """The sim's output change log read from the file (so also while the
+    daemon is down): a list of (mono_ms, wall_ms, role, level)."""
+    p = b.state / "sim-wires.log"
+    if not p.exists():
+        return []
+    out = []
+    for line in p.read_text().splitlines():
+        mono, wall, role, level = line.split()
+        out.append((int(mono), int(wall), role, int(level)))
+    return out
+
+
+def conf_set(b, section, key, value):
+    """Set key = value in [section] of the building's configuration file,
+    replacing the key where the section has it, else adding it."""
+    lines = b.conf.read_text().splitlines()
+    head = "[%s]" % section
+    try:
+        start = next(i for i, l in enumerate(lines) if l.strip() == head)
+    except StopIteration:
+        lines += ["", head, "%s = %s" % (key, value)]
+    else:
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i].lstrip().startswith("[")), len(lines))
+        for i in range(start + 1, end):
+            if lines[i].split("=")[0].strip() == key:
+                lines[i] = "%s = %s" % (key, value)
+                break
+        else:
+            lines.insert(start + 1, "%s = %s" % (key, value))
+    b.conf.write_text("\n".join(lines) + "\n")
+
+
+def sighup(b, timeout=5.0):
+    """Send SIGHUP and wait until the daemon journals the outcome; returns
+    the system.reloaded or system.reload_failed row."""
+    after = b.last_seq()
+    b.proc.send_signal(signal.SIGHUP)
+
+    def done():
+        for r in b.journal(after):
+            if r["type"] in ("system.reloaded", "system.reload_failed"):
+                return r
+        return None
+    return wait_until(done, timeout, "the outcome of a reload")

@@ -32,7 +32,7 @@ struct mbsim_proc {
 	int			 out;	/* its stdout or stderr */
 	char			 buf[4096];
 	size_t			 len;
-	int			 port;	/* TCP: the port it listens on */
+	int			 port;	/* TCP: where it listens */
 	struct mbsim_write	 writes[MBSIM_WRITES_MAX];
 	int			 nwrites;
 };

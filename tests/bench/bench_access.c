@@ -1,0 +1,319 @@
+/*
+ * How long a presented card takes to move a lock, with a full credential
+ * store.  A real struct husvagt is set up the way husvagtd's main() does
+ * (site configuration, board, husvagt_start on the sim backend), the store
+ * is filled through cred_enrol (bench_enrol.h), and then each round hands
+ * the core one HAL_EV_CARD at corridor-1's reader, the event the HAL
+ * sends when a Wiegand frame is complete.  A round is timed from just
+ * before husvagt_hal_event() to its return: MAC of the card, credential
+ * lookup, access decision, journal commit(s) and, on a grant, the lock
+ * write to the sim backend all happen inside that call.
+ *
+ *	bench_access -c config [-e enrolled] [-n rounds]
+ *
+ * config is a site configuration with a fresh state folder, as
+ * tools/sim-config makes.  Rounds alternate: a grant for a random enrolled
+ * card, a denial for an unknown card.  Every grant is checked to have
+ * released the lock on the wire and every denial to have left it locked;
+ * between rounds the door relocks by its own timer (husvagt_tick).
+ *
+ * Time is stepped, not waited for: each round's event carries a time 60 s
+ * after the last, so that the release timer can be run at once and the
+ * denials never add up to a reader lockout (5 within 30 s).  Only the
+ * door logic sees that time; the journal's wall clock is the real one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_enrol.h"
+#include "husvagtd.h"
+#include "journal.h"
+#include "log.h"
+
+#define ACCESS_DOOR	"corridor-1"
+#define ACCESS_ZONES	"entrance,corridor-1"
+#define ACCESS_STEP_MS	60000u	/* > lockout window, > release time */
+
+struct args {
+	const char	*config;
+	long		 enrolled;
+	long		 rounds;
+};
+
+/* Latencies of one kind of round, in ns. */
+struct lat {
+	const char	*name;
+	uint64_t	*ns;
+	long		 n;
+};
+
+/* CLOCK_MONOTONIC in ns: finer than clock.h's, for sub-ms figures. */
+static uint64_t
+access_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+access_usage(void)
+{
+	fprintf(stderr, "usage: bench_access -c config [-e enrolled] "
+	    "[-n rounds]\n");
+	return 2;
+}
+
+/* A positive long from optarg, or -1. */
+static long
+access_long(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno != 0 || *end != '\0' || v < 1 ? -1 : v;
+}
+
+static int
+access_args(int argc, char **argv, struct args *a)
+{
+	int ch;
+
+	a->enrolled = 100000;
+	a->rounds = 2000;
+	while ((ch = getopt(argc, argv, "c:e:n:")) != -1) {
+		switch (ch) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'e':
+			a->enrolled = access_long(optarg);
+			break;
+		case 'n':
+			a->rounds = access_long(optarg);
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc || a->config == NULL || a->enrolled < 1 ||
+	    a->rounds < 2)
+		return -1;
+	return 0;
+}
+
+/* Load and check configuration and board, and start, as husvagtd does. */
+static int
+access_start(struct husvagt *h, const char *path)
+{
+	struct diag d = { 0 };
+
+	if (config_load(&h->cfg, path, &d) != 0 ||
+	    board_load(&h->board, h->cfg.board, &d) != 0 ||
+	    husvagt_check_doors(&h->cfg, &h->board, &d) != 0)
+		return -1;
+	setenv("TZ", h->cfg.timezone, 1);
+	tzset();
+	return husvagt_start(h);
+}
+
+/* Is the door's lock released on the wire (as last written)? */
+static int
+access_released(struct husvagt *h, struct door_rt *d)
+{
+	bool released = false;
+
+	if (hal_lock_get(h->hal, d->p_lock, &released) != 0)
+		return -1;
+	return released && d->st.released;
+}
+
+/* A small fixed-seed generator, so that runs pick the same cards. */
+static uint64_t
+access_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * One round: present a card at *t, time the call, check the lock, then
+ * let the door relock.  Returns the ns taken, or 0 when a check failed.
+ */
+static uint64_t
+access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
+    int grant, uint64_t *t)
+{
+	struct hal_event ev = { .type = HAL_EV_CARD, .point = d->p_reader,
+	    .bits = BENCH_FORMAT, .number = number };
+	int64_t seq = journal_last_seq(h->journal);
+	uint64_t t0, t1;
+
+	*t += ACCESS_STEP_MS;
+	ev.at_ms = *t;
+	t0 = access_ns();
+	husvagt_hal_event(h, &ev);
+	t1 = access_ns();
+	if (access_released(h, d) != grant ||
+	    journal_last_seq(h->journal) <= seq) {
+		fprintf(stderr, "bench: card %llu: expected %s\n",
+		    (unsigned long long)number, grant ? "a grant" : "a denial");
+		return 0;
+	}
+	if (grant) {
+		husvagt_tick(h, *t + d->fsm.release_ms);
+		if (access_released(h, d) != 0) {
+			fprintf(stderr, "bench: the door did not relock\n");
+			return 0;
+		}
+	}
+	return t1 - t0 > 0 ? t1 - t0 : 1;
+}
+
+/* Run the rounds, filling grants and denials. */
+static int
+access_run(struct husvagt *h, const struct args *a, struct lat *g,
+    struct lat *dn)
+{
+	struct door_rt *d = husvagt_door(h, ACCESS_DOOR);
+	uint64_t t = clock_mono_ms(), seed = 0x9e3779b97f4a7c15u, ns, num;
+	long i;
+	int grant;
+
+	if (d == NULL || d->p_reader < 0 || d->p_lock < 0 || d->cfg->pin) {
+		fprintf(stderr, "bench: no door %s with a reader, a lock and "
+		    "no PIN\n", ACCESS_DOOR);
+		return -1;
+	}
+	for (i = 0; i < a->rounds; i++) {
+		grant = i % 2 == 0;
+		num = grant ? bench_card((long)(access_rand(&seed) %
+		    (uint64_t)a->enrolled)) : BENCH_CARD_UNKNOWN + (uint64_t)i;
+		if ((ns = access_round(h, d, num, grant, &t)) == 0)
+			return -1;
+		if (grant)
+			g->ns[g->n++] = ns;
+		else
+			dn->ns[dn->n++] = ns;
+	}
+	return 0;
+}
+
+/* Journal rows of type since seq, to check the decisions were kept. */
+static long
+access_rows(sqlite3 *db, const char *type, int64_t after)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (db_prepare(db, "SELECT count(*) FROM journal WHERE type = ?1 "
+	    "AND seq > ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+access_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile p (0..100) of sorted v, in ms. */
+static double
+access_pct(const uint64_t *v, long n, double p)
+{
+	long k = (long)(p / 100.0 * (double)n + 0.999999);
+
+	if (k < 1)
+		k = 1;
+	return (double)v[k - 1] / 1e6;
+}
+
+static void
+access_line(struct lat *l)
+{
+	qsort(l->ns, (size_t)l->n, sizeof(*l->ns), access_cmp);
+	printf("%-6s n=%ld median %.3f ms p99 %.3f ms (min %.3f, max %.3f)\n",
+	    l->name, l->n, access_pct(l->ns, l->n, 50),
+	    access_pct(l->ns, l->n, 99), access_pct(l->ns, l->n, 0),
+	    access_pct(l->ns, l->n, 100));
+}
+
+static void
+access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
+    struct lat *g, struct lat *dn)
+{
+	int i;
+
+	printf("command:");
+	for (i = 0; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\ncredentials: %lld enrolled in %.1f s (cred_enrol, "
+	    "synchronous=OFF while loading); door %s; state %s\n",
+	    (long long)cred_count(h->db), enrol_s, ACCESS_DOOR,
+	    h->cfg.state_dir);
+	printf("measured: husvagt_hal_event(HAL_EV_CARD) call to return, "
+	    "with journal commits inside (SQLite WAL, synchronous=%s, one "
+	    "fsync per row)\n", bench_sync_level(h->db) == 2 ? "FULL" : "?");
+	printf("grant: access.granted + door.released rows, then the lock "
+	    "write (sim backend saves its wires with fsync)\n");
+	printf("deny:  access.denied row (unknown card), no output\n");
+	access_line(g);
+	access_line(dn);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct husvagt h;
+	struct lat g = { .name = "grant" }, dn = { .name = "deny" };
+	struct args a = { 0 };
+	int64_t seq0;
+	uint64_t t0;
+	double enrol_s;
+	int rc = 1;
+
+	log_init("bench_access", LOG_LVL_WARN);
+	if (access_args(argc, argv, &a) == -1)
+		return access_usage();
+	g.ns = calloc((size_t)a.rounds, sizeof(*g.ns));
+	dn.ns = calloc((size_t)a.rounds, sizeof(*dn.ns));
+	if (g.ns == NULL || dn.ns == NULL || access_start(&h, a.config) != 0)
+		goto out;
+	t0 = clock_mono_us();
+	if (bench_enrol(h.db, &h.keys, a.enrolled, ACCESS_ZONES) != 0)
+		goto out;
+	enrol_s = (double)(clock_mono_us() - t0) / 1e6;
+	seq0 = journal_last_seq(h.journal);
+	if (access_run(&h, &a, &g, &dn) != 0)
+		goto out;
+	if (access_rows(h.db, "access.granted", seq0) != g.n ||
+	    access_rows(h.db, "access.denied", seq0) != dn.n) {
+		fprintf(stderr, "bench: the journal does not hold every "
+		    "decision\n");
+		goto out;
+	}
+	access_report(&h, argc, argv, enrol_s, &g, &dn);
+	rc = 0;
+out:
+	husvagt_stop(&h);
+	free(g.ns);
+	free(dn.ns);
+	return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * Fill a fresh husvagtd state folder with enrolled credentials, so that
+ * the daemon's memory and start-up can be measured with a full store.
+ * The device key and the database are opened exactly as husvagtd opens
+ * them (state_dir/device.key through keys_load, state_dir/husvagt.db
+ * through db_open), so the daemon started afterwards finds the same key
+ * and recognises the cards.  See bench_enrol.h for how the rows are made.
+ *
+ *	bench_populate -c config [-n credentials] [-z zones]
+ *
+ * The last line names one enrolled card, for a caller that wants to
+ * present it at a reader.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_enrol.h"
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+
+struct populate {
+	const char	*config;
+	long		 n;
+	const char	*zones;
+};
+
+static int
+populate_usage(void)
+{
+	fprintf(stderr, "usage: bench_populate -c config [-n credentials] "
+	    "[-z zones]\n");
+	return 2;
+}
+
+/* Parse the command line into p; 0, or -1 on a usage error. */
+static int
+populate_args(int argc, char **argv, struct populate *p)
+{
+	char *end;
+	int ch;
+
+	p->n = 100000;
+	p->zones = "entrance,corridor-1";
+	while ((ch = getopt(argc, argv, "c:n:z:")) != -1) {
+		switch (ch) {
+		case 'c':
+			p->config = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			p->n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || p->n < 1)
+				return -1;
+			break;
+		case 'z':
+			p->zones = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind == argc && p->config != NULL ? 0 : -1;
+}
+
+/* Open key and database in the configuration's state folder. */
+static sqlite3 *
+populate_open(const struct site_config *cfg, struct keys *k)
+{
+	char path[CONFIG_PATH_MAX + 32];
+
+	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
+		log_warn("%s", cfg->state_dir);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/device.key", cfg->state_dir);
+	if (keys_load(k, path) != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/husvagt.db", cfg->state_dir);
+	return db_open(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct site_config cfg;
+	struct populate p = { 0 };
+	struct diag d = { 0 };
+	struct keys k;
+	sqlite3 *db;
+	uint64_t t0;
+	int rc = 1;
+
+	log_init("bench_populate", LOG_LVL_WARN);
+	if (populate_args(argc, argv, &p) == -1)
+		return populate_usage();
+	if (config_load(&cfg, p.config, &d) != 0)
+		return 1;
+	if ((db = populate_open(&cfg, &k)) == NULL)
+		return 1;
+	t0 = clock_mono_us();
+	if (bench_enrol(db, &k, p.n, p.zones) == 0) {
+		printf("enrolled %ld credentials (zones %s) into %s/husvagt.db "
+		    "in %.1f s\n", p.n, p.zones, cfg.state_dir,
+		    (double)(clock_mono_us() - t0) / 1e6);
+		printf("card: format %d number %llu\n", BENCH_FORMAT,
+		    (unsigned long long)bench_card(p.n / 2));
+		rc = 0;
+	}
+	db_close(db);
+	keys_wipe(&k);
+	return rc;
+}

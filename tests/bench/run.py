@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""make bench: run every benchmark once and print its figures in one table,
+each beside the command that produced it.
+
+    HUSVAGT_BUILD=/abs/build /usr/bin/python3 tests/bench/run.py
+
+Everything runs on local files and Unix sockets under one temporary folder
+($RUN below), removed at the end.  The figures:
+
+ 1. card -> lock latency with 100,000 credentials (bench_access)
+ 2. Wiegand end-of-frame delay after the last bit (bench_wiegand)
+ 3. journal appends/s, HMAC chain against plain INSERT (bench_journal)
+ 4. husvagtd's resident memory with 100,000 credentials and with none
+ 5. husvagtd's time from exec to its first `status` reply (median of 5)
+
+For 4 and 5 the state folder is filled by bench_populate, and every start
+is checked: the daemon reports the credentials, and one enrolled chip
+presented on the sim socket releases corridor-1 (denied with none).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("HUSVAGT_BUILD", TOP / "build")).resolve()
+
+ENROLLED = 100000       # credentials for figures 1, 4 and 5
+ROUNDS = 2000           # cards presented in bench_access (half granted)
+FRAMES = 300            # Wiegand frames per bit interval
+JOURNAL_ROWS = 3000     # rows per side in bench_journal
+STARTS = 5              # daemon starts per database
+DOOR = "corridor-1"
+
+RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
+rows = []               # (figure, value, command) for the table
+daemons = []            # started, to be stopped whatever happens
+
+
+def shown(args):
+    """A command line as the table shows it, with $BUILD and $RUN."""
+    text = " ".join(str(a) for a in args)
+    return text.replace(str(BUILD), "$BUILD").replace(str(RUN), "$RUN")
+
+
+def bench(args, timeout=300):
+    """Run one bench program, echo its output, return it as lines."""
+    args = [str(a) for a in args]
+    print("$ " + shown(args), flush=True)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                       cwd=TOP)
+    out = p.stdout.replace(str(RUN), "$RUN")
+    print("".join("    " + line + "\n" for line in out.splitlines()),
+          end="", flush=True)
+    if p.returncode != 0:
+        sys.exit("bench: %s failed (%d):\n%s" % (args[0], p.returncode,
+                                                 p.stderr))
+    return p.stdout.splitlines()
+
+
+def field(line, word):
+    """The number after word in a line of bench output."""
+    parts = line.replace("(", " ").replace(",", " ").split()
+    return float(parts[parts.index(word) + 1])
+
+
+def sim_config(name):
+    """A run folder for the sim building; returns its configuration."""
+    out = subprocess.check_output([str(TOP / "tools/sim-config"),
+                                   str(RUN / name)], text=True)
+    return Path(out.strip())
+
+
+def fig_access():
+    conf = sim_config("access")
+    args = [BUILD / "bench/bench_access", "-c", conf, "-e", ENROLLED,
+            "-n", ROUNDS]
+    for line in bench(args):
+        kind = line.split(" ", 1)[0]
+        if kind in ("grant", "deny"):
+            rows.append(("card->lock %s, %d creds (median / p99)" % (
+                kind, ENROLLED), "%.2f / %.2f ms" % (
+                field(line, "median"), field(line, "p99")),
+                shown(args)))
+
+
+def fig_wiegand():
+    args = [BUILD / "bench/bench_wiegand", "-b",
+            TOP / "boards/sim/board.ini", "-m", FRAMES, "-d", RUN / "wiegand"]
+    (RUN / "wiegand").mkdir()
+    for line in bench(args):
+        if not line.startswith("interval "):
+            continue
+        rows.append(("Wiegand end of frame, %s ms bits (median / p99)" %
+                     line.split()[1], "%.2f / %.2f ms (nominal %.1f; "
+                     "old fixed 100)" % (field(line, "median"),
+                                         field(line, "p99"),
+                                         field(line, "gap")), shown(args)))
+
+
+def fig_journal():
+    (RUN / "journal").mkdir()
+    args = [BUILD / "bench/bench_journal", "-n", JOURNAL_ROWS,
+            "-d", RUN / "journal"]
+    for line in bench(args):
+        if line.startswith(("journal_append:", "plain INSERT:")):
+            what = line.split(":")[0]
+            rows.append(("%s rows/s (fsync each)" % what,
+                         "%.0f" % field(line, "="), shown(args)))
+        elif line.startswith("ratio"):
+            rows.append(("journal/plain rows/s ratio",
+                         line.split()[-1], shown(args)))
+
+
+def call(path, obj, timeout=5.0):
+    """Send one JSON line on a Unix socket and read one reply line."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        s.sendall(json.dumps(obj).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            buf += chunk
+    return json.loads(buf)
+
+
+def proc_kb(pid, key):
+    """A VmRSS-style field of /proc/PID/status, in kB."""
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+class Daemon:
+    """husvagtd on one sim run folder, started and stopped repeatedly."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.run = conf.parent
+        self.control = self.run / "control.sock"
+        self.sim = self.run / "sim.sock"
+        self.log = open(self.run / "husvagtd.log", "ab")
+        self.args = [BUILD / "husvagtd", "-c", conf]
+        self.proc = None
+
+    def start(self):
+        """Start; returns seconds from just before exec to the first
+        successful status reply (polled every 1 ms)."""
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([str(a) for a in self.args],
+                                     stdout=self.log, stderr=self.log)
+        daemons.append(self.proc)
+        end = t0 + 30
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                sys.exit("bench: husvagtd exited %d; see %s" % (
+                    self.proc.returncode, self.run / "husvagtd.log"))
+            try:
+                r = call(self.control, {"verb": "status"}, timeout=2)
+                if r.get("ok"):
+                    return time.monotonic() - t0, r["result"]
+            except (OSError, ConnectionError, ValueError):
+                pass
+            time.sleep(0.001)
+        sys.exit("bench: husvagtd did not serve in 30 s")
+
+    def present(self, number, want):
+        """Present a card at DOOR and wait for the decision want
+        ("access.granted" or "access.denied") and the lock to match."""
+        seq = call(self.control, {"verb": "status"})["result"]["journal_seq"]
+        r = call(self.sim, {"op": "present", "reader": DOOR + ".reader",
+                            "format": 26, "number": number})
+        assert r.get("ok"), r
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            got = [x["type"] for x in call(self.control, {
+                "verb": "journal.rows", "args": {"after": seq}})[
+                "result"]["rows"] if x["type"].startswith("access.")]
+            outs = call(self.sim, {"op": "outputs"})["outputs"]
+            released = [o["released"] for o in outs
+                        if o["point"] == DOOR + ".lock"][0]
+            if got == [want] and released == (want == "access.granted"):
+                return
+            time.sleep(0.01)
+        sys.exit("bench: card %d at %s: wanted %s, journal %r, lock "
+                 "released %r" % (number, DOOR, want, got, released))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        if self.proc.wait(10) != 0:
+            sys.exit("bench: husvagtd exited %d on SIGTERM" %
+                     self.proc.returncode)
+
+
+def daemon_runs(conf, creds, number):
+    """STARTS starts: time to serving, a card at DOOR, then the memory."""
+    d = Daemon(conf)
+    want = "access.granted" if creds else "access.denied"
+    serve, rss, hwm = [], [], []
+    for _ in range(STARTS):
+        t, status = d.start()
+        if status["credentials"] != creds:
+            sys.exit("bench: husvagtd has %r credentials, not %d" % (
+                status["credentials"], creds))
+        d.present(number, want)
+        rss.append(proc_kb(d.proc.pid, "VmRSS"))
+        hwm.append(proc_kb(d.proc.pid, "VmHWM"))
+        d.stop()
+        serve.append(t * 1000)
+    d.log.close()
+    print("    %d credentials: start->status %s ms; VmRSS %s kB; VmHWM %s "
+          "kB; card %d -> %s each time" % (
+              creds, " ".join("%.1f" % x for x in serve),
+              " ".join(map(str, rss)), " ".join(map(str, hwm)), number,
+              want), flush=True)
+    return statistics.median(serve), statistics.median(rss), \
+        statistics.median(hwm), shown(d.args)
+
+
+def fig_daemon():
+    full = sim_config("daemon")
+    args = [BUILD / "bench/bench_populate", "-c", full, "-n", ENROLLED]
+    number = int(bench(args)[-1].split()[-1])
+    empty = sim_config("empty")
+    print("$ %s  (x%d each, %d and 0 credentials)" % (
+        shown([BUILD / "husvagtd", "-c", "..."]), STARTS, ENROLLED),
+        flush=True)
+    runs = [(ENROLLED, daemon_runs(full, ENROLLED, number)),
+            (0, daemon_runs(empty, 0, number))]
+    for creds, (serve, rss, hwm, cmd) in runs:
+        how = "%s; %s" % (shown(args), cmd) if creds else cmd
+        rows.append(("husvagtd VmRSS / VmHWM, %d creds" % creds,
+                     "%.0f / %.0f kB" % (rss, hwm), how))
+    for creds, (serve, rss, hwm, cmd) in runs:
+        rows.append(("husvagtd exec -> 1st status, %d creds (median of %d)"
+                     % (creds, STARTS), "%.1f ms" % serve, cmd))
+
+
+def table():
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    print("\n$BUILD = %s\n$RUN   = %s (removed)\n" % (BUILD, RUN))
+    print("%-*s  %-*s  %s" % (w0, "figure", w1, "value", "command"))
+    print("%s  %s  %s" % ("-" * w0, "-" * w1, "-" * 7))
+    for r in rows:
+        print("%-*s  %-*s  %s" % (w0, r[0], w1, r[1], r[2]))
+    print("\nNotes: card->lock is husvagt_hal_event() from call to return; "
+          "the journal commit\n(SQLite WAL, synchronous=FULL, one fsync per "
+          "row) is inside it, a grant has two\nrows (access.granted, "
+          "door.released) and the sim lock write saves its wires with\n"
+          "fsync.  Figures with fsync in them follow this machine's disk.")
+
+
+def main():
+    t0 = time.monotonic()
+    try:
+        fig_access()
+        fig_wiegand()
+        fig_journal()
+        fig_daemon()
+    finally:
+        for p in daemons:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(RUN, ignore_errors=True)
+    table()
+    print("total bench time %.0f s" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()
