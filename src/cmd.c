@@ -70,17 +70,65 @@ static const struct cmd_verb cmd_verbs[] = {
 	{ "point.set",		INST, true, point_set_args, cmd_point_set },
 };
 
+size_t
+cmd_utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	/* s[n] is the first byte left out: a continuation byte there means
+	 * the character it belongs to would be split, so it goes whole. */
+	if (s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	return n;
+}
+
+/*
+ * Replace each byte of a broken UTF-8 sequence by '?'.  A message quotes
+ * what the peer sent cut to a length ("%.64s"), which may split a
+ * character; jansson would refuse the whole message, and the peer would
+ * get no clear error.
+ */
+static void
+cmd_utf8_repair(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	int i, n;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 0;
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (n == 0 || i < n) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 json_t *
 cmd_error(const char *code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
+	json_t *r;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code,
+	cmd_utf8_repair(msg);
+	r = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code,
 	    "message", msg);
+	if (r == NULL)		/* still not UTF-8 (an overlong form) */
+		r = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code,
+		    "message", "the request was refused");
+	return r;
 }
 
 json_t *
@@ -195,7 +243,8 @@ cmd_journal_refusal(struct husvagt *h, const struct cmd_actor *actor,
     const char *verb, const json_t *reply)
 {
 	husvagt_journal(h, "command.refused", "", actor->login, "",
-	    json_pack("{s:s%, s:s, s:s}", "verb", verb, strnlen(verb, 64),
+	    json_pack("{s:s%, s:s, s:s}", "verb", verb,
+	    cmd_utf8_cut(verb, 64),
 	    "error", json_string_value(json_object_get(reply, "error")),
 	    "via", actor->via != NULL ? actor->via : ""));
 }

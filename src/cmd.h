@@ -36,6 +36,9 @@ json_t *cmd_exec(struct husvagt *, const struct cmd_actor *,
 /* An error reply (new reference). */
 json_t *cmd_error(const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The length of s cut to at most max bytes without splitting a UTF-8
+ * character, for quoting what a peer sent (jansson refuses a broken one). */
+size_t	 cmd_utf8_cut(const char *s, size_t max);
 /* Role bits of a role name ("staff", "management", "installer"); 0 if
  * unknown. */
 unsigned cmd_role_parse(const char *name);

@@ -371,7 +371,7 @@ control_refused(struct control *c, const struct control_client *cl,
 	log_warnx("control: uid %u refused: %s", (unsigned)cl->uid, code);
 	husvagt_journal(c->h, "command.refused", "", cl->root ? "root" :
 	    "system", "", json_pack("{s:s%, s:s, s:s, s:I}", "verb", verb,
-	    strnlen(verb, 64), "error", code, "via", "control", "uid",
+	    cmd_utf8_cut(verb, 64), "error", code, "via", "control", "uid",
 	    (json_int_t)cl->uid));
 }
 

@@ -18,6 +18,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -680,7 +681,7 @@ def test_unprivileged_peer_is_refused(open_building):
         assert "65534" in p.stderr, (args, p.stderr)
     # And raw, with garbage arguments: still refused before anything.
     r = subprocess.run(
-        NOBODY + ["python3", "-c", (
+        NOBODY + [sys.executable, "-c", (
             "import socket,sys;s=socket.socket(socket.AF_UNIX);"
             "s.connect(sys.argv[1]);"
             "s.sendall(b'{\"verb\":\"door.release\",\"args\":"
