@@ -117,29 +117,43 @@ board_int(struct board_parse *p, int line, const char *key,
 	return 0;
 }
 
+/*
+ * Whether a new section called name may be added: a good name, not yet
+ * defined (first: the line of the one that is, or -1) and room for it.
+ */
+static int
+board_new_ok(struct board_parse *p, const char *what, const char *name,
+    int line, int first, int n, int max)
+{
+	if (!board_name_ok(name)) {
+		diag_error(p->d, p->file, line, "%s '%s' must be letters, "
+		    "digits, '.', '-' or '_'", what, name);
+		return 0;
+	}
+	if (first >= 0) {
+		diag_error(p->d, p->file, line, "%s '%s' is already defined "
+		    "at line %d", what, name, first);
+		return 0;
+	}
+	if (n == max) {
+		diag_error(p->d, p->file, line, "more than %d %ss", max, what);
+		return 0;
+	}
+	return 1;
+}
+
 /* Start a [backend NAME] section; -1 (keys ignored) when it cannot be. */
 static int
 board_backend_new(struct board_parse *p, const char *name, int line)
 {
 	struct board *b = p->b;
 	struct board_backend *be;
-	int i;
+	int i = board_backend_find(b, name);
 
-	if (!board_name_ok(name)) {
-		diag_error(p->d, p->file, line, "backend name '%s' must be "
-		    "letters, digits, '.', '-' or '_'", name);
+	if (!board_new_ok(p, "backend", name, line,
+	    i >= 0 ? b->backends[i].line : -1, b->nbackends,
+	    BOARD_BACKENDS_MAX))
 		return -1;
-	}
-	if ((i = board_backend_find(b, name)) >= 0) {
-		diag_error(p->d, p->file, line, "backend '%s' is already "
-		    "defined at line %d", name, b->backends[i].line);
-		return -1;
-	}
-	if (b->nbackends == BOARD_BACKENDS_MAX) {
-		diag_error(p->d, p->file, line, "more than %d backends",
-		    BOARD_BACKENDS_MAX);
-		return -1;
-	}
 	be = &b->backends[b->nbackends];
 	memset(be, 0, sizeof(*be));
 	snprintf(be->name, sizeof(be->name), "%s", name);
@@ -153,23 +167,11 @@ board_point_new(struct board_parse *p, const char *role, int line)
 {
 	struct board *b = p->b;
 	struct board_point *pt;
-	int i;
+	int i = board_point_find(b, role);
 
-	if (!board_name_ok(role)) {
-		diag_error(p->d, p->file, line, "role '%s' must be letters, "
-		    "digits, '.', '-' or '_'", role);
+	if (!board_new_ok(p, "role", role, line,
+	    i >= 0 ? b->points[i].line_no : -1, b->npoints, BOARD_POINTS_MAX))
 		return -1;
-	}
-	if ((i = board_point_find(b, role)) >= 0) {
-		diag_error(p->d, p->file, line, "role '%s' is already defined "
-		    "at line %d", role, b->points[i].line_no);
-		return -1;
-	}
-	if (b->npoints == BOARD_POINTS_MAX) {
-		diag_error(p->d, p->file, line, "more than %d points",
-		    BOARD_POINTS_MAX);
-		return -1;
-	}
 	pt = &b->points[b->npoints];
 	memset(pt, 0, sizeof(*pt));
 	snprintf(pt->role, sizeof(pt->role), "%s", role);

@@ -35,7 +35,6 @@ static int
 sim_paths(struct sim *s)
 {
 	const struct hal_params *hp = hal_params(s->hal);
-	int n;
 
 	if (hp->state_dir == NULL || hp->sim_socket == NULL) {
 		log_warnx("sim: needs a state_dir and a sim_socket");
@@ -46,11 +45,10 @@ sim_paths(struct sim *s)
 		log_warn("sim: %s", hp->state_dir);
 		return -1;
 	}
-	n = snprintf(s->wires_path, sizeof(s->wires_path), "%s/sim-wires",
-	    hp->state_dir);
-	if (n < 0 || (size_t)n + 4 >= sizeof(s->wires_path) ||
-	    (size_t)snprintf(s->log_path, sizeof(s->log_path), "%s.log",
-	    s->wires_path) >= sizeof(s->log_path) ||
+	if ((size_t)snprintf(s->wires_path, sizeof(s->wires_path),
+	    "%s/sim-wires", hp->state_dir) >= sizeof(s->wires_path) ||
+	    (size_t)snprintf(s->log_path, sizeof(s->log_path),
+	    "%s/sim-wires.log", hp->state_dir) >= sizeof(s->log_path) ||
 	    strlen(hp->sim_socket) >= sizeof(s->sock_path)) {
 		log_warnx("sim: state_dir or sim_socket path too long");
 		errno = ENAMETOOLONG;

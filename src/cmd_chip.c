@@ -111,6 +111,7 @@ chip_enrol(struct husvagt *h, const json_t *args, int format,
 	id = cred_enrol(h->db, &h->keys, &cn, (int64_t)clock_wall(), err);
 	if (id < 0)
 		return -1;
+	h->ncreds++;
 	husvagt_journal(h, "credential.enrolled", "", actor, cn.holder,
 	    json_pack("{s:I, s:i, s:s}", "credential", (json_int_t)id,
 	    "format", format, "zones", cn.zones));
@@ -237,12 +238,14 @@ cmd_chip_revoke(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		if (cred_revoke(h->db, json_integer_value(jid), now, &err) != 0)
 			return cmd_error(err, "credential %lld: %s",
 			    (long long)json_integer_value(jid), err);
+		h->ncreds--;
 		husvagt_journal(h, "credential.revoked", "", a->login, "",
 		    json_pack("{s:O}", "credential", jid));
 		return cmd_ok(json_pack("{s:i}", "revoked", 1));
 	}
 	if ((n = cred_revoke_holder(h->db, holder, now)) < 0)
 		return cmd_error("failed", "could not revoke");
+	h->ncreds -= n;
 	husvagt_journal(h, "credential.revoked", "", a->login, holder,
 	    json_pack("{s:i}", "count", n));
 	return cmd_ok(json_pack("{s:i}", "revoked", n));

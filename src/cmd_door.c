@@ -62,7 +62,7 @@ cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    "uptime_s", (json_int_t)((clock_mono_ms() - h->started_ms) / 1000),
 	    "mode", "normal",
 	    "journal_seq", (json_int_t)journal_last_seq(h->journal),
-	    "credentials", (json_int_t)cred_count(h->db),
+	    "credentials", (json_int_t)h->ncreds,
 	    "doors", cmd_doors_json(h), "faults", cmd_faults_json(h)));
 }
 

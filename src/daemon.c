@@ -227,10 +227,11 @@ husvagt_start(struct husvagt *h)
 	now = clock_mono_ms();
 	if (daemon_doors_build(h, now) != 0)
 		return -1;
+	h->ncreds = cred_count(h->db);
 	husvagt_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
-	    "credentials", (json_int_t)cred_count(h->db)));
+	    "credentials", (json_int_t)h->ncreds));
 	daemon_relock_journal(h);
 	if (husvagt_apply_all_locks(h) != 0)
 		log_warnx("some lock outputs could not be written at start");

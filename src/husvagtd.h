@@ -72,6 +72,9 @@ struct husvagt {
 	struct enrol_slot	 enrol[ENROL_SLOTS];
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
+	int64_t			 ncreds;	/* live credentials: counted at
+						   start, kept by enrol/revoke so
+						   status never scans the table */
 	uint64_t		 started_ms;
 	bool			 stopping;
 	bool			 reload;

@@ -87,9 +87,15 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 			    "system", "", json_pack("{s:s}", "reader", reader));
 		return;
 	}
+	/* A grant nobody could read back is not made (DESIGN 8): entry
+	 * waits for the journal, exit never does (REX is not decided here). */
+	if (husvagt_journal(h, "access.granted", d->name, "system", subject,
+	    detail) < 0) {
+		log_warnx("%s: access not granted: the journal cannot record "
+		    "it", d->name);
+		return;
+	}
 	lockout_success(&d->lockout);
-	husvagt_journal(h, "access.granted", d->name, "system", subject,
-	    detail);
 	if (duress)
 		husvagt_journal(h, "alarm.duress", d->name, "system", subject,
 		    NULL);
