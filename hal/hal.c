@@ -337,6 +337,15 @@ hal_flush(struct hal *h)
 		if (be->ops->write(be, points, levels, n) != 0) {
 			log_warnx("backend %s: cannot write %d output(s)",
 			    be->cfg->name, n);
+			/*
+			 * The backend may still hold these levels and write
+			 * them later (a Modbus module that answers again),
+			 * so what it will put on the wire is not known: the
+			 * next value set must reach it even if it equals
+			 * the last one written.
+			 */
+			for (j = 0; j < n; j++)
+				h->pt[points[j]].out = -1;
 			rc = -1;
 			continue;
 		}

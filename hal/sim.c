@@ -214,11 +214,16 @@ sim_open(struct hal_backend *be)
 		return -1;
 	}
 	if (sim_paths(s) != 0 || sim_wires_load(s) != 0 ||
-	    sim_log_open(s) != 0 || sim_wires_save(s) != 0 ||
-	    sim_listen(s) != 0) {
+	    sim_log_open(s) != 0 || sim_listen(s) != 0) {
 		sim_free(s);
 		return -1;
 	}
+	/*
+	 * Real wires do not need a disk: a full one (logged) must not keep
+	 * the building from starting.  The wires are saved again at the
+	 * next change.
+	 */
+	(void)sim_wires_save(s);
 	be->priv = s;
 	sim_report_all(s);
 	log_info("sim: driver socket %s", s->sock_path);

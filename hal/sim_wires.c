@@ -121,22 +121,29 @@ sim_wires_json(struct sim *s)
 int
 sim_wires_save(struct sim *s)
 {
-	char tmp[PATH_MAX + 8];
+	char tmp[PATH_MAX + 8], *text;
 	json_t *root;
+	size_t len;
 	int fd, rc;
 
-	if ((root = sim_wires_json(s)) == NULL)
+	/* One write of the whole text: json_dumpfd writes piece by piece. */
+	root = sim_wires_json(s);
+	text = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	if (text == NULL)
 		return -1;
+	len = strlen(text);
+	text[len] = '\n';	/* json_dumps' NUL becomes the final newline */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->wires_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		log_warn("%s", tmp);
-		json_decref(root);
+		free(text);
 		return -1;
 	}
-	rc = json_dumpfd(root, fd, JSON_INDENT(1));
-	json_decref(root);
-	if (rc != 0 || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+	rc = write(fd, text, len + 1) == (ssize_t)(len + 1) ? 0 : -1;
+	free(text);
+	if (rc != 0 || fsync(fd) != 0) {
 		log_warn("%s: cannot write", tmp);
 		close(fd);
 		unlink(tmp);

@@ -329,3 +329,176 @@ def sighup(b, timeout=5.0):
                 return r
         return None
     return wait_until(done, timeout, "the outcome of a reload")
+
+
+# -- helpers for the Modbus tests: a modbus-sim process, a socat pty pair,
+# and a board derived from the sim reference board -----------------------
+
+class ModbusSim:
+    """tools/modbus-sim as a child process, driven line by line on its
+    stdin.  Unprompted "write coils ADDR COUNT US" lines are kept apart in
+    self.writes as (addr, count, us); every command gets its one reply."""
+
+    def __init__(self, tcp=None, rtu=None, unit=1, init=(), timeout=5.0):
+        """init: commands written at once, so that they run before the
+        simulator serves its first request (its loop reads stdin first);
+        their replies are checked to be "ok"."""
+        import queue
+        import threading
+        args = [str(BUILD / "modbus-sim"), "--unit", str(unit)]
+        args += ["--tcp", tcp] if tcp else ["--rtu", rtu]
+        self.replies = queue.Queue()
+        self.writes = []
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        for c in init:
+            self.proc.stdin.write(c + "\n")
+        self.proc.stdin.flush()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.host = self.port = None
+        if tcp:
+            line = self._reply(timeout)
+            assert line.startswith("listening "), line
+            self.host, port = line.split()[1].rsplit(":", 1)
+            self.port = int(port)
+        assert self._reply(timeout) == "ready"
+        for c in init:
+            r = self._reply(timeout)
+            assert r == "ok", "modbus-sim %r -> %r" % (c, r)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("write coils "):
+                _, _, addr, n, us = line.split()
+                with self.lock:
+                    self.writes.append((int(addr), int(n), int(us)))
+            else:
+                self.replies.put(line)
+        self.replies.put(None)
+
+    def _reply(self, timeout):
+        import queue
+        try:
+            line = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("modbus-sim did not answer in %.0f s" %
+                                 timeout)
+        if line is None:
+            raise AssertionError("modbus-sim exited (%r)" % self.proc.poll())
+        return line
+
+    def cmd(self, line, timeout=5.0):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self._reply(timeout)
+
+    def ok(self, line):
+        r = self.cmd(line)
+        assert r == "ok", "modbus-sim %r -> %r" % (line, r)
+
+    def set_input(self, n, v):
+        self.ok("set input %d %d" % (n, v))
+
+    def set_register(self, n, v):
+        self.ok("set register %d %d" % (n, v))
+
+    def set_coil(self, n, v):
+        self.ok("set coil %d %d" % (n, v))
+
+    def coil(self, n):
+        r = self.cmd("get coil %d" % n).split()
+        assert r[:2] == ["coil", str(n)], r
+        return int(r[2])
+
+    def coils(self):
+        r = self.cmd("coils").split()
+        assert r[0] == "coils", r
+        return r[1]
+
+    def mute(self, on):
+        self.ok("mute %s" % ("on" if on else "off"))
+
+    def stats(self):
+        w = self.cmd("stats").split()
+        return {w[i]: int(w[i + 1]) for i in range(1, len(w) - 1, 2)}
+
+    def writes_since(self, k):
+        with self.lock:
+            return list(self.writes[k:])
+
+    def nwrites(self):
+        with self.lock:
+            return len(self.writes)
+
+    def kill(self):
+        """SIGKILL: the module dies without a word."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.reader.join(5)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(5)
+        self.reader.join(5)
+
+
+class PtyPair:
+    """socat -d -d pty,raw,echo=0 pty,raw,echo=0: a serial line between
+    the two paths self.a and self.b."""
+
+    def __init__(self, timeout=5.0):
+        import re
+        import select
+        self.proc = subprocess.Popen(
+            ["socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"],
+            stderr=subprocess.PIPE)
+        fd = self.proc.stderr.fileno()
+        err = b""
+        end = time.monotonic() + timeout
+        while b"starting data transfer loop" not in err:
+            left = end - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.stop()
+                raise AssertionError("socat gave no pty pair: %r" % err)
+            if select.select([fd], [], [], left)[0]:
+                err += os.read(fd, 4096)
+        ptys = re.findall(r"PTY is (\S+)", err.decode())
+        assert len(ptys) == 2, ptys
+        self.a, self.b = ptys
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc.stderr.close()
+
+
+def sim_board_with(path, points=None, extra=""):
+    """Write boards/sim/board.ini to path with some [point ROLE] sections
+    replaced: points maps a role to its new body (the lines under the
+    header, as one string); extra (backend sections, say) is appended."""
+    import re
+    text = (TOP / "boards/sim/board.ini").read_text()
+    points = dict(points or {})
+    for role, body in points.items():
+        pat = re.compile(r"^\[point %s\]\n(?:(?!\[)[^\n]*\n)*?(?=\n|\[|\Z)"
+                         % re.escape(role), re.M)
+        text, n = pat.subn(lambda m: "[point %s]\n%s\n" % (
+            role, body.strip()), text, count=1)
+        assert n == 1, "the sim board has no [point %s]" % role
+    Path(path).write_text(text + "\n" + extra + "\n")
+    return Path(path)

@@ -1,0 +1,178 @@
+"""A full disk under the state folder (journal, register, sim wires).
+
+The rule (DESIGN 8): every event is committed to the journal before it is
+acted on.  So on a full disk a door command is refused (journal_failed)
+and a chip does not open its door, because neither could be recorded.
+Exit is the exception (DESIGN 11.2): an exit button (REX) still releases
+its door, and the door still relocks.  The daemon keeps running; once
+there is room again, everything works, the journal continues without a
+gap and verifies.
+
+The state folder is put on a small tmpfs of its own, which needs root
+(the tests run as root in CI); without it the tests are skipped.
+"""
+
+import errno
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import conf_set, wait_released, wait_until, wire_log
+
+SIZE = "4m"
+REX_DOORS = ["front", "garden", "corridor-1", "corridor-2"]
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A small tmpfs of its own; unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + SIZE,
+                        "tmpfs", str(mnt)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + p.stderr.strip())
+    yield mnt
+    subprocess.run(["umount", str(mnt)], capture_output=True)
+    if os.path.ismount(mnt):
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def fill(mnt):
+    """Fill the file system to the last byte; returns the filler's path."""
+    path = mnt / "filler"
+    with open(path, "wb", buffering=0) as f:
+        chunk = b"\0" * 65536
+        while True:
+            try:
+                f.write(chunk)
+            except OSError as e:
+                assert e.errno == errno.ENOSPC, e
+                if len(chunk) == 1:
+                    break
+                chunk = chunk[:len(chunk) // 2]
+    st = os.statvfs(mnt)
+    assert st.f_bavail == 0, st
+    return path
+
+
+def log_has(b, text, after=0):
+    return text in b.log.read_text()[after:]
+
+
+@pytest.fixture
+def building_on(disk, make_building):
+    """A building whose state folder is on the tiny disk."""
+    b = make_building(start=False)
+    conf_set(b, "site", "state_dir", disk / "state")
+    conf_set(b, "defaults", "release_s", 3)
+    b.state = disk / "state"
+    b.start()
+    return b
+
+
+def locked_everywhere(b):
+    return all(not o.get("released", False) for o in b.outputs())
+
+
+def test_full_disk_refuses_what_it_cannot_journal_but_rex_releases(
+        building_on, disk):
+    b = building_on
+    b.enrol("stay:1", 2001, "corridor-1")
+    b.enrol("staff:anna", 2002, "*")
+    seq = b.last_seq()
+    creds = b.ok("status")["credentials"]
+    filler = fill(disk)
+
+    # A door command cannot be journalled: refused, nothing moves.
+    for _ in range(5):
+        r = b.request("door.release", door="office")
+        assert r["ok"] is False and r["error"] == "journal_failed", r
+    r = b.request("door.release", door="corridor-2", hold=True)
+    assert r["error"] == "journal_failed", r
+    p = b.ctl("door", "release", "office")
+    assert p.returncode == 1 and "journal_failed" in p.stderr, p
+    assert locked_everywhere(b)
+
+    # Nor can an enrolment: no credential appears.
+    r = b.request("chip.enrol", holder="stay:2", facility=1, card=2003,
+                  zones="corridor-1")
+    assert r["ok"] is False, r
+    assert b.ok("status")["credentials"] == creds
+
+    # A chip: the grant could not be recorded, so the door stays locked.
+    mark = b.log.stat().st_size
+    b.present("corridor-1.reader", 2001)
+    wait_until(lambda: log_has(b, "corridor-1: access not granted", mark),
+               5, "the daemon to judge the chip")
+    assert not b.released("corridor-1")
+    assert locked_everywhere(b)
+
+    # Exit is never blocked: every REX releases its door, which relocks.
+    for door in REX_DOORS:
+        b.set_input(door + ".rex", 1)
+        b.set_input(door + ".rex", 0)
+        wait_released(b, door, True)
+    for door in REX_DOORS:
+        wait_released(b, door, False, timeout=10)
+    assert b.alive()
+
+    # Room again: the same chip and command work, the journal goes on.
+    filler.unlink()
+    after = b.last_seq()
+    assert after == seq, "rows were committed on a full disk?"
+    b.present("corridor-1.reader", 2001)
+    b.wait_journal("access.granted", after=after, point="corridor-1")
+    wait_released(b, "corridor-1", True)
+    assert b.ok("door.release", door="office")["released"]
+    wait_released(b, "office", True)
+    r = b.ok("journal.verify")
+    assert r["ok"] and r["rows"] == b.last_seq(), r
+    rows = b.journal(seq)
+    assert [x["seq"] for x in rows] == list(range(seq + 1, b.last_seq() + 1))
+    assert b.alive()
+
+
+def test_restart_on_a_full_disk_after_a_crash(building_on, disk):
+    """The watchdog restarts a hung daemon while the disk is full: it comes
+    up, REX works, commands are refused; once there is room it journals
+    again and the chain verifies."""
+    b = building_on
+    b.enrol("stay:1", 2001, "corridor-1")
+    assert b.stop(signal.SIGKILL) == -signal.SIGKILL
+    filler = fill(disk)
+    log_before = wire_log(b)
+    b.start()
+    assert wire_log(b) == log_before
+    seq = b.last_seq()
+    r = b.request("door.release", door="office")
+    assert r["error"] == "journal_failed", r
+    b.set_input("front.rex", 1)
+    b.set_input("front.rex", 0)
+    wait_released(b, "front", True)
+    wait_released(b, "front", False, timeout=10)
+
+    filler.unlink()
+    b.present("corridor-1.reader", 2001)
+    b.wait_journal("access.granted", after=seq, point="corridor-1")
+    r = b.ok("journal.verify")
+    assert r["ok"] and r["rows"] == b.last_seq(), r
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: after a clean stop SQLite has removed husvagt.db-wal and "
+    "-shm, and cannot create the 32 KiB wal-index on a full disk, so the "
+    "daemon refuses to start (db: PRAGMA journal_mode=WAL: disk I/O "
+    "error) and REX is not served until there is room"))
+def test_start_on_a_full_disk_after_a_clean_stop(building_on, disk):
+    b = building_on
+    assert b.stop() == 0
+    fill(disk)
+    b.start()
+    b.set_input("front.rex", 1)
+    b.set_input("front.rex", 0)
+    wait_released(b, "front", True)
