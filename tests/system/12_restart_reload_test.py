@@ -78,7 +78,7 @@ def test_reload_applies_new_release_time(make_building):
     mark = len(wire_log(b))
     grant(b, "corridor-1", 2001)
     first = release_ms(b, "corridor-1", mark)
-    assert 2900 <= first < 4500, first
+    assert 2500 <= first < 4500, first
 
     conf_set(b, "defaults", "release_s", 7)
     assert sighup(b)["type"] == "system.reloaded"
@@ -86,7 +86,7 @@ def test_reload_applies_new_release_time(make_building):
     mark = len(wire_log(b))
     grant(b, "corridor-1", 2001)
     second = release_ms(b, "corridor-1", mark)
-    assert 6900 <= second < 8500, second
+    assert 6500 <= second < 8500, second
 
     # A door's own release_s wins over [defaults], also on reload.
     conf_set(b, "door corridor-1", "release_s", 4)
@@ -94,7 +94,7 @@ def test_reload_applies_new_release_time(make_building):
     mark = len(wire_log(b))
     grant(b, "corridor-1", 2001)
     third = release_ms(b, "corridor-1", mark)
-    assert 3900 <= third < 5500, third
+    assert 3500 <= third < 5500, third
     assert b.alive()
     verify(b)
 
@@ -181,10 +181,7 @@ def test_reload_refuses_a_broken_configuration(make_building, broken):
     assert not rows_of(b, "system.reloaded", after)
     assert b.alive()
     assert wire_log(b) == log_before
-    assert doors(b) == doors_before or all(
-        doors(b)[n]["released"] == d["released"] and
-        doors(b)[n]["phase"] == d["phase"]
-        for n, d in doors_before.items())
+    assert doors(b) == doors_before
 
     # The old configuration is still the one served: same doors, the
     # staff logins it knew, and the old release time.
@@ -197,7 +194,7 @@ def test_reload_refuses_a_broken_configuration(make_building, broken):
     mark = len(wire_log(b))
     grant(b, "corridor-1", 2001)
     took = release_ms(b, "corridor-1", mark)
-    assert 2900 <= took < 4500, took
+    assert 2500 <= took < 4500, took
 
     # Repaired, it loads.
     b.conf.write_text(good)
@@ -208,7 +205,9 @@ def test_reload_refuses_a_broken_configuration(make_building, broken):
 
 # -- restart -----------------------------------------------------------
 
-def test_restart_with_doors_locked_changes_no_output(building):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL],
+                         ids=["sigterm", "sigkill"])
+def test_restart_with_doors_locked_changes_no_output(building, sig):
     b = building
     b.enrol("stay:1", 2001, "corridor-1")
     # Let a release run out so the log has more than the first start.
@@ -220,17 +219,19 @@ def test_restart_with_doors_locked_changes_no_output(building):
     seq = b.last_seq()
 
     for i in range(3):
-        rc = b.stop()
-        assert rc == 0, b.log.read_text()
+        rc = b.stop(sig)
+        assert rc == (0 if sig == signal.SIGTERM else -sig), rc
         assert wire_log(b) == log_before, "stopping moved an output"
         b.start()
         assert wire_log(b) == log_before, "starting moved an output"
         assert outputs(b) == out_before
 
     rows = b.journal(seq)
-    assert [r["type"] for r in rows] == [
-        "system.stopped", "system.started"] * 3, rows
-    assert [r["seq"] for r in rows] == list(range(seq + 1, seq + 7))
+    each = ["system.stopped", "system.started"] if sig == signal.SIGTERM \
+        else ["system.started"]
+    assert [r["type"] for r in rows] == each * 3, rows
+    assert [r["seq"] for r in rows] == list(range(seq + 1,
+                                                  seq + 1 + 3 * len(each)))
     assert all(not d["released"] for d in doors(b).values())
     assert not rows_of(b, "door.locked", seq)
     verify(b)
@@ -297,12 +298,19 @@ def test_restart_while_held_relocks_each_held_lock_once(make_building, sig):
             "start", r
     verify(b)
 
-    # A second restart now changes nothing.
+    # A second restart now changes nothing, and the door found open
+    # closes like any other: no relock needed, no output change.
     log_mid = wire_log(b)
+    seq = b.last_seq()
     restart(b, sig)
     assert wire_log(b) == log_mid
+    assert rows_of(b, "system.started", seq)
+    assert not rows_of(b, "door.locked", seq)
+    seq = b.last_seq()
     b.set_input("corridor-1.contact", 0)
-    assert not rows_of(b, "door.locked", b.last_seq() - 1)
+    b.wait_journal("door.closed", after=seq, point="corridor-1")
+    assert not rows_of(b, "door.locked", seq)
+    assert wire_log(b) == log_mid
     verify(b)
 
 
