@@ -193,45 +193,6 @@ board_section_arg(const char *section, const char *word)
 	return section + strspn(section, " \t");
 }
 
-/*
- * inih hands over keys, not section headers, so the line numbers of the
- * headers are found beforehand; a message about a section as a whole
- * then points at its header, where an installer looks for it.
- */
-static void
-board_headers(struct board_parse *p, const char *path)
-{
-	char buf[512];
-	int line = 1, start = 1, *n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return;
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		if (start && buf[strspn(buf, " \t")] == '[') {
-			n = realloc(p->hdr, (size_t)(p->nhdr + 1) * sizeof(*n));
-			if (n == NULL)
-				break;
-			p->hdr = n;
-			p->hdr[p->nhdr++] = line;
-		}
-		if ((start = strchr(buf, '\n') != NULL))
-			line++;
-	}
-	fclose(fp);
-}
-
-/* The line of the header of the section whose first key is on line. */
-static int
-board_header_line(const struct board_parse *p, int line)
-{
-	int i, h = line;
-
-	for (i = 0; i < p->nhdr && p->hdr[i] < line; i++)
-		h = p->hdr[i];
-	return h;
-}
-
 /* A new section begins with this key; line is its header's. */
 static void
 board_section_enter(struct board_parse *p, const char *section, int line)
@@ -291,8 +252,8 @@ board_board_key(struct board_parse *p, int line, const char *key,
 
 /* Every key of the file, in order: find its section, then parse it. */
 static int
-board_on_key(void *arg, const char *file, int line, const char *section,
-    const char *key, const char *value)
+board_on_key(void *arg, const char *file, int line, int section_line,
+    const char *section, const char *key, const char *value)
 {
 	struct board_parse *p = arg;
 	int k;
@@ -304,8 +265,11 @@ board_on_key(void *arg, const char *file, int line, const char *section,
 		    key);
 		return -1;
 	}
-	if (strcmp(section, p->section) != 0 || p->sec == SEC_NONE)
-		board_section_enter(p, section, board_header_line(p, line));
+	/* A section written twice in a row is two sections, not one. */
+	if (section_line != p->section_line || p->sec == SEC_NONE) {
+		p->section_line = section_line;
+		board_section_enter(p, section, section_line);
+	}
 	switch (p->sec) {
 	case SEC_BOARD:
 		return board_board_key(p, line, key, value);
@@ -397,12 +361,10 @@ board_load(struct board *b, const char *path, struct diag *d)
 	p->d = d;
 	p->file = b->path;
 	p->sec = SEC_NONE;
-	board_headers(p, path);
 	/* Cross-key checks on a file that could not be read would only add
 	 * noise to the one error that matters. */
 	if (inifile_parse(path, board_on_key, p, d) == 0 || p->nkeys > 0)
 		board_finish(p);
-	free(p->hdr);
 	free(p);
 	return d->count == before ? 0 : -1;
 }

@@ -32,8 +32,7 @@ struct board_parse {
 	enum board_sec	 sec;
 	int		 cur;		/* backend or point of that section */
 	int		 nkeys;
-	int		*hdr;		/* lines of the section headers */
-	int		 nhdr;
+	int		 section_line;	/* of its header */
 	int		 name_line;
 	/* The line each key was set on (0: not set), for later checks. */
 	int		 bline[BOARD_BACKENDS_MAX][BK_N];

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -13,22 +14,89 @@ struct inifile_ctx {
 	FILE		*fp;
 	const char	*path;
 	int		 line;
+	int		 section_line;	/* of the last section header */
 	int		 failed;
 	inifile_key_cb	*cb;
 	void		*arg;
 	struct diag	*diag;
 };
 
-/* inih asks for one line at a time: count them as they are handed over. */
+enum inifile_line { INIFILE_BAD, INIFILE_OTHER, INIFILE_HEADER };
+
+/*
+ * What inih will make of this line: blank, a comment, a [section] or a
+ * key = value (or key: value), by inih's own rules (an inline comment is
+ * a ';' after a space), or a line it refuses.  Keeping the test here lets
+ * every bad line be reported, where inih only returns the first, and
+ * gives the line of each section header, which inih does not hand over.
+ */
+static enum inifile_line
+inifile_classify(const char *s)
+{
+	const char *want = "=:";
+	int was_space = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return INIFILE_OTHER;
+	if (*s == '[') {
+		want = "]";
+		s++;
+	}
+	for (; *s != '\0' && strchr(want, *s) == NULL; s++) {
+		if (was_space && *s == ';')
+			return INIFILE_BAD;
+		was_space = isspace((unsigned char)*s);
+	}
+	if (*s == '\0')
+		return INIFILE_BAD;
+	return *s == ']' ? INIFILE_HEADER : INIFILE_OTHER;
+}
+
+/*
+ * inih asks for one line at a time: count them as they are handed over,
+ * and note where each section starts.  A line longer than inih's buffer
+ * would come in pieces, each counted as a line and the first silently cut
+ * short; such a line, and any line inih would refuse, is reported here
+ * with its number and handed over empty.
+ */
 static char *
 inifile_reader(char *buf, int size, void *stream)
 {
 	struct inifile_ctx *c = stream;
-	char *s = fgets(buf, size, c->fp);
+	const char *s = buf;
+	size_t n;
+	int ch;
 
-	if (s != NULL)
-		c->line++;
-	return s;
+	if (fgets(buf, size, c->fp) == NULL)
+		return NULL;
+	n = strlen(buf);
+	if (++c->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;		/* a UTF-8 byte order mark, which inih skips */
+	if (n > 0 && buf[n - 1] != '\n' && !feof(c->fp)) {
+		while ((ch = getc(c->fp)) != EOF && ch != '\n')
+			;
+		diag_error(c->diag, c->path, c->line, "line is longer than "
+		    "%d characters", size - 2);
+		c->failed = 1;
+		buf[0] = '\0';
+		return buf;
+	}
+	switch (inifile_classify(s)) {
+	case INIFILE_BAD:
+		diag_error(c->diag, c->path, c->line, "not a section header "
+		    "or key = value");
+		c->failed = 1;
+		buf[0] = '\0';
+		break;
+	case INIFILE_HEADER:
+		c->section_line = c->line;
+		break;
+	case INIFILE_OTHER:
+		break;
+	}
+	return buf;
 }
 
 static int
@@ -37,7 +105,8 @@ inifile_handler(void *user, const char *section, const char *key,
 {
 	struct inifile_ctx *c = user;
 
-	if (c->cb(c->arg, c->path, c->line, section, key, value) != 0)
+	if (c->cb(c->arg, c->path, c->line, c->section_line, section, key,
+	    value) != 0)
 		c->failed = 1;
 	return 1;	/* keep going: report every error, not the first */
 }

@@ -33,15 +33,10 @@ struct config_parse {
 	struct site_config	*c;
 	struct diag		*d;
 	struct site_door	*door;		/* current [door X] section */
-	char			 section[CONFIG_NAME_MAX * 2];
+	int			 section_line;	/* of the current section */
 	int			 section_ok;	/* 0 once reported as unknown */
 	int			 nkeys;		/* keys read, good or bad */
-	/*
-	 * The line each door key was set on (0: not set).  inih does not
-	 * hand over section headers, so a [door X] written twice in a row
-	 * looks like one section: its keys set twice are what gives it away.
-	 */
-	int			 dline[CONFIG_DOORS_MAX][DK_N];
+	int			 dline[CONFIG_DOORS_MAX][DK_N];	/* 0: not set */
 	int			 def_warn_line, def_held_line;
 	int			 name_line, board_line;	/* given at all */
 };
@@ -320,17 +315,14 @@ config_section_title(struct config_parse *p, const char *f, int l,
 	return 0;
 }
 
-/*
- * Note a new section once, at its first key: inih hands over keys, not
- * section headers, so that key's line stands for the section.
- */
+/* Note a new section (l: its header's line) once, at its first key. */
 static int
 config_section(struct config_parse *p, const char *f, int l,
     const char *section)
 {
-	if (!strcmp(p->section, section))
+	if (p->section_line == l)
 		return p->section_ok ? 0 : -1;
-	snprintf(p->section, sizeof(p->section), "%s", section);
+	p->section_line = l;
 	p->section_ok = 0;
 	p->door = NULL;
 	if (config_section_title(p, f, l, section) != 0)
@@ -353,7 +345,7 @@ config_section(struct config_parse *p, const char *f, int l,
  * echoes a control character to the installer's terminal.
  */
 static int
-config_key(void *arg, const char *f, int l, const char *section,
+config_key(void *arg, const char *f, int l, int sl, const char *section,
     const char *k, const char *v)
 {
 	struct config_parse *p = arg;
@@ -365,7 +357,7 @@ config_key(void *arg, const char *f, int l, const char *section,
 		    config_has_ctrl(k) ? "?" : k);
 		return -1;
 	}
-	if (config_section(p, f, l, section) != 0)
+	if (config_section(p, f, sl, section) != 0)
 		return -1;
 	if (config_has_ctrl(k)) {
 		diag_error(p->d, f, l, "a key contains a control character");

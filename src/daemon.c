@@ -103,38 +103,69 @@ husvagt_apply_all_locks(struct husvagt *h)
 	return hal_flush(h->hal);
 }
 
+/* The kind each door role must have on the board. */
+static const struct {
+	const char	*what;
+	enum board_kind	 kind;
+	const char	*kind_name;
+	bool		 required;
+} daemon_door_roles[] = {
+	{ "lock",	BOARD_OUTPUT,	"an output",	true },
+	{ "contact",	BOARD_INPUT,	"an input",	true },
+	{ "rex",	BOARD_INPUT,	"an input",	false },
+	{ "intercom",	BOARD_INPUT,	"an input",	false },
+	{ "reader",	BOARD_READER,	"a reader",	false },
+	{ "reader.out",	BOARD_READER,	"a reader",	false },
+};
+
+/* Check one door's points on the board. */
+static void
+daemon_check_door(const struct site_config *c, const struct site_door *sd,
+    const struct board *b, struct diag *d)
+{
+	char role[BOARD_NAME_MAX * 2];
+	size_t k;
+	int p;
+
+	for (k = 0; k < sizeof(daemon_door_roles) /
+	    sizeof(daemon_door_roles[0]); k++) {
+		snprintf(role, sizeof(role), "%s.%s", sd->name,
+		    daemon_door_roles[k].what);
+		if ((p = board_point_find(b, role)) < 0) {
+			if (daemon_door_roles[k].required)
+				diag_error(d, c->path, sd->line, "door %s: the "
+				    "board %s has no point '%s'", sd->name,
+				    b->path, role);
+			continue;
+		}
+		if (b->points[p].kind != daemon_door_roles[k].kind)
+			diag_error(d, c->path, sd->line, "door %s: '%s' is "
+			    "not %s on the board", sd->name, role,
+			    daemon_door_roles[k].kind_name);
+		else if (k == 0 && b->points[p].lock == BOARD_LOCK_NONE)
+			diag_error(d, c->path, sd->line, "door %s: '%s' needs "
+			    "lock = fail-safe or fail-secure on the board",
+			    sd->name, role);
+	}
+	snprintf(role, sizeof(role), "%s.reader", sd->name);
+	if (sd->pin && board_point_find(b, role) < 0)
+		diag_error(d, c->path, sd->line, "door %s: pin = yes but the "
+		    "board has no '%s'", sd->name, role);
+}
+
 /*
- * Check that every door of the site has its lock and contact on the board
- * and a reader where it asks for a PIN.  Errors name the door's line.
+ * Check that every door of the site has its lock (with its lock type) and
+ * contact on the board, that each door role has the right kind, and a
+ * reader where the door asks for a PIN.  Errors name the door's line.
  */
 int
 husvagt_check_doors(const struct site_config *c, const struct board *b,
     struct diag *d)
 {
-	static const char *need[] = { "lock", "contact" };
-	char role[BOARD_NAME_MAX * 2];
-	int before = d->count, i, j;
+	int before = d->count, i;
 
-	for (i = 0; i < c->ndoors; i++) {
-		const struct site_door *sd = &c->doors[i];
-
-		for (j = 0; j < 2; j++) {
-			snprintf(role, sizeof(role), "%s.%s", sd->name, need[j]);
-			if (board_point_find(b, role) < 0)
-				diag_error(d, c->path, sd->line, "door %s: the "
-				    "board %s has no point '%s'", sd->name,
-				    b->path, role);
-		}
-		snprintf(role, sizeof(role), "%s.lock", sd->name);
-		j = board_point_find(b, role);
-		if (j >= 0 && b->points[j].kind != BOARD_OUTPUT)
-			diag_error(d, c->path, sd->line, "door %s: '%s' is "
-			    "not an output on the board", sd->name, role);
-		snprintf(role, sizeof(role), "%s.reader", sd->name);
-		if (sd->pin && board_point_find(b, role) < 0)
-			diag_error(d, c->path, sd->line, "door %s: pin = yes "
-			    "but the board has no '%s'", sd->name, role);
-	}
+	for (i = 0; i < c->ndoors; i++)
+		daemon_check_door(c, &c->doors[i], b, d);
 	return d->count == before ? 0 : -1;
 }
 

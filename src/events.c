@@ -82,6 +82,26 @@ events_door_of(struct husvagt *h, int point, int **which)
 	return NULL;
 }
 
+/*
+ * An input that is not a door's: a fire panel relay, a panic button or a
+ * tamper switch wired as a plain contact raises the same alarm as its
+ * supervised form; anything else is journalled as a change.
+ */
+static void
+events_alarm_input(struct husvagt *h, const char *role, int value)
+{
+	const char *type = "input.changed";
+
+	if (value && !strcmp(role, "fire"))
+		type = "alarm.fire";
+	else if (value && !strncmp(role, "panic.", 6))
+		type = "alarm.panic";
+	else if (value && !strncmp(role, "tamper.", 7))
+		type = "alarm.tamper";
+	husvagt_journal(h, type, role, "system", "",
+	    json_pack("{s:i}", "value", value));
+}
+
 /* A digital input changed. */
 static void
 events_input(struct husvagt *h, const struct hal_event *ev)
@@ -92,8 +112,7 @@ events_input(struct husvagt *h, const struct hal_event *ev)
 
 	d = events_door_of(h, ev->point, &which);
 	if (d == NULL) {
-		husvagt_journal(h, "input.changed", bp->role, "system", "",
-		    json_pack("{s:i}", "value", ev->value));
+		events_alarm_input(h, bp->role, ev->value);
 		return;
 	}
 	if (which == &d->p_contact)

@@ -50,7 +50,7 @@ struct bad {
 static const struct bad bad[] = {
 	BAD("unknown section",
 	    SITE DOOR "[garage]\nopen = yes\n",
-	    { 7, "unknown section [garage]" }),
+	    { 6, "unknown section [garage]" }),
 	BAD("unknown key in [site]",
 	    SITE "colour = blue\n" DOOR,
 	    { 4, "unknown key 'colour' in [site]" }),
@@ -105,33 +105,33 @@ static const struct bad bad[] = {
 	BAD("duplicate door",
 	    SITE DOOR "[door back]\nzone = garden\n[door front]\n"
 	    "zone = entrance\n",
-	    { 9, "door 'front' is already defined at line 5" }),
+	    { 8, "door 'front' is already defined at line 4" }),
 	BAD("duplicate door right after the first",
 	    SITE DOOR "\n[door front]\nzone = garden\n",
-	    { 8, "zone: set twice in [door front] (first at line 5)" }),
+	    { 7, "door 'front' is already defined at line 4" }),
 	BAD("key set twice in a door",
 	    SITE DOOR "egress = yes\negress = no\n",
 	    { 7, "egress: set twice in [door front] (first at line 6)" }),
 	BAD("door name with capitals",
 	    SITE DOOR "[door Back]\nzone = garden\n",
-	    { 7, "door name 'Back' must be lower-case letters, digits, "
+	    { 6, "door name 'Back' must be lower-case letters, digits, "
 		"'-' or '_'" }),
 	BAD("door name with a space",
 	    SITE DOOR "[door back door]\nzone = garden\n",
-	    { 7, "door name 'back door' must be lower-case letters, "
+	    { 6, "door name 'back door' must be lower-case letters, "
 		"digits, '-' or '_'" }),
 	BAD("door name empty",
 	    SITE DOOR "[door ]\nzone = garden\n",
-	    { 7, "door name '' must be lower-case letters, digits, '-' "
+	    { 6, "door name '' must be lower-case letters, digits, '-' "
 		"or '_'" }),
 	BAD("door name longer than inih keeps",
 	    SITE DOOR "[door the-door-next-to-the-kitchen-on-the-second-floor]"
 	    "\nzone = kitchen\n",
-	    { 7, "section title [door the-door-next-to-the-kitchen-on-the-"
+	    { 6, "section title [door the-door-next-to-the-kitchen-on-the-"
 		"second-f...] is longer than 48 characters" }),
 	BAD("door without a zone",
 	    SITE "[door front]\negress = yes\n",
-	    { 5, "door front: zone is missing" }),
+	    { 4, "door front: zone is missing" }),
 	BAD("zone with capitals",
 	    SITE "[door front]\nzone = Entrance\n",
 	    { 5, "zone: 'Entrance' must be lower-case letters, digits, "
@@ -213,7 +213,7 @@ static const struct bad bad[] = {
 	    { 6, "a key contains a control character" }),
 	BAD("control character in a section title",
 	    SITE DOOR "[door ba\177ck]\nzone = garden\n",
-	    { 7, "a section title contains a control character" }),
+	    { 6, "a section title contains a control character" }),
 	BAD("empty file",
 	    "",
 	    { 0, "[site] name is missing" },
@@ -230,15 +230,11 @@ static const struct bad bad[] = {
 	  .want = { { 3, "line is longer than 198 characters" },
 	    { 0, "[site] board is missing" },
 	    { 6, "release_s: 1 is out of range 3..3600" } },
-	  .fill = 10000,
-	  .known_bug = "lib/inifile.c: a line longer than inih's 200-byte "
-	    "buffer is cut short and the rest counted as more lines" },
+	  .fill = 10000 },
 	{ .name = "two lines that are not key = value",
 	  .text = SITE DOOR "egress yes\npin yes\n",
 	  .want = { { 6, "not a section header or key = value" },
-	    { 7, "not a section header or key = value" } },
-	  .known_bug = "lib/inifile.c: inih returns only the first bad "
-	    "line" },
+	    { 7, "not a section header or key = value" } } },
 };
 
 static int
@@ -442,7 +438,7 @@ test_reference(void **unused)
 	}
 	assert_string_equal(cfg.doors[0].zone, "entrance");
 	assert_string_equal(cfg.doors[1].zone, "entrance");
-	assert_int_equal(cfg.doors[0].line, 25);	/* its first key */
+	assert_int_equal(cfg.doors[0].line, 24);	/* its header */
 
 	assert_int_equal(cfg.nstaff, 4);
 	assert_string_equal(cfg.staff[0].login, "anna");
@@ -552,8 +548,8 @@ test_limits(void **unused)
 	assert_int_equal(d.count, 2);
 	assert_int_equal(cfg.ndoors, 64);
 	assert_int_equal(cfg.nstaff, 64);
-	/* Door 65's key is on line 3 + 64 * 2 + 2; staff 65 after it. */
-	assert_non_null(strstr(out, ":133: more than 64 doors\n"));
+	/* Door 65's header is on line 3 + 64 * 2 + 1; staff 65 later. */
+	assert_non_null(strstr(out, ":132: more than 64 doors\n"));
 	assert_non_null(strstr(out, ":199: more than 64 staff\n"));
 	free(out);
 }
@@ -587,12 +583,12 @@ test_many_errors(void **unused)
 	    "release_s = 2\n"			/* 5: under 3 s */
 	    "duress = perhaps\n"		/* 6: bad boolean */
 	    "[door front]\n"			/* 7 */
-	    "egress = yes\n"			/* 8: no zone (door's line) */
+	    "egress = yes\n"			/* 8: no zone (reported at 7) */
 	    "held_warning_s = abc\n"		/* 9: not a number */
-	    "[door Back]\n"			/* 10 */
-	    "zone = garden\n"			/* 11: bad door name */
-	    "[kitchen]\n"			/* 12 */
-	    "oven = on\n"			/* 13: unknown section */
+	    "[door Back]\n"			/* 10: bad door name */
+	    "zone = garden\n"			/* 11 */
+	    "[kitchen]\n"			/* 12: unknown section */
+	    "oven = on\n"			/* 13 */
 	    "stove = on\n"			/* 14: (same section: once) */
 	    "just some words\n"			/* 15: not key = value */
 	    "[door side]\n"			/* 16 */
@@ -609,15 +605,15 @@ test_many_errors(void **unused)
 		":5: release_s: 2 is out of range 3..3600\n",
 		":6: duress: 'perhaps' is not yes or no\n",
 		":9: held_warning_s: 'abc' is not a whole number\n",
-		":11: door name 'Back' must be lower-case letters, digits, "
+		":10: door name 'Back' must be lower-case letters, digits, "
 		    "'-' or '_'\n",
-		":13: unknown section [kitchen]\n",
+		":12: unknown section [kitchen]\n",
 		":15: not a section header or key = value\n",
 		":20: staff anna: unknown role 'boss' (staff, management or "
 		    "installer)\n",
 		":22: staff bo: listed twice\n",
 		": [site] board is missing\n",
-		":8: door front: zone is missing\n",
+		":7: door front: zone is missing\n",
 		":18: door side: held_warning_s (30) must be less than "
 		    "held_s (10)\n",
 	};
