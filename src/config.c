@@ -332,7 +332,7 @@ config_section(struct config_parse *p, const char *f, int l,
 		p->door = config_door_new(p, f, l, section + 5);
 		p->section_ok = p->door != NULL;
 	} else if (strcmp(section, "site") && strcmp(section, "defaults") &&
-	    strcmp(section, "staff")) {
+	    strcmp(section, "staff") && strcmp(section, "mqtt")) {
 		diag_error(p->d, f, l, "unknown section [%s]", section);
 		p->section_ok = 0;
 	}
@@ -380,6 +380,8 @@ config_key(void *arg, const char *f, int l, int sl, const char *section,
 		return config_defaults_key(p, f, l, k, v);
 	if (!strcmp(section, "staff"))
 		return config_staff_key(p, f, l, k, v);
+	if (!strcmp(section, "mqtt"))
+		return config_mqtt_key(&p->c->mqtt, p->d, f, l, k, v);
 	return config_door_key(p, f, l, i, k, v);
 }
 
@@ -401,6 +403,7 @@ config_set_defaults(struct site_config *c)
 	c->pin_timeout_s = 10;
 	c->duress = true;
 	c->enrol_timeout_s = 60;
+	config_mqtt_defaults(&c->mqtt);
 }
 
 /* Resolve a path relative to the configuration file's folder. */

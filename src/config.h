@@ -32,6 +32,16 @@
  *   [staff]
  *   anna = staff
  *   leder = management
+ *
+ *   [mqtt]                       ; the bridge to the local Mosquitto
+ *   enabled = yes
+ *   host = 127.0.0.1             ; husvagtd's own loopback listener
+ *   port = 1883
+ *   username = husvagtd
+ *   password_file = /etc/husvagt/mqtt.secret   ; mode 0600, one line
+ *   ca_file =                    ; set to use TLS to the broker
+ *   keepalive_s = 30
+ *   home_assistant = no          ; Home Assistant discovery topics
  */
 #ifndef HUSVAGT_CONFIG_H
 #define HUSVAGT_CONFIG_H
@@ -62,6 +72,17 @@ struct site_staff {
 	unsigned roles;
 };
 
+struct site_mqtt {
+	bool	 enabled;
+	char	 host[CONFIG_NAME_MAX];
+	int	 port;
+	char	 username[CONFIG_NAME_MAX];
+	char	 password_file[CONFIG_PATH_MAX];	/* empty: no password */
+	char	 ca_file[CONFIG_PATH_MAX];		/* empty: plain MQTT */
+	int	 keepalive_s;
+	bool	 home_assistant;
+};
+
 struct site_config {
 	char	 path[CONFIG_PATH_MAX];
 	char	 name[CONFIG_NAME_MAX];
@@ -79,6 +100,7 @@ struct site_config {
 	int	 ndoors;
 	struct site_staff staff[CONFIG_STAFF_MAX];
 	int	 nstaff;
+	struct site_mqtt mqtt;
 };
 
 /*
@@ -86,5 +108,10 @@ struct site_config {
  * and reason; returns 0 when there were none.
  */
 int config_load(struct site_config *, const char *path, struct diag *);
+
+/* config_mqtt.c */
+void config_mqtt_defaults(struct site_mqtt *);
+int  config_mqtt_key(struct site_mqtt *, struct diag *, const char *file,
+	 int line, const char *key, const char *value);
 
 #endif
