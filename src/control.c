@@ -11,7 +11,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +28,7 @@
 
 struct control_client {
 	int		 fd;		/* -1: slot free */
-	uid_t		 uid;
-	bool		 root;		/* uid 0 or the daemon's own uid */
-	char		 name[CMD_LOGIN_MAX + 1];	/* "" when unknown */
+	struct control_peer peer;	/* who is at the other end */
 	char		*in;		/* CONTROL_LINE_MAX + 1 bytes */
 	size_t		 inlen;
 	char		*out;		/* the reply being written */
@@ -275,88 +272,6 @@ control_queue_error(struct control_client *cl, const char *code,
 	json_decref(reply);
 }
 
-/* Whether s is a login name: ^[a-z][a-z0-9_-]{0,31}$. */
-static bool
-control_login_ok(const char *s)
-{
-	size_t i, len = strlen(s);
-
-	if (len < 1 || len > CMD_LOGIN_MAX || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (i = 1; i < len; i++) {
-		if (!(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_' && s[i] != '-')
-			return false;
-	}
-	return true;
-}
-
-/*
- * Root (or the daemon's own uid) acting for the staff login in "as".
- * Returns NULL with the actor filled, or the code of the error queued.
- */
-static const char *
-control_actor_as(struct control *c, struct control_client *cl,
-    const json_t *as, struct cmd_actor *a)
-{
-	const char *login;
-	char msg[128];
-
-	if (!cl->root) {
-		snprintf(msg, sizeof(msg), "uid %u may not act as another login",
-		    (unsigned)cl->uid);
-		control_queue_error(cl, "not_authorised", msg);
-		return "not_authorised";
-	}
-	if (!json_is_string(as) || !control_login_ok(json_string_value(as))) {
-		control_queue_error(cl, "bad_request",
-		    "\"as\" must be a login name matching [a-z][a-z0-9_-]{0,31}");
-		return "bad_request";
-	}
-	login = json_string_value(as);
-	if ((a->roles = husvagt_roles_of(c->h, login)) == 0) {
-		snprintf(msg, sizeof(msg), "%s is not a husvagt staff login",
-		    login);
-		control_queue_error(cl, "not_authorised", msg);
-		return "not_authorised";
-	}
-	strcpy(a->login, login);
-	return NULL;
-}
-
-/*
- * Who sends this request, proven by the peer's uid (see control.h).
- * Returns NULL with the actor filled, or the code of the error queued.
- */
-static const char *
-control_actor(struct control *c, struct control_client *cl,
-    const json_t *req, struct cmd_actor *a)
-{
-	const json_t *as = json_object_get(req, "as");
-	char msg[128];
-
-	memset(a, 0, sizeof(*a));
-	a->via = "control";
-	if (as != NULL)
-		return control_actor_as(c, cl, as, a);
-	if (cl->root) {
-		strcpy(a->login, "root");
-		a->roles = ROLE_ALL;
-		return NULL;
-	}
-	if (cl->name[0] != '\0')
-		a->roles = husvagt_roles_of(c->h, cl->name);
-	if (a->roles == 0) {
-		snprintf(msg, sizeof(msg),
-		    "uid %u (%s) is not a husvagt staff login", (unsigned)cl->uid,
-		    cl->name[0] != '\0' ? cl->name : "unknown");
-		control_queue_error(cl, "not_authorised", msg);
-		return "not_authorised";
-	}
-	strcpy(a->login, cl->name);
-	return NULL;
-}
-
 /*
  * Journal a request refused because its sender is not proven to be staff:
  * who tried is part of the record.  No staff login was proven, so the
@@ -368,11 +283,11 @@ control_refused(struct control *c, const struct control_client *cl,
 {
 	const char *verb = json_string_value(json_object_get(req, "verb"));
 
-	log_warnx("control: uid %u refused: %s", (unsigned)cl->uid, code);
-	husvagt_journal(c->h, "command.refused", "", cl->root ? "root" :
+	log_warnx("control: uid %u refused: %s", (unsigned)cl->peer.uid, code);
+	husvagt_journal(c->h, "command.refused", "", cl->peer.root ? "root" :
 	    "system", "", json_pack("{s:s%, s:s, s:s, s:I}", "verb", verb,
 	    cmd_utf8_cut(verb, 64), "error", code, "via", "control", "uid",
-	    (json_int_t)cl->uid));
+	    (json_int_t)cl->peer.uid));
 }
 
 /* Parse one request line of len bytes and queue its reply. */
@@ -406,7 +321,10 @@ control_request(struct control *c, struct control_client *cl,
 		    "a request is an object with a string \"verb\"");
 		goto out;
 	}
-	if ((refused = control_actor(c, cl, req, &actor)) != NULL) {
+	refused = control_peer_actor(c->h, &cl->peer, req, &actor, msg,
+	    sizeof(msg));
+	if (refused != NULL) {
+		control_queue_error(cl, refused, msg);
 		control_refused(c, cl, req, refused);
 		goto out;
 	}
@@ -561,33 +479,10 @@ control_slot(struct control *c)
 	if (now - idle->active_ms < CONTROL_IDLE_MS)
 		return NULL;
 	log_info("control: dropping client uid %u, idle %llu s",
-	    (unsigned)idle->uid,
+	    (unsigned)idle->peer.uid,
 	    (unsigned long long)(now - idle->active_ms) / 1000);
 	control_client_close(idle);
 	return idle;
-}
-
-/*
- * Who is at the other end: the uid from the kernel, and its user name,
- * looked up now so that each request costs no passwd lookup.
- */
-static int
-control_peer(struct control_client *cl)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-	    len != sizeof(cred))
-		return -1;
-	cl->uid = cred.uid;
-	cl->root = cred.uid == 0 || cred.uid == geteuid();
-	if (getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &res) == 0 &&
-	    res != NULL && strlen(pw.pw_name) <= CMD_LOGIN_MAX)
-		strcpy(cl->name, pw.pw_name);
-	return 0;
 }
 
 /* Tell a connection there is no room for it, as far as it will listen. */
@@ -627,14 +522,14 @@ control_accept(struct control *c)
 	}
 	cl->fd = fd;
 	cl->active_ms = clock_mono_ms();
-	if (control_peer(cl) == -1 ||
+	if (control_peer_identify(fd, &cl->peer) == -1 ||
 	    (cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {
 		log_warn("control: accept");
 		control_client_close(cl);
 		return 0;
 	}
-	log_debug("control: client uid %u (%s)", (unsigned)cl->uid,
-	    cl->name[0] != '\0' ? cl->name : "unknown");
+	log_debug("control: client uid %u (%s)", (unsigned)cl->peer.uid,
+	    cl->peer.name[0] != '\0' ? cl->peer.name : "unknown");
 	return 0;
 }
 
