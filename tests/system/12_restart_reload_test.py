@@ -15,7 +15,6 @@ other output stays as it is.
 """
 
 import signal
-import time
 
 import pytest
 
