@@ -266,6 +266,7 @@ husvagt_start(struct husvagt *h)
 	daemon_relock_journal(h);
 	if (husvagt_apply_all_locks(h) != 0)
 		log_warnx("some lock outputs could not be written at start");
+	husvagt_alarms_at_start(h, now);
 	return 0;
 }
 

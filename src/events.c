@@ -163,6 +163,34 @@ events_fault(struct husvagt *h, const struct hal_event *ev)
 	    json_pack("{s:s}", "reason", ev->reason != NULL ? ev->reason : ""));
 }
 
+/*
+ * Inputs are reported only when they change, so an alarm loop that is
+ * already active, cut or shorted when the daemon starts (the fire panel
+ * still in alarm after a restart) is raised here, from what the HAL read.
+ */
+void
+husvagt_alarms_at_start(struct husvagt *h, uint64_t now)
+{
+	struct hal_event ev = { .type = HAL_EV_LOOP, .at_ms = now };
+	const struct board_point *bp;
+	int i, v;
+
+	for (i = 0; i < h->board.npoints; i++) {
+		bp = &h->board.points[i];
+		if (hal_input_get(h->hal, i, &v) != 0)
+			continue;
+		if (bp->kind == BOARD_SUPERVISED && v != HAL_LOOP_NORMAL) {
+			ev.point = i;
+			ev.value = v;
+			events_loop(h, &ev);
+		} else if (bp->kind == BOARD_INPUT && v != 0 &&
+		    (!strcmp(bp->role, "fire") ||
+		    !strncmp(bp->role, "panic.", 6) ||
+		    !strncmp(bp->role, "tamper.", 7)))
+			events_alarm_input(h, bp->role, v);
+	}
+}
+
 void
 husvagt_hal_event(void *arg, const struct hal_event *ev)
 {

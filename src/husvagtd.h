@@ -92,6 +92,8 @@ int	 husvagt_apply_all_locks(struct husvagt *);
 int	 husvagt_pulse(struct husvagt *, int point, int value, int secs,
 	     const char *actor);
 void	 husvagt_hal_event(void *arg, const struct hal_event *);
+/* Raise the alarms of loops and alarm inputs already active at start. */
+void	 husvagt_alarms_at_start(struct husvagt *, uint64_t now);
 void	 husvagt_tick(struct husvagt *, uint64_t now);
 uint64_t husvagt_deadline(struct husvagt *);
 struct door_rt *husvagt_door(struct husvagt *, const char *name);

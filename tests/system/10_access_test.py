@@ -399,6 +399,35 @@ def test_duress_pin_wraps_nine_to_zero(front):
     b.wait_journal("alarm.duress", after=seq, subject="stay:13")
 
 
+def test_duress_off_makes_pin_plus_one_a_wrong_pin(make_building):
+    b = make_building(extra_conf=PIN_CONF + "\nduress = no")
+    b.enrol("stay:11", 1101, "entrance", pin="2468")
+    mark = history_mark(b)
+    seq = present_with_keys(b, 1101, "2469#")
+    row = b.wait_journal("access.denied", after=seq, point="front")
+    assert row["detail"]["reason"] == "wrong_pin"
+    assert not rows_of(b, "alarm.duress", after=seq)
+    assert lock_moves(b, mark) == []
+
+
+def test_wrong_pins_lock_the_reader_out(front):
+    b = front
+    mark = history_mark(b)
+    seq = b.last_seq()
+    for i in range(5):
+        s = present_with_keys(b, 1101, "000%d#" % i)
+        row = b.wait_journal("access.denied", after=s, point="front")
+        assert row["detail"]["reason"] == "wrong_pin"
+    b.wait_journal("reader.locked_out", after=seq, point="front")
+    # Now even the right PIN is refused, and the lock never moved.
+    s = present_with_keys(b, 1101, "2468#")
+    row = b.wait_journal("access.denied", after=s, point="front")
+    assert row["detail"]["reason"] == "reader_locked_out"
+    time.sleep(0.8)     # the keys after the card: they must open nothing
+    assert not rows_of(b, "access.granted", after=seq)
+    assert lock_moves(b, mark) == []
+
+
 def test_pin_not_asked_where_the_door_has_no_keypad(make_building):
     b = make_building(extra_conf=PIN_CONF)
     b.enrol("stay:11", 1101, "entrance", pin="2468")

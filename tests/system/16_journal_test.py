@@ -243,6 +243,26 @@ def test_export_json_holds_every_row(building, tmp_path):
         [r["seq"] for r in rows]
 
 
+def test_export_from_to(building):
+    b = building
+    rows = busy_day(b)
+    t1, t2 = rows[5]["time"], rows[-3]["time"]
+    p = ctl_as(b, "leder", "journal", "export", "--format", "json",
+               "--from", t1, "--to", t2, check=0)
+    got = [g["seq"] for g in json.loads(p.stdout)]
+    assert got == [r["seq"] for r in rows if t1 <= r["time"] < t2]
+    assert got and got[0] >= rows[5]["seq"] - 1
+    day = t1[:10]
+    p = ctl_as(b, "leder", "journal", "export", "--format", "csv",
+               "--from", day, check=0)
+    seqs = [int(g["seq"]) for g in csv.DictReader(io.StringIO(
+        p.stdout, newline=""))]
+    assert seqs[:len(rows)] == [r["seq"] for r in rows]
+    p = ctl_as(b, "leder", "journal", "export", "--format", "csv",
+               "--to", day, check=0)
+    assert list(csv.DictReader(io.StringIO(p.stdout, newline=""))) == []
+
+
 def test_export_is_journalled(building, tmp_path):
     b = building
     seq = b.last_seq()

@@ -42,3 +42,19 @@ def test_fire_panel_on_a_plain_contact(make_building, tmp_path):
     assert row["detail"]["value"] == 1
     b.set_input("fire", 0)
     b.wait_journal("input.changed", after=row["seq"], point="fire")
+
+
+def test_alarm_already_active_at_start_is_raised(building):
+    """A fire panel still in alarm when husvagtd restarts is raised again:
+    inputs are reported only on change, so start must look at them."""
+    building.sim_ok("loop", point="fire", state="active")
+    building.sim_ok("loop", point="tamper.cabinet", state="cut")
+    building.wait_journal("alarm.fire", point="fire")
+    building.stop()
+    building.start()
+    seq = building.ok("journal.rows", after=0, limit=10000)["rows"]
+    started = [r for r in seq if r["type"] == "system.started"][-1]["seq"]
+    building.wait_journal("alarm.fire", after=started, point="fire")
+    row = building.wait_journal("alarm.tamper", after=started,
+                                point="tamper.cabinet")
+    assert row["detail"]["loop"] == "cut"

@@ -1,0 +1,123 @@
+/*
+ * The MQTT bridge's insides, shared by its files and no one else:
+ *
+ *	mqtt.c		the connection: open, connect, back off, the poll
+ *			loop's descriptor, close
+ *	mqtt_outbox.c	the event stream: the journal is the outbox
+ *	mqtt_state.c	the retained state topics
+ *	mqtt_cmd.c	commands in, replies out
+ *
+ * The rest of the daemon sees only the prototypes in husvagtd.h.
+ */
+#ifndef HUSVAGT_MQTT_INT_H
+#define HUSVAGT_MQTT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <mosquitto.h>
+
+#include "config.h"
+
+struct husvagt;
+
+#define MQTT_WINDOW		64	/* events in flight, unacknowledged */
+#define MQTT_SAVE_MS		200	/* acked seq written at most this often */
+#define MQTT_BACKOFF_MIN_MS	1000
+#define MQTT_BACKOFF_MAX_MS	30000
+#define MQTT_STATE_MS		1000	/* state recomputed at least this often */
+#define MQTT_TOPICS_MAX		(CONFIG_DOORS_MAX + 8)
+#define MQTT_ALARMS_MAX		64
+#define MQTT_PAYLOAD_MAX	65536	/* largest command accepted */
+#define MQTT_ROOT_MAX		(CONFIG_NAME_MAX + 16)
+#define MQTT_TOPIC_MAX		(MQTT_ROOT_MAX + 160)
+
+enum mqtt_conn {
+	MQTT_DOWN,		/* no socket; retry_at says when to try */
+	MQTT_CONNECTING,	/* CONNECT sent or being sent */
+	MQTT_UP,		/* CONNACK accepted */
+};
+
+/* One event handed to libmosquitto and not yet acknowledged. */
+struct mqtt_flight {
+	int		 mid;
+	int64_t		 seq;
+	bool		 acked;
+};
+
+/* The last payload sent to one retained topic. */
+struct mqtt_topic {
+	char		 topic[MQTT_TOPIC_MAX];
+	char		*payload;	/* owned */
+};
+
+/* An open alarm on state/alarms, with when the bridge first saw it. */
+struct mqtt_alarm {
+	char		 cls[24];	/* "door.forced", "alarm.fault", ... */
+	char		 point[CONFIG_NAME_MAX];
+	char		 since[32];	/* ISO 8601 UTC */
+};
+
+struct mqtt {
+	struct husvagt		*h;
+	struct mosquitto	*mosq;
+	struct site_mqtt	 cfg;		/* as at start; reload keeps it */
+	char			 root[MQTT_ROOT_MAX];	/* "husvagt/<site>/" */
+	char			 client_id[MQTT_ROOT_MAX];
+	enum mqtt_conn		 conn;
+	uint64_t		 retry_at;	/* DOWN: next attempt */
+	uint64_t		 connect_until;	/* CONNECTING: give up then */
+	uint32_t		 backoff_ms;
+	bool			 refused;	/* the broker refused an event */
+
+	/* The outbox (mqtt_outbox.c). */
+	int64_t			 acked;		/* every seq <= acked is acked */
+	int64_t			 sent;		/* last seq handed over */
+	int64_t			 saved;		/* acked as in the database */
+	uint64_t		 saved_at;
+	bool			 pending;	/* the journal grew */
+	struct mqtt_flight	 flight[MQTT_WINDOW];
+	int			 fhead, fcount;
+	uint64_t		 published;	/* events handed over, ever */
+
+	/* The retained state (mqtt_state.c). */
+	struct mqtt_topic	 topics[MQTT_TOPICS_MAX];
+	int			 ntopics;
+	struct mqtt_alarm	 alarms[MQTT_ALARMS_MAX];
+	int			 nalarms;
+	bool			 state_dirty;
+	uint64_t		 state_at;	/* last full recompute */
+};
+
+/* mqtt.c */
+/* Publish at QoS 1; retain as asked.  Returns the mid or -1 (logged). */
+int	 mqtt_publish(struct mqtt *, const char *subtopic, const char *payload,
+	     size_t len, bool retain);
+/* The full topic root + sub into buf; -1 when it does not fit. */
+int	 mqtt_topic(const struct mqtt *, char *buf, size_t len,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Drop the connection; the backoff timer brings it back. */
+void	 mqtt_drop(struct mqtt *, const char *why);
+
+/* mqtt_outbox.c */
+void	 mqtt_outbox_load(struct mqtt *);
+void	 mqtt_outbox_hook(void *arg, int64_t seq);
+void	 mqtt_outbox_pump(struct mqtt *);
+/* A PUBACK: true when mid was an event's. */
+bool	 mqtt_outbox_acked(struct mqtt *, int mid, int reason);
+void	 mqtt_outbox_reset(struct mqtt *);
+void	 mqtt_outbox_save(struct mqtt *, uint64_t now, bool force);
+uint64_t mqtt_outbox_deadline(const struct mqtt *);
+bool	 mqtt_outbox_drained(const struct mqtt *);
+
+/* mqtt_state.c */
+void	 mqtt_state_sync(struct mqtt *, uint64_t now, bool force);
+/* Forget what was published: a new connection publishes it all again. */
+void	 mqtt_state_forget(struct mqtt *);
+void	 mqtt_state_free(struct mqtt *);
+
+/* mqtt_cmd.c */
+void	 mqtt_cmd_message(struct mqtt *, const struct mosquitto_message *);
+
+#endif
