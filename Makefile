@@ -2,7 +2,8 @@
 #
 #   make            build the daemon, the tools and the unit tests
 #   make run        install what is missing, build, run on the simulated building
-#   make check      build and pass every test (also under ASan+UBSan)
+#   make check      build and pass every test (also under ASan+UBSan), and
+#                   the arm64 build's unit tests under qemu-user (check-arm64)
 #   make bench      print the benchmark figures
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
@@ -117,6 +118,7 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory system
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory check-arm64
 	@echo "make check: all suites passed"
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
@@ -125,7 +127,9 @@ check: deps
 check-arm64:
 	@tools/install-deps-arm64
 	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 all
-	@file -L build-arm64/husvagtd | tee /dev/stderr | grep -q 'ELF 64-bit LSB.*ARM aarch64'
+	@f=$$(file -L build-arm64/husvagtd) && echo "$$f" && \
+	    case "$$f" in *"ELF 64-bit LSB"*"ARM aarch64"*) ;; \
+	    *) echo "check-arm64: not an AArch64 ELF"; exit 1;; esac
 	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 unit
 
 bench: deps

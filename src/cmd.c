@@ -41,6 +41,15 @@ static const struct cmd_arg export_args[] = {
 	S("format", false, 3, 4), S("from", false, 10, 30),
 	S("to", false, 10, 30), END };
 static const struct cmd_arg point_args[] = { S("point", true, 1, 63), END };
+static const struct cmd_arg staff_add_args[] = {
+	S("login", true, 1, CMD_LOGIN_MAX), S("role", true, 5, 10),
+	S("password", true, STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX), END };
+static const struct cmd_arg staff_login_args[] = {
+	S("login", true, 1, CMD_LOGIN_MAX), END };
+static const struct cmd_arg staff_passwd_args[] = {
+	S("login", true, 1, CMD_LOGIN_MAX),
+	S("password", true, STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX), END };
+static const struct cmd_arg staff_list_args[] = { B("removed"), END };
 static const struct cmd_arg point_set_args[] = {
 	S("point", true, 1, 63), I("value", true, 0, 1),
 	I("seconds", false, 1, 60), END };
@@ -68,6 +77,13 @@ static const struct cmd_verb cmd_verbs[] = {
 	{ "point.list",		INST | MGMT, false, no_args, cmd_point_list },
 	{ "point.get",		INST | MGMT, false, point_args, cmd_point_get },
 	{ "point.set",		INST, true, point_set_args, cmd_point_set },
+	{ "staff.add",		MGMT, true, staff_add_args, cmd_staff_add },
+	{ "staff.remove",	MGMT, true, staff_login_args,
+	    cmd_staff_remove },
+	{ "staff.passwd",	STAFF_UP, true, staff_passwd_args,
+	    cmd_staff_passwd },		/* not MGMT: only one's own */
+	{ "staff.list",		MGMT | INST, false, staff_list_args,
+	    cmd_staff_list },
 };
 
 size_t

@@ -13,6 +13,8 @@
 #ifndef HUSVAGT_CMD_H
 #define HUSVAGT_CMD_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #define ROLE_STAFF	0x1u
@@ -28,6 +30,8 @@ struct cmd_actor {
 	char		 login[CMD_LOGIN_MAX + 1];	/* journal actor */
 	unsigned	 roles;				/* ROLE_* bits */
 	const char	*via;				/* "control", "mqtt" */
+	uint64_t	 conn;		/* the connection that asks, to tie
+					   waiting work to; 0: none */
 };
 
 /* Run one request; returns a new reply object, never NULL. */

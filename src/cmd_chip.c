@@ -170,6 +170,7 @@ cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (s == NULL)
 		return cmd_error("busy", "%.63s is already waiting for a chip "
 		    "to enrol", reader);
+	s->conn = a->conn;	/* cancelled when the asker goes away */
 	husvagt_journal(h, "credential.enrol_armed", "", a->login,
 	    cn.holder, json_pack("{s:s}", "reader", reader));
 	return cmd_ok(json_pack("{s:b, s:s, s:I}", "armed", 1, "reader",

@@ -13,8 +13,9 @@
 
 #define HUSVAGT_VERSION "0.1.0"
 
-/* One door as the outside sees it: no holder, no card. */
-static json_t *
+/* One door as the outside sees it: no holder, no card.  Also the
+ * payload of the retained MQTT topic state/door/<door>. */
+json_t *
 cmd_door_json(struct husvagt *h, struct door_rt *d, uint64_t now)
 {
 	return json_pack("{s:s, s:s, s:b, s:s, s:b, s:b, s:b, s:b, s:b}",

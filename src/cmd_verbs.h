@@ -46,5 +46,7 @@ cmd_fn	 cmd_chip_enrol, cmd_chip_enrol_status, cmd_chip_revoke,
 /* cmd_journal.c */
 cmd_fn	 cmd_journal_tail, cmd_journal_rows, cmd_journal_export,
 	 cmd_journal_verify;
+/* cmd_staff.c */
+cmd_fn	 cmd_staff_add, cmd_staff_remove, cmd_staff_passwd, cmd_staff_list;
 
 #endif

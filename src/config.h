@@ -42,6 +42,9 @@
  *   ca_file =                    ; set to use TLS to the broker
  *   keepalive_s = 30
  *   home_assistant = no          ; Home Assistant discovery topics
+ *   passwd_path = /etc/husvagt/mqtt/passwd    ; the broker's files that
+ *   acl_path = /etc/husvagt/mqtt/acl          ; husvagtctl staff keeps
+ *   broker_pid_file = /run/mosquitto/mosquitto.pid  ; SIGHUP after a change
  */
 #ifndef HUSVAGT_CONFIG_H
 #define HUSVAGT_CONFIG_H
@@ -81,6 +84,11 @@ struct site_mqtt {
 	char	 ca_file[CONFIG_PATH_MAX];		/* empty: plain MQTT */
 	int	 keepalive_s;
 	bool	 home_assistant;
+	/* The broker's files husvagtd keeps for staff logins (staff.c);
+	 * empty: staff logins are not managed in the broker. */
+	char	 passwd_path[CONFIG_PATH_MAX];	/* Mosquitto password file */
+	char	 acl_path[CONFIG_PATH_MAX];	/* Mosquitto ACL file */
+	char	 broker_pid_file[CONFIG_PATH_MAX]; /* SIGHUP after a change */
 };
 
 struct site_config {

@@ -69,6 +69,15 @@ config_mqtt_key(struct site_mqtt *m, struct diag *d, const char *f, int l,
 	if (!strcmp(k, "ca_file"))
 		return config_mqtt_str(d, f, l, k, v, m->ca_file,
 		    sizeof(m->ca_file), 1);
+	if (!strcmp(k, "passwd_path"))
+		return config_mqtt_str(d, f, l, k, v, m->passwd_path,
+		    sizeof(m->passwd_path), 1);
+	if (!strcmp(k, "acl_path"))
+		return config_mqtt_str(d, f, l, k, v, m->acl_path,
+		    sizeof(m->acl_path), 1);
+	if (!strcmp(k, "broker_pid_file"))
+		return config_mqtt_str(d, f, l, k, v, m->broker_pid_file,
+		    sizeof(m->broker_pid_file), 1);
 	if (!strcmp(k, "port") || !strcmp(k, "keepalive_s")) {
 		if (ini_long(d, f, l, k, v, !strcmp(k, "port") ? 1 : 5,
 		    !strcmp(k, "port") ? 65535 : 3600, &n) != 0)

@@ -36,6 +36,7 @@ struct control_client {
 	bool		 eof;		/* the peer will send nothing more */
 	bool		 closing;	/* close once the reply is written */
 	uint64_t	 active_ms;	/* last read or write */
+	uint64_t	 conn;		/* this connection's number, from 1 */
 };
 
 struct control {
@@ -43,6 +44,7 @@ struct control {
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct husvagt		*h;
 	struct control_client	 clients[CONTROL_CLIENTS_MAX];
+	uint64_t		 nconn;		/* connections accepted */
 };
 
 static void control_client_close(struct control_client *);
@@ -175,6 +177,18 @@ control_client_close(struct control_client *cl)
 	free(cl->out);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+}
+
+/*
+ * Drop a client that went away or is sent away: what it still waited for
+ * (a chip to enrol) is cancelled, since nobody would hear of it.
+ */
+static void
+control_drop(struct control *c, struct control_client *cl)
+{
+	if (cl->fd != -1)
+		reader_enrol_abandon(c->h, cl->conn);
+	control_client_close(cl);
 }
 
 /* Whether the input buffer holds a complete request line. */
@@ -329,6 +343,7 @@ control_request(struct control *c, struct control_client *cl,
 		goto out;
 	}
 	json_object_del(req, "as");
+	actor.conn = cl->conn;
 	reply = cmd_exec(c->h, &actor, req);
 	control_queue(cl, reply);
 	json_decref(reply);
@@ -447,16 +462,16 @@ control_client_event(struct control *c, struct control_client *cl,
     short revents)
 {
 	if (revents & (POLLERR | POLLNVAL)) {
-		control_client_close(cl);
+		control_drop(c, cl);
 		return;
 	}
 	if ((revents & (POLLIN | POLLHUP)) && cl->outlen == 0 && !cl->closing &&
 	    !cl->eof && !control_has_line(cl) && control_read(cl) == -1) {
-		control_client_close(cl);
+		control_drop(c, cl);
 		return;
 	}
 	if (control_work(c, cl) == -1)
-		control_client_close(cl);
+		control_drop(c, cl);
 }
 
 /*
@@ -481,7 +496,7 @@ control_slot(struct control *c)
 	log_info("control: dropping client uid %u, idle %llu s",
 	    (unsigned)idle->peer.uid,
 	    (unsigned long long)(now - idle->active_ms) / 1000);
-	control_client_close(idle);
+	control_drop(c, idle);
 	return idle;
 }
 
@@ -521,6 +536,7 @@ control_accept(struct control *c)
 		return 0;
 	}
 	cl->fd = fd;
+	cl->conn = ++c->nconn;
 	cl->active_ms = clock_mono_ms();
 	if (control_peer_identify(fd, &cl->peer) == -1 ||
 	    (cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {

@@ -259,6 +259,7 @@ husvagt_start(struct husvagt *h)
 	if (daemon_doors_build(h, now) != 0)
 		return -1;
 	h->ncreds = cred_count(h->db);
+	staff_broker_sync(h);		/* the broker's files follow the table */
 	husvagt_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
@@ -267,7 +268,9 @@ husvagt_start(struct husvagt *h)
 	if (husvagt_apply_all_locks(h) != 0)
 		log_warnx("some lock outputs could not be written at start");
 	husvagt_alarms_at_start(h, now);
-	return 0;
+	/* Last, so the bridge starts from a journal that says how we
+	 * started; it connects from the loop, never here. */
+	return mqtt_open(h);
 }
 
 void
@@ -277,6 +280,7 @@ husvagt_stop(struct husvagt *h)
 
 	if (h->journal != NULL)
 		husvagt_journal(h, "system.stopped", "", "system", "", NULL);
+	mqtt_close(h);
 	if (h->hal != NULL)
 		hal_close(h->hal);
 	for (i = 0; i < ENROL_SLOTS; i++)
@@ -333,6 +337,7 @@ husvagt_reload(struct husvagt *h)
 	}
 	if (strcmp(nc->board, h->cfg.board))
 		log_warnx("reload: the board file changed; restart to use it");
+	mqtt_reload(h->mqtt, nc);
 	snprintf(nc->board, sizeof(nc->board), "%s", h->cfg.board);
 	h->cfg = *nc;
 	husvagt_lockout_cfg(h);
@@ -352,13 +357,16 @@ out:
 	return rc;
 }
 
+/* The configuration's [staff] (bootstrap logins) and the staff table's
+ * live logins (husvagtctl staff add) together. */
 unsigned
 husvagt_roles_of(const struct husvagt *h, const char *login)
 {
+	unsigned roles = 0;
 	int i;
 
 	for (i = 0; i < h->cfg.nstaff; i++)
 		if (!strcmp(h->cfg.staff[i].login, login))
-			return h->cfg.staff[i].roles;
-	return 0;
+			roles |= h->cfg.staff[i].roles;
+	return roles | staff_roles(h->db, login);
 }

@@ -52,6 +52,17 @@ static const char *const db_migrations[] = {
 	"CREATE TABLE settings ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);",
+	/* 2: staff logins managed with husvagtctl staff (staff.c): their
+	 * role and life; the password lives only in the broker's password
+	 * file, as Mosquitto's own salted hash. */
+	"CREATE TABLE staff ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  removed_at INTEGER);"
+	"CREATE UNIQUE INDEX staff_live_login ON staff(login)"
+	"  WHERE removed_at IS NULL;",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

@@ -48,6 +48,7 @@ husvagt_door_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
 
 	door_step(&d->fsm, &d->st, ev, now, &out);
 	events_door_out(h, d, actor, &out);
+	mqtt_state_changed(h->mqtt);
 }
 
 struct door_rt *

@@ -20,6 +20,7 @@
 
 struct journal;
 struct control;
+struct mqtt;
 
 /* A door at run time: its configuration, its points, its state. */
 struct door_rt {
@@ -44,9 +45,11 @@ struct enrol_slot {
 	uint64_t	 until;
 	json_t		*args;		/* the enrol arguments, owned */
 	char		 actor[CMD_LOGIN_MAX + 1];
-	char		 state[16];	/* waiting, enrolled, timeout, failed */
+	char		 state[16];	/* waiting, enrolled, timeout, failed,
+					   cancelled */
 	int64_t		 id;
 	char		 error[64];
+	uint64_t	 conn;		/* the connection waiting; 0: none */
 };
 
 #define ENROL_SLOTS	4
@@ -67,6 +70,7 @@ struct husvagt {
 	struct journal		*journal;
 	struct hal		*hal;
 	struct control		*control;
+	struct mqtt		*mqtt;		/* NULL: [mqtt] enabled = no */
 	struct door_rt		*doors;
 	int			 ndoors;
 	struct enrol_slot	 enrol[ENROL_SLOTS];
@@ -103,7 +107,8 @@ void	 husvagt_door_event(struct husvagt *, struct door_rt *,
 /* Journal with the daemon's journal; returns seq or -1. */
 int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
 	     const char *actor, const char *subject, json_t *detail_stolen);
-/* Roles of a staff login from the configuration; 0 if unknown. */
+/* Roles of a staff login: the configuration's [staff] and the staff
+ * table's live logins (staff.c); 0 if unknown. */
 unsigned husvagt_roles_of(const struct husvagt *, const char *login);
 
 /* reader.c */
@@ -117,6 +122,12 @@ uint64_t reader_deadline(struct husvagt *);
 struct enrol_slot *reader_enrol_arm(struct husvagt *, int point,
 	     const json_t *args, const char *actor, uint64_t now);
 struct enrol_slot *reader_enrol_find(struct husvagt *, int point);
+/* Connection conn closed: cancel the enrolments it was waiting for. */
+void	 reader_enrol_abandon(struct husvagt *, uint64_t conn);
+
+/* cmd_door.c */
+/* One door as the outside sees it (no holder, no card).  New ref. */
+json_t	*cmd_door_json(struct husvagt *, struct door_rt *, uint64_t now);
 
 /* cmd_chip.c */
 /* Enrol a chip from chip.enrol arguments and a card; journals
@@ -128,6 +139,52 @@ int64_t	 chip_enrol(struct husvagt *, const json_t *args, int format,
 void	 pulse_init(struct husvagt *);
 void	 pulse_tick(struct husvagt *, uint64_t now);
 uint64_t pulse_deadline(struct husvagt *);
+
+/* mqtt.c */
+/*
+ * The MQTT bridge (DESIGN 9): when [mqtt] enabled = yes, connect to the
+ * broker from the loop and publish the journal, the retained state and
+ * the replies to commands.  mqtt_open() leaves h->mqtt NULL when the
+ * bridge is disabled; every other call takes NULL and does nothing.
+ * mqtt_open() never waits for the broker; it returns -1 only when out of
+ * memory.  mqtt_close() (clean stop) waits at most a second to hand over
+ * what the journal holds, saves the acknowledged seq and leaves with the
+ * will ("offline").
+ */
+int	 mqtt_open(struct husvagt *);
+void	 mqtt_close(struct husvagt *);
+int	 mqtt_pollfds(struct mqtt *, struct pollfd *, int max);
+void	 mqtt_dispatch(struct mqtt *, const struct pollfd *, int n);
+void	 mqtt_tick(struct mqtt *, uint64_t now);
+uint64_t mqtt_deadline(struct mqtt *);
+/* Something published as state may have changed: recompute it soon. */
+void	 mqtt_state_changed(struct mqtt *);
+/* Before a reload takes nc: the bridge keeps its connection settings and
+ * topic root (and says so when they changed); doors may come and go. */
+void	 mqtt_reload(struct mqtt *, const struct site_config *nc);
+
+/* staff.c */
+/* Staff logins kept in the database and in the broker's password file and
+ * ACL ([mqtt] passwd_path, acl_path); see staff.c.  The operations return
+ * NULL or an error code with a message in msg; *reloaded says whether the
+ * broker was signalled to reread its files. */
+#define STAFF_PASSWORD_MIN	12
+#define STAFF_PASSWORD_MAX	128
+bool	 staff_login_ok(const char *login);
+const char *staff_role_name(unsigned roles);
+bool	 staff_broker_managed(const struct husvagt *);
+/* Role bits of a live login of the staff table; 0 if none. */
+unsigned staff_roles(sqlite3 *, const char *login);
+const char *staff_add(struct husvagt *, const char *login, const char *role,
+	     const char *password, bool *reloaded, char *msg, size_t len);
+const char *staff_remove(struct husvagt *, const char *login, bool *reloaded,
+	     char *msg, size_t len);
+const char *staff_passwd(struct husvagt *, const char *login,
+	     const char *password, bool *reloaded, char *msg, size_t len);
+/* Live logins (all when removed), then the configuration's [staff]. */
+json_t	*staff_list(struct husvagt *, bool removed);
+/* At start: the broker's files made to follow the staff table. */
+int	 staff_broker_sync(struct husvagt *);
 
 /* loop.c */
 int	 loop_run(struct husvagt *);

@@ -1,7 +1,7 @@
 /*
- * The one poll loop: signals through a signalfd, the HAL's and the
- * control socket's descriptors, and timers on CLOCK_MONOTONIC.  Nothing
- * here blocks but poll() itself.
+ * The one poll loop: signals through a signalfd, the HAL's, the control
+ * socket's and the MQTT bridge's descriptors, and timers on
+ * CLOCK_MONOTONIC.  Nothing here blocks but poll() itself.
  */
 #include <errno.h>
 #include <poll.h>
@@ -51,10 +51,13 @@ loop_signal(struct husvagt *h, int fd)
 static int
 loop_timeout(struct husvagt *h, uint64_t now, uint64_t watchdog_at)
 {
-	uint64_t t = husvagt_deadline(h), ht = hal_deadline(h->hal);
+	uint64_t t = husvagt_deadline(h), ht = hal_deadline(h->hal),
+	    mt = mqtt_deadline(h->mqtt);
 
 	if (ht != 0 && (t == 0 || ht < t))
 		t = ht;
+	if (mt != 0 && (t == 0 || mt < t))
+		t = mt;
 	if (watchdog_at != 0 && (t == 0 || watchdog_at < t))
 		t = watchdog_at;
 	if (t == 0)
@@ -81,7 +84,7 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
     uint64_t watchdog_ms)
 {
 	struct pollfd pfd[LOOP_FDS_MAX];
-	int nh, nc, n = 1;
+	int nh, nc, nm, n = 1;
 	uint64_t now;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -89,6 +92,8 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	n += nh;
 	nc = control_pollfds(h->control, pfd + n, LOOP_FDS_MAX - n);
 	n += nc;
+	nm = mqtt_pollfds(h->mqtt, pfd + n, LOOP_FDS_MAX - n);
+	n += nm;
 	if (poll(pfd, (nfds_t)n, loop_timeout(h, clock_mono_ms(),
 	    *watchdog_at)) < 0 && errno != EINTR)
 		log_warn("poll");
@@ -96,9 +101,12 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 		loop_signal(h, sfd);
 	hal_dispatch(h->hal, pfd + 1, nh);
 	control_dispatch(h->control, pfd + 1 + nh, nc);
+	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
 	now = clock_mono_ms();
 	hal_tick(h->hal, now);
 	husvagt_tick(h, now);
+	/* Last: what this turn journalled is published in this turn. */
+	mqtt_tick(h->mqtt, now);
 	if (watchdog_ms != 0 && now >= *watchdog_at) {
 		sd_notify(0, "WATCHDOG=1");
 		*watchdog_at = now + watchdog_ms;

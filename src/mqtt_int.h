@@ -70,6 +70,7 @@ struct mqtt {
 	uint64_t		 connect_until;	/* CONNECTING: give up then */
 	uint32_t		 backoff_ms;
 	bool			 refused;	/* the broker refused an event */
+	bool			 fresh;		/* UP, session not started */
 
 	/* The outbox (mqtt_outbox.c). */
 	int64_t			 acked;		/* every seq <= acked is acked */
@@ -80,6 +81,7 @@ struct mqtt {
 	struct mqtt_flight	 flight[MQTT_WINDOW];
 	int			 fhead, fcount;
 	uint64_t		 published;	/* events handed over, ever */
+	uint64_t		 stall_until;	/* the journal could not be read */
 
 	/* The retained state (mqtt_state.c). */
 	struct mqtt_topic	 topics[MQTT_TOPICS_MAX];

@@ -102,6 +102,17 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 	husvagt_door_event(h, d, DOOR_EV_GRANT, "system", now);
 }
 
+/* Journal an enrolment at a reader that ended without a credential. */
+static void
+reader_enrol_ended(struct husvagt *h, const struct enrol_slot *s,
+    const char *why)
+{
+	husvagt_journal(h, "credential.enrol_failed", "", s->actor,
+	    json_string_value(json_object_get(s->args, "holder")),
+	    json_pack("{s:s, s:s}", "reader",
+	    hal_point_info(h->hal, s->point)->role, "reason", why));
+}
+
 /* Try to enrol the card at an armed reader; true when it was taken. */
 static bool
 reader_enrol_take(struct husvagt *h, int point, int bits, uint64_t number)
@@ -116,6 +127,7 @@ reader_enrol_take(struct husvagt *h, int point, int bits, uint64_t number)
 	if (id < 0) {
 		snprintf(s->state, sizeof(s->state), "failed");
 		snprintf(s->error, sizeof(s->error), "%s", err);
+		reader_enrol_ended(h, s, err);
 	} else {
 		snprintf(s->state, sizeof(s->state), "enrolled");
 		s->id = id;
@@ -243,8 +255,10 @@ reader_tick(struct husvagt *h, uint64_t now)
 		struct enrol_slot *s = &h->enrol[i];
 
 		if (s->point >= 0 && !strcmp(s->state, "waiting") &&
-		    s->until <= now)
+		    s->until <= now) {
 			snprintf(s->state, sizeof(s->state), "timeout");
+			reader_enrol_ended(h, s, "timeout");
+		}
 	}
 }
 
@@ -275,6 +289,31 @@ reader_enrol_find(struct husvagt *h, int point)
 		if (h->enrol[i].point == point)
 			return &h->enrol[i];
 	return NULL;
+}
+
+/*
+ * Whoever armed a reader and waits for its chip went away (Ctrl-C, a
+ * closed terminal): nobody would hear of the enrolment, and the next chip
+ * presented there, anybody's, would get the holder's zones.  Disarm.
+ */
+void
+reader_enrol_abandon(struct husvagt *h, uint64_t conn)
+{
+	struct enrol_slot *s;
+	int i;
+
+	for (i = 0; conn != 0 && i < ENROL_SLOTS; i++) {
+		s = &h->enrol[i];
+		if (s->point < 0 || s->conn != conn ||
+		    strcmp(s->state, "waiting"))
+			continue;
+		snprintf(s->state, sizeof(s->state), "cancelled");
+		husvagt_journal(h, "credential.enrol_cancelled", "", s->actor,
+		    json_string_value(json_object_get(s->args, "holder")),
+		    json_pack("{s:s, s:s}", "reader",
+		    hal_point_info(h->hal, s->point)->role, "reason",
+		    "client_gone"));
+	}
 }
 
 struct enrol_slot *

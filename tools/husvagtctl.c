@@ -33,6 +33,8 @@
 #define CTL_POS_MAX	2
 #define CTL_PIN_MAX	16
 #define CTL_COLS_MAX	32
+#define CTL_PASSWORD_MIN 12		/* as the daemon's staff.add */
+#define CTL_PASSWORD_MAX 128
 
 enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2 };
 
@@ -350,6 +352,59 @@ ctl_check_point_set(struct ctl_args *a, json_t *args)
 	if (strcmp(a->pos[1], "0") && strcmp(a->pos[1], "1"))
 		return ctl_bad(a, "value: '%s' is not 0 or 1", a->pos[1]);
 	return 0;
+}
+
+/*
+ * A staff login's password for staff add / passwd: asked twice without
+ * echo on a terminal, one line from a pipe; never from the command line,
+ * where ps would show it.  Exits 1 on a mismatch.
+ */
+static int
+ctl_password(struct ctl_args *a, json_t *args)
+{
+	char pw[CTL_PASSWORD_MAX + 64], again[sizeof(pw)], prompt[80];
+	size_t n;
+	int rc = 0;
+	const char *p;
+
+	snprintf(prompt, sizeof(prompt), "Password for %.40s: ", a->pos[0]);
+	if (ctl_read_secret(prompt, pw, sizeof(pw)) == -1)
+		return ctl_bad(a, "no password given (type it, or give it as "
+		    "a line on standard input)");
+	if (isatty(STDIN_FILENO) &&
+	    (ctl_read_secret("Password again: ", again, sizeof(again)) == -1 ||
+	    strcmp(again, pw) != 0)) {
+		explicit_bzero(pw, sizeof(pw));
+		explicit_bzero(again, sizeof(again));
+		exit(ctl_fail("the two passwords differ; nothing was changed"));
+	}
+	n = strlen(pw);
+	for (p = pw; *p != '\0' && (unsigned char)*p >= 0x20 && *p != 0x7f;
+	    p++)
+		;
+	if (n < CTL_PASSWORD_MIN || n > CTL_PASSWORD_MAX || *p != '\0')
+		rc = ctl_bad(a, "a password is %d to %d characters, no control "
+		    "characters", CTL_PASSWORD_MIN, CTL_PASSWORD_MAX);
+	else
+		json_object_set_new(args, "password", json_string(pw));
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(again, sizeof(again));
+	return rc;
+}
+
+/* staff add: a role, then the password. */
+static int
+ctl_check_staff_add(struct ctl_args *a, json_t *args)
+{
+	const char *role = ctl_opt(a, "--role");
+
+	if (role == NULL)
+		return ctl_bad(a, "--role is required");
+	if (strcmp(role, "staff") && strcmp(role, "management") &&
+	    strcmp(role, "installer"))
+		return ctl_bad(a, "--role: '%s' is not staff, management or "
+		    "installer", role);
+	return ctl_password(a, args);
 }
 
 /* Connect to the daemon; exits 1 with the reason when it cannot. */
@@ -819,6 +874,15 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "point set", "ROLE 0|1 [--seconds N]", "point.set",
 	    { "point", "#value" }, 2, { { "--seconds", 'i', "seconds" } },
 	    ctl_check_point_set, ctl_show_any },
+	{ "staff add", "LOGIN --role staff|management|installer",
+	    "staff.add", { "login" }, 1, { { "--role", 's', "role" } },
+	    ctl_check_staff_add, ctl_show_any },
+	{ "staff remove", "LOGIN", "staff.remove", { "login" }, 1,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "staff passwd", "LOGIN", "staff.passwd", { "login" }, 1,
+	    { { NULL, 0, NULL } }, ctl_password, ctl_show_any },
+	{ "staff list", "[--removed]", "staff.list", { NULL }, 0,
+	    { { "--removed", 'b', "removed" } }, NULL, ctl_show_any },
 	{ NULL, NULL, NULL, { NULL }, 0, { { NULL, 0, NULL } }, NULL, NULL }
 };
 

@@ -4,6 +4,7 @@ in enrol mode; what happens when nobody presents one, when the chip is
 already enrolled, and when the arguments are wrong (a clear message, the
 right exit status, and nothing changed)."""
 
+import signal
 import subprocess
 import time
 
@@ -251,6 +252,38 @@ def test_enrol_timeout_option(building, enrolling):
     assert "timeout" in err, err
     assert 4.5 <= took <= 8, "gave up after %.1f s, asked for 5" % took
     assert credentials(b) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_abandoned_enrolment_takes_no_chip(building, enrolling, sig):
+    # The operator gives up (Ctrl-C, or the terminal is closed): nobody
+    # waits for a chip any more, so the next chip presented there, maybe
+    # a resident's, must not become a staff chip for every door.
+    b = building
+    seq = b.last_seq()
+    e = enrolling(b, "--holder", "staff:anna", "--reader", "office.reader",
+                  "--zones", "*", login="leder")
+    b.wait_journal("credential.enrol_armed", after=seq)
+    e.p.send_signal(sig)
+    e.p.communicate(timeout=10)
+    row = b.wait_journal("credential.enrol_cancelled", after=seq)
+    assert row["actor"] == "leder"
+    assert row["subject"] == "staff:anna"
+    assert row["detail"]["reader"] == "office.reader"
+    mark = history_mark(b)
+    s = b.last_seq()
+    b.present("office.reader", 4711)
+    denied = b.wait_journal("access.denied", after=s, point="office")
+    assert denied["detail"]["reason"] == "unknown_credential"
+    assert credentials(b) == []
+    assert not rows_of(b, "credential.enrolled", after=seq)
+    assert lock_moves(b, mark) == []
+    # The reader can be armed again at once.
+    e = enrolling(b, "--holder", "staff:anna", "--reader", "office.reader",
+                  "--zones", "office")
+    b.present("office.reader", 4711)
+    assert e.finish()[0] == 0
+    assert [c["holder"] for c in credentials(b)] == ["staff:anna"]
 
 
 def test_reader_already_armed(building, enrolling):

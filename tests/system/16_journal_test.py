@@ -11,7 +11,7 @@ import re
 import subprocess
 import pytest
 
-from conftest import BUILD, TOP, ctl_as, rows_of
+from conftest import BUILD, TOP, ctl_as, rows_of, wait_until
 
 FAST = "[defaults]\nrelease_s = 3"
 
@@ -341,6 +341,34 @@ def test_every_state_changing_command_is_journalled_with_its_actor(
     run("point.set", "installer", ["point", "set", "siren", "1",
                                    "--seconds", "1"],
         "point.tested", point="siren")
+
+    # Staff logins: the password comes on standard input, never in a row.
+    password = "correct horse battery staple"
+    seq = b.last_seq()
+    p = ctl_as(b, "leder", "staff", "add", "carla", "--role", "staff",
+               input=password + "\n")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    row = b.wait_journal("staff.added", after=seq, subject="staff:carla")
+    assert row["actor"] == "leder"
+    done["staff.add"] = row
+    # Changing one's own password is journalled whether or not this site
+    # keeps broker passwords (without, it is refused: not_configured).
+    seq = b.last_seq()
+    ctl_as(b, "carla", "staff", "passwd", "carla",
+           input="another long passphrase\n")
+    row = wait_until(lambda: [r for r in b.journal(seq) if r["type"] in (
+        "staff.password_changed", "command.refused")],
+        what="staff.passwd in the journal")[0]
+    assert row["actor"] == "carla", row
+    if row["type"] == "command.refused":
+        assert row["detail"]["verb"] == "staff.passwd"
+    done["staff.passwd"] = row
+    seq = b.last_seq()
+    ctl_as(b, "leder", "staff", "remove", "carla", check=0)
+    row = b.wait_journal("staff.removed", after=seq, subject="staff:carla")
+    assert row["actor"] == "leder"
+    done["staff.remove"] = row
+    assert password not in json.dumps(b.journal())
 
     # Enrolling at a reader: armed and enrolled, both with the actor.
     seq = b.last_seq()
