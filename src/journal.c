@@ -41,7 +41,8 @@ static const char journal_sql_insert[] =
     "INSERT INTO journal (seq, time, type, point, actor, subject, detail, mac)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char journal_sql_head_set[] =
-    "INSERT OR REPLACE INTO journal_head (id, seq, mac) VALUES (1, ?1, ?2)";
+    "INSERT OR REPLACE INTO journal_head (id, seq, mac, seal) "
+    "VALUES (1, ?1, ?2, ?3)";
 static const char journal_sql_head_get[] =
     "SELECT (SELECT seq FROM journal_head WHERE id = 1),"
     " (SELECT mac FROM journal_head WHERE id = 1),"
@@ -260,12 +261,34 @@ journal_row_fill(struct journal_row *r, const char *type, const char *point,
 	return 0;
 }
 
+/*
+ * The head's seal: HMAC(journal key, "husvagt head v1" || seq || MAC of
+ * row seq).  Without the key nobody can move the head back over rows cut
+ * off the end; only an old head saved earlier could be put back, which
+ * the MQTT event stream, numbered by seq, would give away.
+ */
+static int
+journal_head_seal(const uint8_t key[KEYS_LEN], int64_t seq,
+    const uint8_t mac[KEYS_MAC_LEN], uint8_t out[KEYS_MAC_LEN])
+{
+	static const char tag[] = "husvagt head v1";
+	uint8_t msg[sizeof(tag) + 8 + KEYS_MAC_LEN];
+	int i;
+
+	memcpy(msg, tag, sizeof(tag));
+	for (i = 0; i < 8; i++)
+		msg[sizeof(tag) + i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
+	memcpy(msg + sizeof(tag) + 8, mac, KEYS_MAC_LEN);
+	return keys_hmac(key, msg, sizeof(msg), out);
+}
+
 /* Bind and insert the row, then move the head to it. */
 static int
 journal_write(struct journal *j, const struct journal_row *r,
     const uint8_t mac[KEYS_MAC_LEN])
 {
 	sqlite3_stmt *st = j->insert;
+	uint8_t seal[KEYS_MAC_LEN];
 	int i;
 
 	sqlite3_bind_int64(st, 1, r->seq);
@@ -275,8 +298,11 @@ journal_write(struct journal *j, const struct journal_row *r,
 	sqlite3_bind_blob(st, 8, mac, KEYS_MAC_LEN, SQLITE_STATIC);
 	if (journal_step(j, st) == -1)
 		return -1;
+	if (journal_head_seal(j->key, r->seq, mac, seal) != 0)
+		return -1;
 	sqlite3_bind_int64(j->head_set, 1, r->seq);
 	sqlite3_bind_blob(j->head_set, 2, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(j->head_set, 3, seal, KEYS_MAC_LEN, SQLITE_STATIC);
 	return journal_step(j, j->head_set);
 }
 
@@ -463,23 +489,45 @@ journal_judge_head(struct journal_verify *v, int64_t head, const void *hmac,
 	return 1;
 }
 
+/* Check the head's seal over the last row; 0 good, 1 broken. */
+static int
+journal_judge_seal(struct journal_verify *v, const uint8_t key[KEYS_LEN],
+    int64_t last, const uint8_t mac[KEYS_MAC_LEN], const void *seal,
+    int slen)
+{
+	uint8_t want[KEYS_MAC_LEN];
+
+	if (journal_head_seal(key, last, mac, want) == 0 &&
+	    slen == KEYS_MAC_LEN && keys_mac_equal(want, seal))
+		return 0;
+	v->bad_seq = last;
+	snprintf(v->reason, sizeof(v->reason), "head seal does not match "
+	    "row %" PRId64 " (head rewritten: rows after it may have been "
+	    "cut off)", last);
+	return 1;
+}
+
 /* Compare the head with the last row; 0 good, 1 broken, -1 db error. */
 static int
-journal_verify_head(sqlite3 *db, struct journal_verify *v, int64_t last,
-    const uint8_t mac[KEYS_MAC_LEN])
+journal_verify_head(sqlite3 *db, const uint8_t key[KEYS_LEN],
+    struct journal_verify *v, int64_t last, const uint8_t mac[KEYS_MAC_LEN])
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db, "SELECT seq, mac FROM journal_head WHERE id = 1",
-	    &st) == -1)
+	if (db_prepare(db, "SELECT seq, mac, seal FROM journal_head "
+	    "WHERE id = 1", &st) == -1)
 		return -1;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		rc = journal_judge_head(v, sqlite3_column_int64(st, 0),
 		    sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1),
 		    last, mac);
-	else if (rc == SQLITE_DONE && last == 0)
+		if (rc == 0)
+			rc = journal_judge_seal(v, key, last, mac,
+			    sqlite3_column_blob(st, 2),
+			    sqlite3_column_bytes(st, 2));
+	} else if (rc == SQLITE_DONE && last == 0)
 		rc = 0;		/* nothing written yet */
 	else if (rc == SQLITE_DONE) {
 		v->bad_seq = last;
@@ -514,7 +562,7 @@ journal_verify(sqlite3 *db, const uint8_t key[KEYS_LEN],
 		return -1;
 	rc = journal_verify_rows(db, key, v, &last, mac);
 	if (rc == 0)
-		rc = journal_verify_head(db, v, last, mac);
+		rc = journal_verify_head(db, key, v, last, mac);
 	db_exec(db, "COMMIT");
 	if (rc == 0)
 		snprintf(v->reason, sizeof(v->reason), "%" PRId64 " rows "

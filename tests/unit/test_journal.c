@@ -248,6 +248,20 @@ test_delete_last(void **state)
 	expect_broken(f, 3, "rows 3-5 missing at the end");
 }
 
+/* Cutting rows off the end and moving the head over them is caught by the
+ * head's keyed seal, which nobody without the key can recompute. */
+static void
+test_cut_and_head_moved(void **state)
+{
+	struct fx *f = *state;
+
+	sql(f, "DELETE FROM journal WHERE seq >= 4");
+	sql(f, "UPDATE journal_head SET seq = 3, mac = (SELECT mac FROM "
+	    "journal WHERE seq = 3)");
+	expect_broken(f, 3, "head seal does not match row 3 (head rewritten: "
+	    "rows after it may have been cut off)");
+}
+
 static void
 test_head_edited(void **state)
 {
@@ -502,6 +516,7 @@ main(void)
 		T(test_delete_first),
 		T(test_delete_renumbered),
 		T(test_delete_last),
+		T(test_cut_and_head_moved),
 		T(test_head_edited),
 		T(test_reopen_continues),
 		T(test_reopen_refuses_headless),
