@@ -190,8 +190,16 @@ wiegand_deadline(const struct wiegand *w)
 	case WIEGAND_NONE:
 		return 0;
 	case WIEGAND_CARD:
-	case WIEGAND_KEY:
 		return w->last_us + wiegand_gap(w);
+	case WIEGAND_KEY:
+		/*
+		 * The first 4 or 8 bits of many cards are a valid key frame
+		 * too; a reader that stalls a few ms mid-card must not have
+		 * them taken as a key.  Keys come at human pace, so waiting
+		 * WIEGAND_KEY_GAP_US for more bits costs nothing.
+		 */
+		return w->last_us + (wiegand_gap(w) > WIEGAND_KEY_GAP_US ?
+		    wiegand_gap(w) : WIEGAND_KEY_GAP_US);
 	case WIEGAND_BAD:
 		break;
 	}

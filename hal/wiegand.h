@@ -13,6 +13,7 @@
 #define WIEGAND_MAX_BITS	64
 #define WIEGAND_GAP_INTERVALS	4	/* gap that ends a good frame */
 #define WIEGAND_MIN_GAP_US	4000	/* never judge sooner than this */
+#define WIEGAND_KEY_GAP_US	25000	/* silence that ends a key frame */
 
 enum wiegand_result_type {
 	WIEGAND_NONE,		/* frame still open, or idle */
