@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run on the simulated building
 #   make check      build and pass every test (also under ASan+UBSan), and
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
+#   make qemu-test  husvagtd on gpio-sim in a qemu guest (part of check)
 #   make bench      print the benchmark figures
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
@@ -94,7 +95,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libsqlite3-dev sqlite3 libmosquitto-dev mosquitto mosquitto-clients \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-paho-mqtt socat python3-pymodbus python3-serial \
-            openssl
+            openssl qemu-system-x86 busybox-static cpio
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -119,6 +120,7 @@ check: deps
 	@$(MAKE) --no-print-directory system
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory check-arm64
+	@$(MAKE) --no-print-directory qemu-test
 	@echo "make check: all suites passed"
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
@@ -131,6 +133,13 @@ check-arm64:
 	    case "$$f" in *"ELF 64-bit LSB"*"ARM aarch64"*) ;; \
 	    *) echo "check-arm64: not an AArch64 ELF"; exit 1;; esac
 	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 unit
+
+# The gpiod backend on a real kernel: husvagtd in a qemu guest against a
+# gpio-sim chip named like boards/rpi4 (tests/qemu/README.md).  The kernel
+# and the module are cached in $(BUILD)/qemu/cache.
+.PHONY: qemu-test
+qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
+	@tests/qemu/run $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)

@@ -276,8 +276,7 @@ mqtt_start_session(struct mqtt *m, uint64_t now)
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_warnx("mqtt: subscribe %s: %s", topic,
 		    mosquitto_strerror(rc));
-	mqtt_outbox_reset(m);
-	m->pending = true;
+	mqtt_outbox_session(m);
 }
 
 int

@@ -77,11 +77,13 @@ struct mqtt {
 	int64_t			 sent;		/* last seq handed over */
 	int64_t			 saved;		/* acked as in the database */
 	uint64_t		 saved_at;
-	bool			 pending;	/* the journal grew */
 	struct mqtt_flight	 flight[MQTT_WINDOW];
 	int			 fhead, fcount;
 	uint64_t		 published;	/* events handed over, ever */
 	uint64_t		 stall_until;	/* the journal could not be read */
+	int64_t			 backlog_to;	/* catching up to this seq; 0 no */
+	int64_t			 backlog_from;
+	uint64_t		 backlog_us;	/* when the catching up began */
 
 	/* The retained state (mqtt_state.c). */
 	struct mqtt_topic	 topics[MQTT_TOPICS_MAX];
@@ -109,6 +111,8 @@ void	 mqtt_outbox_pump(struct mqtt *);
 /* A PUBACK: true when mid was an event's. */
 bool	 mqtt_outbox_acked(struct mqtt *, int mid, int reason);
 void	 mqtt_outbox_reset(struct mqtt *);
+/* A connection begins: time the handing over of what piled up. */
+void	 mqtt_outbox_session(struct mqtt *);
 void	 mqtt_outbox_save(struct mqtt *, uint64_t now, bool force);
 uint64_t mqtt_outbox_deadline(const struct mqtt *);
 bool	 mqtt_outbox_drained(const struct mqtt *);

@@ -13,6 +13,11 @@ Everything runs on local files and Unix sockets under one temporary folder
  4. husvagtd's resident memory with 100,000 credentials and with none
  5. husvagtd's time from exec to its first `status` reply, and the round
     trip of a `status` once it serves (status counts the credentials)
+ 6. MQTT: events/s husvagtd drains from its journal to a real Mosquitto
+    after an outage (QoS 1, loopback), beside mosquitto_pub sending the
+    same payloads to the same broker in the same run; the round trip of a
+    command (publish on cmd/<login>/status -> reply) over the staff TLS
+    listener
 
 Figures 4 and 5 are medians over 5 starts; the exec time is taken just
 before Popen, so it includes Python's fork and exec.
@@ -44,6 +49,9 @@ JOURNAL_ROWS = 3000     # rows per side in bench_journal
 STARTS = 5              # daemon starts per database
 STATUS_CALLS = 20       # status round trips timed per start
 DOOR = "corridor-1"
+MQTT_BACKLOG = 10000    # events committed while the broker is down
+MQTT_PUB_RUNS = 3       # mosquitto_pub runs (median)
+MQTT_CMDS = 300         # command round trips
 
 NOTES = """
 Notes
@@ -59,7 +67,18 @@ Notes
 - Wiegand: the loop's timers are whole milliseconds (hal_deadline rounds up,
   the poll timeout counts from a truncated now), which adds about 1 ms to the
   decoder's nominal gap.
-- status counts the credentials (SELECT count(*)) on every call."""
+- status counts the credentials (SELECT count(*)) on every call.
+- MQTT drain: the broker (tools/husvagt-mqtt-setup's configuration, as on
+  the appliance) is stopped, the events are made on the sim socket (room
+  doors opened and closed), the broker started again; husvagtd reconnects
+  on its own backoff and logs "caught up: N events handed over in T ms",
+  timed from its CONNACK to the PUBACK of the last event, at most 64 in
+  flight.  mosquitto_pub -l -q 1 -M 64 sends the same N payloads (the
+  journal rows as JSON lines) with husvagtd's login on the loopback
+  listener; its time is the whole process, connecting included.
+- MQTT command: a paho-mqtt (Python) client of a staff login over TLS
+  publishes {"id": ...} to cmd/<login>/status (QoS 1) and waits for
+  reply/<login>/<id>; one at a time."""
 
 RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
 rows = []               # (figure, value, command) for the table
@@ -285,6 +304,124 @@ def fig_daemon():
                      "%.2f ms" % m["status"], m["cmd"]))
 
 
+def mqtt_wait_log(log, pattern, timeout, since=0):
+    """The first match of pattern in husvagtd's log after offset since,
+    polled."""
+    import re
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        m = re.search(pattern, log.read_text(errors="replace")[since:])
+        if m:
+            return m
+        time.sleep(0.1)
+    sys.exit("bench: no %r in %s" % (pattern, log))
+
+
+def mqtt_drain(b, broker):
+    """Figure 6a: the backlog of an outage, drained by husvagtd."""
+    from mqttsite import flood
+    broker.stop()
+    seq0 = b.last_seq()
+    flood(b, MQTT_BACKLOG)
+    seq1 = b.last_seq()
+    print("    %d events committed while the broker was down" % (
+        seq1 - seq0), flush=True)
+    since = len(b.log.read_text(errors="replace"))
+    broker.start()
+    m = mqtt_wait_log(b.log, r"caught up: (\d+) events handed over in "
+                      r"([\d.]+) ms \((\d+) events/s\)", 60, since)
+    if int(m.group(1)) != seq1 - seq0:
+        sys.exit("bench: husvagtd caught up %s events, not %d" % (
+            m.group(1), seq1 - seq0))
+    print("    husvagtd: " + m.group(0), flush=True)
+    return seq0, seq1, float(m.group(3))
+
+
+def mqtt_pub(b, broker, seq0, seq1):
+    """Figure 6b: mosquitto_pub with the same payloads; events/s."""
+    lines = []
+    after = seq0
+    while after < seq1:
+        page = b.journal(after=after, limit=10000)
+        lines += [json.dumps(r, separators=(",", ":")) for r in page
+                  if r["seq"] <= seq1]
+        after = page[-1]["seq"]
+    path = RUN / "mqtt-payloads.txt"
+    path.write_text("\n".join(lines) + "\n")
+    args = ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port),
+            "-u", broker.daemon_user, "-P", broker.daemon_password,
+            "-V", "mqttv5", "-q", "1", "-M", "64",
+            "-t", broker.root + "/bench", "-l"]
+    rates = []
+    for _ in range(MQTT_PUB_RUNS):
+        with open(path) as f:
+            t0 = time.monotonic()
+            subprocess.run(args, stdin=f, check=True, timeout=120)
+            rates.append(len(lines) / (time.monotonic() - t0))
+    print("    mosquitto_pub: %s events/s" % " ".join(
+        "%.0f" % r for r in rates), flush=True)
+    shown_args = [a if a != broker.daemon_password else "PW" for a in args]
+    return statistics.median(rates), shown(shown_args) + " < payloads"
+
+
+def mqtt_rtt(broker, login, password):
+    """Figure 6c: command round trips in ms, sorted."""
+    c = broker.client(login, password)
+    # Like a real console, no Nagle: paho leaves it on, and with the
+    # broker's delayed ACK it would add ~40 ms to every round trip.
+    c.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    root = broker.root
+    c.sub("%s/reply/%s/#" % (root, login))
+    times = []
+    for i in range(MQTT_CMDS):
+        rid = "bench-%d" % i
+        topic = "%s/reply/%s/%s" % (root, login, rid)
+        t0 = time.monotonic()
+        c.publish("%s/cmd/%s/status" % (root, login),
+                  json.dumps({"id": rid}), qos=1)
+        got = c.wait_for(lambda m, t=topic: m.topic == t, timeout=5)
+        times.append((time.monotonic() - t0) * 1000)
+        if not json.loads(got.payload).get("ok"):
+            sys.exit("bench: command refused: %r" % got.payload)
+        c.clear()
+    c.close()
+    return sorted(times)
+
+
+def fig_mqtt():
+    sys.path.insert(0, str(TOP / "tests/system"))
+    from conftest import Building
+    from mqttbroker import Broker
+    broker = Broker(RUN / "mqtt-broker")
+    b = None
+    try:
+        password = "bench-%d" % os.getpid()
+        broker.add_user("anna", password, "staff")
+        b = Building(RUN / "mqtt", extra_conf=broker.mqtt_conf(staff=False))
+        print("$ %s  (with [mqtt] on a Mosquitto of its own)" % shown(
+            [BUILD / "husvagtd", "-c", b.conf]), flush=True)
+        b.start()
+        daemons.append(b.proc)
+        mqtt_wait_log(b.log, r"mqtt: connected", 10)
+        seq0, seq1, rate = mqtt_drain(b, broker)
+        pub, pub_cmd = mqtt_pub(b, broker, seq0, seq1)
+        times = mqtt_rtt(broker, "anna", password)
+    finally:
+        if b is not None:
+            b.stop()
+        broker.cleanup()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    rows.append(("MQTT drain after outage, %d events, QoS 1 (events/s)" %
+                 (seq1 - seq0), "%.0f" % rate,
+                 "husvagtd log 'caught up' (see notes)"))
+    rows.append(("mosquitto_pub, same payloads, QoS 1 (events/s)",
+                 "%.0f" % pub, pub_cmd))
+    rows.append(("MQTT command round trip, TLS (median / p99)",
+                 "%.2f / %.2f ms" % (statistics.median(times), p99),
+                 "cmd/anna/status -> reply/anna/<id>, %d times" %
+                 MQTT_CMDS))
+
+
 def table():
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -303,6 +440,7 @@ def main():
         fig_wiegand()
         fig_journal()
         fig_daemon()
+        fig_mqtt()
     finally:
         for p in daemons:
             if p.poll() is None:
