@@ -14,6 +14,9 @@ BUILD     ?= build
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 PYTHON    ?= /usr/bin/python3
+# System tests mostly wait on door timers, so they run several at a time
+# even on two cores; each has its own folder, sockets and ports.
+PYTEST_JOBS ?= 4
 
 # Cross build for the Raspberry Pi 4/5 (Debian arm64, multiarch):
 #   make ARCH=arm64        build into build-arm64/ with gcc-aarch64-linux-gnu
@@ -94,7 +97,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libhusvagt.a
 DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libsqlite3-dev sqlite3 libmosquitto-dev mosquitto mosquitto-clients \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
-            python3-pytest python3-paho-mqtt socat python3-pymodbus python3-serial \
+            python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio
 deps:
 	@tools/install-deps $(DEB_PKGS)
@@ -107,7 +110,8 @@ unit: all
 	@tools/run-unit $(BUILD)
 
 system: all
-	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/system
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q \
+	    -n $(PYTEST_JOBS) -p no:cacheprovider tests/system
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
