@@ -55,16 +55,23 @@ cmd_faults_json(struct husvagt *h)
 json_t *
 cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
+	json_t *r;
+
 	(void)a;
 	(void)args;
-	return cmd_ok(json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:o, s:o}",
+	r = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:o, s:o}",
 	    "site", h->cfg.name, "version", HUSVAGT_VERSION,
 	    "board", h->board.name,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - h->started_ms) / 1000),
 	    "mode", "normal",
 	    "journal_seq", (json_int_t)journal_last_seq(h->journal),
 	    "credentials", (json_int_t)h->ncreds,
-	    "doors", cmd_doors_json(h), "faults", cmd_faults_json(h)));
+	    "mqtt", mqtt_conn_name(h->mqtt),
+	    "doors", cmd_doors_json(h), "faults", cmd_faults_json(h));
+	if (r != NULL && h->mqtt != NULL)
+		json_object_set_new(r, "mqtt_acked_seq",
+		    json_integer(mqtt_acked_seq(h->mqtt)));
+	return cmd_ok(r);
 }
 
 json_t *

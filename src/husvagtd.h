@@ -157,6 +157,10 @@ int	 mqtt_pollfds(struct mqtt *, struct pollfd *, int max);
 void	 mqtt_dispatch(struct mqtt *, const struct pollfd *, int n);
 void	 mqtt_tick(struct mqtt *, uint64_t now);
 uint64_t mqtt_deadline(struct mqtt *);
+/* For status: "disabled", "down", "connecting" or "up"; and the last
+ * seq the broker acknowledged (-1 when disabled). */
+const char *mqtt_conn_name(const struct mqtt *);
+int64_t	 mqtt_acked_seq(const struct mqtt *);
 /* Something published as state may have changed: recompute it soon. */
 void	 mqtt_state_changed(struct mqtt *);
 /* Before a reload takes nc: the bridge keeps its connection settings and

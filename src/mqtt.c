@@ -303,6 +303,9 @@ mqtt_open(struct husvagt *h)
 		free(m);
 		return -1;
 	}
+	if (m->cfg.home_assistant)
+		log_warnx("mqtt: home_assistant = yes: discovery topics are not "
+		    "built yet; none are published");
 	m->conn = MQTT_DOWN;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->retry_at = clock_mono_ms();
@@ -381,6 +384,20 @@ mqtt_deadline(struct mqtt *m)
 	return o != 0 && o < t ? o : t;
 }
 
+const char *
+mqtt_conn_name(const struct mqtt *m)
+{
+	static const char *names[] = { "down", "connecting", "up" };
+
+	return m == NULL ? "disabled" : names[m->conn];
+}
+
+int64_t
+mqtt_acked_seq(const struct mqtt *m)
+{
+	return m == NULL ? -1 : m->acked;
+}
+
 void
 mqtt_state_changed(struct mqtt *m)
 {
@@ -430,6 +447,8 @@ mqtt_drain(struct mqtt *m)
 	struct pollfd pfd;
 
 	while (m->conn == MQTT_UP && (now = clock_mono_ms()) < end) {
+		if (m->fresh)
+			mqtt_start_session(m, now);
 		mqtt_outbox_pump(m);
 		if (mqtt_outbox_drained(m))
 			break;

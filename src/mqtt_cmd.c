@@ -156,11 +156,12 @@ mqtt_cmd_run(struct mqtt *m, const char *login, const char *verb,
 {
 	struct cmd_actor actor = { .via = "mqtt" };
 	json_t *request, *reply;
+	size_t n = strlen(login);
 
 	actor.roles = husvagt_roles_of(m->h, login);
-	if (actor.roles == 0 || strlen(login) > CMD_LOGIN_MAX)
+	if (actor.roles == 0 || n > CMD_LOGIN_MAX)
 		return mqtt_cmd_unknown(m, login, verb);
-	snprintf(actor.login, sizeof(actor.login), "%s", login);
+	memcpy(actor.login, login, n + 1);
 	request = json_pack("{s:s}", "verb", verb);
 	if (request == NULL)
 		return cmd_error("bad_request", "the verb is not valid UTF-8");

@@ -241,11 +241,13 @@ ctl_read_secret(const char *prompt, char *buf, size_t len)
 	char *ok;
 
 	if (tty && tcgetattr(STDIN_FILENO, &ctl_tty_saved) == 0) {
-		fputs(prompt, stderr);
 		quiet = ctl_tty_saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		signal(SIGINT, ctl_pin_interrupted);
+		/* Echo off (and what was typed ahead dropped) before the
+		 * prompt: what is typed after it is neither shown nor lost. */
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fputs(prompt, stderr);
 	} else
 		tty = false;
 	ok = fgets(buf, (int)len, stdin);

@@ -185,6 +185,9 @@ def test_command_with_the_role_works_and_is_journalled(mqtt_site):
         ("anna", "office", {"action": "release", "via": "mqtt"})]
     st = s.command(anna, "anna", "status")
     assert st["ok"] and st["result"]["site"] == "villa"
+    assert st["result"]["mqtt"] == "up"
+    wait_until(lambda: s.b.ok("status")["mqtt_acked_seq"] ==
+               s.b.last_seq(), what="every event acknowledged")
 
 
 def test_management_enrols_over_mqtt(mqtt_site):

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import BUILD, wait_until
 from mqttbroker import MARKER, Broker, ConnectFailed, broker  # noqa: F401
-from mqttsite import mqtt_site  # noqa: F401
+from mqttsite import MqttSite, mqtt_site  # noqa: F401
 
 NOT_AUTHORISED = 135
 BAD_LOGIN = (134, 135)
@@ -344,7 +344,11 @@ def test_password_is_read_without_echo_from_a_terminal(broker, site):
                     out += os.read(fd, 1000)
             out += b"\n"  # (what the screen shows after the prompt)
             os.write(fd, a.encode() + b"\n")
-        while True:
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if not r:
+                continue
             try:
                 chunk = os.read(fd, 1000)
             except OSError:
@@ -352,7 +356,10 @@ def test_password_is_read_without_echo_from_a_terminal(broker, site):
             if not chunk:
                 break
             out += chunk
+        else:
+            os.kill(pid, 9)
         _, status = os.waitpid(pid, 0)
+        os.close(fd)
         return os.waitstatus_to_exitcode(status), out.decode()
 
     code, out = run(["tty-password-1", "tty-password-2"])
@@ -392,3 +399,38 @@ def test_restart_brings_the_broker_files_back_in_line(broker, site):
     assert maria.pub(broker.root + "/event", "x") == NOT_AUTHORISED
     # The test accounts of the fixed part are kept.
     assert can_connect(broker, *broker.all_seeing)
+
+
+def test_staff_logins_managed_over_mqtt(broker, make_building):
+    """The staff verbs are commands over MQTT too: management adds a
+    login, which can then log in and command as itself; a staff login may
+    not add one; no reply carries a password."""
+    s = MqttSite(broker, make_building, extra_conf=broker.mqtt_conf())
+    s.wait_online()
+    leder = s.staff("leder")
+    anna = s.staff("anna")
+    after = s.b.last_seq()
+    r = s.command(anna, "anna", "staff.add", {
+        "login": "maria", "role": "staff", "password": "maria-password-1"})
+    assert not r["ok"] and r["error"] == "forbidden", r
+    r = s.command(leder, "leder", "staff.add", {
+        "login": "maria", "role": "staff", "password": "maria-password-1"})
+    assert r["ok"] and r["result"]["broker_reloaded"], r
+    assert "maria-password" not in json.dumps(r)
+    maria = wait_until(lambda: can_connect(broker, "maria",
+                                           "maria-password-1") and
+                       broker.client("maria", "maria-password-1"),
+                       what="maria's login to work")
+    maria.sub(s.root + "/reply/maria/#")
+    r = s.command(maria, "maria", "door.release", {"door": "office"})
+    assert r["ok"], r
+    r = s.command(maria, "maria", "staff.passwd", {
+        "login": "maria", "password": "maria-password-2"})
+    assert r["ok"], r
+    assert "maria-password" not in json.dumps(r)
+    wait_until(lambda: maria.disconnected.is_set(), 5,
+               "maria's old session to be dropped")
+    rows = [r for r in s.b.journal(after) if r["type"].startswith("staff.")]
+    assert [(r["type"], r["actor"]) for r in rows] == [
+        ("staff.added", "leder"), ("staff.password_changed", "maria")]
+    assert "maria-password" not in json.dumps(s.b.journal(after))

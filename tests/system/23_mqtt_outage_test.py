@@ -128,3 +128,44 @@ def test_kill_9_while_the_broker_is_down(broker, make_building):
     last = s.b.last_seq()
     events = wait_seen(w, s, last, 60)
     check_stream(events, journal_all(s.b), 1, last)
+
+
+def set_daemon_writes(broker, lines):
+    """Replace husvagtd's write rules in the broker's ACL and reload it."""
+    import os
+    old = "topic write %s/#" % broker.root
+    text = broker.acl_path.read_text()
+    if lines is None:
+        new = old
+        for marker in ("topic write %s/status" % broker.root,):
+            start = text.index(marker)
+            end = text.index("\n\n", start)
+            text = text[:start] + new + text[end:]
+    else:
+        text = text.replace(old, "\n".join(lines), 1)
+    tmp = broker.acl_path.with_suffix(".tmp")
+    tmp.write_text(text)
+    broker._fix_modes(tmp)
+    os.rename(tmp, broker.acl_path)
+    broker.reload()
+
+
+def test_a_refused_event_is_offered_again_not_skipped(broker, make_building):
+    """The broker's ACL refuses the event topic (PUBACK 135): husvagtd does
+    not skip the row; once the ACL is fixed every row arrives in order."""
+    s = MqttSite(broker, make_building, start=False)
+    w = s.watch(s.root + "/event")
+    s.b.start()
+    s.wait_online()
+    set_daemon_writes(broker, ["topic write %s/%s" % (broker.root, t)
+                               for t in ("status", "state/#", "reply/#")])
+    seq = s.b.last_seq()
+    s.b.ok("door.release", door="office")
+    s.b.ok("door.lock", door="office")
+    wait_until(lambda: "refused event seq %d" % (seq + 1) in
+               s.b.log.read_text(), 10, "the refusal in the log")
+    assert not [e for e in s.events(w) if e["seq"] > seq]
+    set_daemon_writes(broker, None)
+    last = s.b.last_seq()
+    events = wait_seen(w, s, last, 60)
+    check_stream(events, journal_all(s.b), 1, last)
