@@ -22,7 +22,6 @@
  * denials never add up to a reader lockout (5 within 30 s).  Only the
  * door logic sees that time; the journal's wall clock is the real one.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "bench_enrol.h"
+#include "bench_util.h"
 #include "husvagtd.h"
 #include "journal.h"
 #include "log.h"
@@ -51,36 +51,6 @@ struct lat {
 	long		 n;
 };
 
-/* CLOCK_MONOTONIC in ns: finer than clock.h's, for sub-ms figures. */
-static uint64_t
-access_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-access_usage(void)
-{
-	fprintf(stderr, "usage: bench_access -c config [-e enrolled] "
-	    "[-n rounds]\n");
-	return 2;
-}
-
-/* A positive long from optarg, or -1. */
-static long
-access_long(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return errno != 0 || *end != '\0' || v < 1 ? -1 : v;
-}
-
 static int
 access_args(int argc, char **argv, struct args *a)
 {
@@ -94,10 +64,10 @@ access_args(int argc, char **argv, struct args *a)
 			a->config = optarg;
 			break;
 		case 'e':
-			a->enrolled = access_long(optarg);
+			a->enrolled = bench_long(optarg);
 			break;
 		case 'n':
-			a->rounds = access_long(optarg);
+			a->rounds = bench_long(optarg);
 			break;
 		default:
 			return -1;
@@ -160,9 +130,9 @@ access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
 
 	*t += ACCESS_STEP_MS;
 	ev.at_ms = *t;
-	t0 = access_ns();
+	t0 = bench_ns();
 	husvagt_hal_event(h, &ev);
-	t1 = access_ns();
+	t1 = bench_ns();
 	if (access_released(h, d) != grant ||
 	    journal_last_seq(h->journal) <= seq) {
 		fprintf(stderr, "bench: card %llu: expected %s\n",
@@ -226,44 +196,21 @@ access_rows(sqlite3 *db, const char *type, int64_t after)
 	return n;
 }
 
-static int
-access_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile p (0..100) of sorted v, in ms. */
-static double
-access_pct(const uint64_t *v, long n, double p)
-{
-	long k = (long)(p / 100.0 * (double)n + 0.999999);
-
-	if (k < 1)
-		k = 1;
-	return (double)v[k - 1] / 1e6;
-}
-
 static void
 access_line(struct lat *l)
 {
-	qsort(l->ns, (size_t)l->n, sizeof(*l->ns), access_cmp);
+	qsort(l->ns, (size_t)l->n, sizeof(*l->ns), bench_cmp_u64);
 	printf("%-6s n=%ld median %.3f ms p99 %.3f ms (min %.3f, max %.3f)\n",
-	    l->name, l->n, access_pct(l->ns, l->n, 50),
-	    access_pct(l->ns, l->n, 99), access_pct(l->ns, l->n, 0),
-	    access_pct(l->ns, l->n, 100));
+	    l->name, l->n, bench_pct(l->ns, l->n, 50),
+	    bench_pct(l->ns, l->n, 99), bench_pct(l->ns, l->n, 0),
+	    bench_pct(l->ns, l->n, 100));
 }
 
 static void
 access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
     struct lat *g, struct lat *dn)
 {
-	int i;
-
-	printf("command:");
-	for (i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
+	bench_command(argc, argv);
 	printf("\ncredentials: %lld enrolled in %.1f s (cred_enrol, "
 	    "synchronous=OFF while loading); door %s; state %s\n",
 	    (long long)cred_count(h->db), enrol_s, ACCESS_DOOR,
@@ -291,7 +238,8 @@ main(int argc, char **argv)
 
 	log_init("bench_access", LOG_LVL_WARN);
 	if (access_args(argc, argv, &a) == -1)
-		return access_usage();
+		return bench_usage("bench_access -c config [-e enrolled] "
+		    "[-n rounds]");
 	g.ns = calloc((size_t)a.rounds, sizeof(*g.ns));
 	dn.ns = calloc((size_t)a.rounds, sizeof(*dn.ns));
 	if (g.ns == NULL || dn.ns == NULL || access_start(&h, a.config) != 0)

@@ -15,13 +15,12 @@
  */
 #include <sys/resource.h>
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "clock.h"
 #include "db.h"
 #include "journal.h"
@@ -202,38 +201,17 @@ bench_verify(const struct bench *b, struct side *jn, const struct keys *k)
 	return 0;
 }
 
-static int
-bench_rm_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-bench_usage(void)
-{
-	fprintf(stderr, "usage: bench_journal [-n rows] [-d dir] [-k]\n");
-	return 2;
-}
-
 /* Parse the command line into b; 0, or -1 on a usage error. */
 static int
 bench_args(int argc, char **argv, struct bench *b)
 {
-	const char *base = getenv("TMPDIR");
-	char *end;
 	int ch;
 
 	b->rows = 20000;
 	while ((ch = getopt(argc, argv, "n:d:k")) != -1) {
 		switch (ch) {
 		case 'n':
-			errno = 0;
-			b->rows = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || b->rows < 1)
+			if ((b->rows = bench_long(optarg)) == -1)
 				return -1;
 			break;
 		case 'd':
@@ -250,12 +228,8 @@ bench_args(int argc, char **argv, struct bench *b)
 		return -1;
 	if (b->dir[0] != '\0')
 		return 0;
-	snprintf(b->dir, sizeof(b->dir), "%s/husvagt-bench-XXXXXX",
-	    base != NULL && *base != '\0' ? base : "/tmp");
-	if (mkdtemp(b->dir) == NULL) {
-		perror("bench: mkdtemp");
+	if (bench_mkdtemp(b->dir, sizeof(b->dir)) == -1)
 		return -1;
-	}
 	b->made_dir = 1;
 	return 0;
 }
@@ -274,11 +248,7 @@ static void
 bench_report(const struct bench *b, int argc, char **argv,
     const struct side *jn, const struct side *pl)
 {
-	int i;
-
-	printf("command:");
-	for (i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
+	bench_command(argc, argv);
 	printf("\ndirectory: %s (WAL, synchronous=FULL, one transaction "
 	    "per row, sides alternating every %d rows)\n", b->dir,
 	    BENCH_BLOCK);
@@ -301,7 +271,7 @@ main(int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	log_init("bench_journal", LOG_LVL_WARN);
 	if (bench_args(argc, argv, &b) == -1)
-		return bench_usage();
+		return bench_usage("bench_journal [-n rows] [-d dir] [-k]");
 	snprintf(path, sizeof(path), "%s/device.key", b.dir);
 	if (keys_load(&k, path) == -1 || bench_open(&b, &jn, &k) == -1 ||
 	    bench_open(&b, &pl, NULL) == -1)
@@ -314,6 +284,6 @@ out:
 	bench_close(&jn);
 	bench_close(&pl);
 	if (b.made_dir && !b.keep)
-		nftw(b.dir, bench_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		tmpdir_remove(b.dir);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench_enrol.h"
+#include "bench_util.h"
 #include "config.h"
 #include "keys.h"
 #include "log.h"
@@ -30,19 +31,10 @@ struct populate {
 	const char	*zones;
 };
 
-static int
-populate_usage(void)
-{
-	fprintf(stderr, "usage: bench_populate -c config [-n credentials] "
-	    "[-z zones]\n");
-	return 2;
-}
-
 /* Parse the command line into p; 0, or -1 on a usage error. */
 static int
 populate_args(int argc, char **argv, struct populate *p)
 {
-	char *end;
 	int ch;
 
 	p->n = 100000;
@@ -53,9 +45,7 @@ populate_args(int argc, char **argv, struct populate *p)
 			p->config = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			p->n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || p->n < 1)
+			if ((p->n = bench_long(optarg)) == -1)
 				return -1;
 			break;
 		case 'z':
@@ -98,7 +88,8 @@ main(int argc, char **argv)
 
 	log_init("bench_populate", LOG_LVL_WARN);
 	if (populate_args(argc, argv, &p) == -1)
-		return populate_usage();
+		return bench_usage("bench_populate -c config "
+		    "[-n credentials] [-z zones]");
 	if (config_load(&cfg, p.config, &d) != 0)
 		return 1;
 	if ((db = populate_open(&cfg, &k)) == NULL)

@@ -14,17 +14,14 @@
  * The sim backend keeps its files in dir (default: a new directory under
  * $TMPDIR or /tmp, removed afterwards).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "clock.h"
 #include "hal_backend.h"
 #include "log.h"
@@ -45,16 +42,6 @@ struct wg {
 	int		 bad;		/* a wrong event came */
 };
 
-/* CLOCK_MONOTONIC in ns. */
-static uint64_t
-wg_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The HAL's callback: note when the card came. */
 static void
 wg_event(void *arg, const struct hal_event *ev)
@@ -63,7 +50,7 @@ wg_event(void *arg, const struct hal_event *ev)
 
 	if (ev->type == HAL_EV_CARD && ev->bits == 26 &&
 	    ev->number == WG_NUMBER)
-		w->card_ns = wg_ns();
+		w->card_ns = bench_ns();
 	else if (ev->type != HAL_EV_INPUT && ev->type != HAL_EV_LOOP)
 		w->bad = 1;
 }
@@ -73,7 +60,7 @@ static uint64_t
 wg_send(struct hal *hal, int point, const uint8_t *bits, int n,
     uint32_t interval_us)
 {
-	uint64_t last_ns = wg_ns(), last_us = last_ns / 1000u;
+	uint64_t last_ns = bench_ns(), last_us = last_ns / 1000u;
 	int i;
 
 	for (i = 0; i < n; i++)
@@ -131,23 +118,6 @@ wg_run(struct hal *hal, struct wg *w, uint32_t interval_us, uint64_t *ns)
 	return 0;
 }
 
-static int
-wg_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile p of sorted v, in ms. */
-static double
-wg_pct(const uint64_t *v, long n, double p)
-{
-	long k = (long)(p / 100.0 * (double)n + 0.999999);
-
-	return (double)v[(k < 1 ? 1 : k) - 1] / 1e6;
-}
-
 /* The decoder's nominal gap at an interval, in ms. */
 static double
 wg_nominal(uint32_t interval_us)
@@ -167,40 +137,20 @@ wg_interval(struct hal *hal, struct wg *w, uint32_t interval_us)
 		free(ns);
 		return -1;
 	}
-	qsort(ns, (size_t)w->frames, sizeof(*ns), wg_cmp);
+	qsort(ns, (size_t)w->frames, sizeof(*ns), bench_cmp_u64);
 	printf("interval %.1f ms: n=%ld median %.3f ms p99 %.3f ms (min %.3f, "
 	    "max %.3f); nominal gap %.1f ms; old fixed %d ms\n",
-	    interval_us / 1e3, w->frames, wg_pct(ns, w->frames, 50),
-	    wg_pct(ns, w->frames, 99), wg_pct(ns, w->frames, 0),
-	    wg_pct(ns, w->frames, 100), wg_nominal(interval_us),
+	    interval_us / 1e3, w->frames, bench_pct(ns, w->frames, 50),
+	    bench_pct(ns, w->frames, 99), bench_pct(ns, w->frames, 0),
+	    bench_pct(ns, w->frames, 100), wg_nominal(interval_us),
 	    WG_OLD_GAP_MS);
 	free(ns);
 	return 0;
 }
 
 static int
-wg_rm_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-wg_usage(void)
-{
-	fprintf(stderr, "usage: bench_wiegand [-b board] [-m frames] "
-	    "[-d dir]\n");
-	return 2;
-}
-
-static int
 wg_args(int argc, char **argv, struct wg *w)
 {
-	const char *base = getenv("TMPDIR");
-	char *end;
 	int ch;
 
 	w->board = "boards/sim/board.ini";
@@ -211,9 +161,7 @@ wg_args(int argc, char **argv, struct wg *w)
 			w->board = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			w->frames = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || w->frames < 1)
+			if ((w->frames = bench_long(optarg)) == -1)
 				return -1;
 			break;
 		case 'd':
@@ -227,12 +175,8 @@ wg_args(int argc, char **argv, struct wg *w)
 		return -1;
 	if (w->dir[0] != '\0')
 		return 0;
-	snprintf(w->dir, sizeof(w->dir), "%s/husvagt-bench-XXXXXX",
-	    base != NULL && *base != '\0' ? base : "/tmp");
-	if (mkdtemp(w->dir) == NULL) {
-		perror("bench: mkdtemp");
+	if (bench_mkdtemp(w->dir, sizeof(w->dir)) == -1)
 		return -1;
-	}
 	w->made_dir = 1;
 	return 0;
 }
@@ -259,17 +203,16 @@ main(int argc, char **argv)
 	static struct board b;
 	struct wg w;
 	struct hal *hal = NULL;
-	int i, rc = 1;
+	int rc = 1;
 
 	memset(&w, 0, sizeof(w));
 	log_init("bench_wiegand", LOG_LVL_WARN);
 	if (wg_args(argc, argv, &w) == -1)
-		return wg_usage();
+		return bench_usage("bench_wiegand [-b board] [-m frames] "
+		    "[-d dir]");
 	if ((hal = wg_open(&w, &b)) == NULL)
 		goto out;
-	printf("command:");
-	for (i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
+	bench_command(argc, argv);
 	printf("\nmeasured: last bit's time (hal_report_wiegand_bit) to the "
 	    "HAL_EV_CARD callback, through poll + hal_deadline + hal_tick\n");
 	if (wg_interval(hal, &w, 2000) != 0 || wg_interval(hal, &w, 1000) != 0)
@@ -278,6 +221,6 @@ main(int argc, char **argv)
 out:
 	hal_close(hal);
 	if (w.made_dir)
-		nftw(w.dir, wg_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		tmpdir_remove(w.dir);
 	return rc;
 }

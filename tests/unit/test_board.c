@@ -116,22 +116,7 @@ static const struct broken broken[] = {
 	{ "; nothing but a comment\n", 0, "no [backend NAME] section" },
 };
 
-static char dir[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return tmpdir_make(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tmpdir_remove(dir);
-	return 0;
-}
+static char *const dir = tmpdir_group_dir;
 
 /* Write text to a fresh board file; returns its path. */
 static const char *
@@ -329,5 +314,6 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_group_setup,
+	    tmpdir_group_teardown);
 }

@@ -23,7 +23,7 @@
 #define WANT_MAX	10
 #define BAD(n, t, ...)	{ .name = (n), .text = (t), .want = { __VA_ARGS__ } }
 
-static char dir[256];
+static char *const dir = tmpdir_group_dir;
 static struct site_config cfg;
 
 /* One error as printed: "file:line: reason", or "file: reason" (line 0). */
@@ -236,21 +236,6 @@ static const struct bad bad[] = {
 	  .want = { { 6, "not a section header or key = value" },
 	    { 7, "not a section header or key = value" } } },
 };
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return tmpdir_make(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	tmpdir_remove(dir);
-	return 0;
-}
 
 /* Write text to dir/name; returns the path (static buffer per call). */
 static const char *
@@ -689,7 +674,7 @@ main(void)
 		tests[nfixed + i].initial_state = (void *)&bad[i];
 	}
 	rc = _cmocka_run_group_tests("test_config", tests, nfixed + nbad,
-	    group_setup, group_teardown);
+	    tmpdir_group_setup, tmpdir_group_teardown);
 	free(tests);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #include "keys.h"
 #include "tmpdir.h"
 
-static char dir[256];
+static char *const dir = tmpdir_group_dir;
 static struct keys keys;
 
 struct fx {
@@ -38,20 +38,7 @@ hook(void *arg, int64_t seq)
 static int
 group_setup(void **state)
 {
-	char path[512];
-
-	(void)state;
-	if (tmpdir_make(dir) == NULL)
-		return -1;
-	return keys_load(&keys, tmpdir_path(path, dir, "device.key"));
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	tmpdir_remove(dir);
-	return 0;
+	return tmpdir_group_setup_keys(state, &keys);
 }
 
 static void
@@ -530,5 +517,6 @@ main(void)
 		T(test_export_range),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup,
+	    tmpdir_group_teardown);
 }

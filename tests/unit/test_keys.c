@@ -19,22 +19,7 @@
 #include "keys.h"
 #include "tmpdir.h"
 
-static char dir[256];
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return tmpdir_make(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	tmpdir_remove(dir);
-	return 0;
-}
+static char *const dir = tmpdir_group_dir;
 
 /* Write a file of len bytes with mode. */
 static void
@@ -227,5 +212,6 @@ main(void)
 		cmocka_unit_test(test_macs_differ),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, tmpdir_group_setup,
+	    tmpdir_group_teardown);
 }

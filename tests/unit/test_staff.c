@@ -22,7 +22,7 @@
 #define HEAD "# fixed part\nuser husvagtd\ntopic write husvagt/villa/#\n\n" \
 	"user regional\ntopic read husvagt/villa/vacancy\n\n"
 
-static char dir[256];
+static char *const dir = tmpdir_group_dir;
 
 struct fx {
 	struct husvagt	 h;
@@ -84,21 +84,6 @@ mode_of(const char *path)
 
 	assert_int_equal(stat(path, &sb), 0);
 	return sb.st_mode & 0777;
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return tmpdir_make(dir) == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	tmpdir_remove(dir);
-	return 0;
 }
 
 static int
@@ -353,5 +338,6 @@ main(void)
 		printf("test_staff: skipped, no mosquitto_passwd\n");
 		return 0;
 	}
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, tmpdir_group_setup,
+	    tmpdir_group_teardown);
 }

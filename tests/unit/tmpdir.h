@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keys.h"
+
 /* Remove one entry of the tree; called deepest first. */
 static inline int
 tmpdir_rm_one(const char *path, const struct stat *st, int flag,
@@ -46,6 +48,41 @@ tmpdir_path(char buf[512], const char *dir, const char *name)
 {
 	snprintf(buf, 512, "%s/%s", dir, name);
 	return buf;
+}
+
+/*
+ * The scratch directory of a test group: tmpdir_group_setup() makes it and
+ * tmpdir_group_teardown() removes it, as cmocka group setup and teardown.
+ * A test that uses them names the directory with
+ *
+ *	static char *const dir = tmpdir_group_dir;
+ */
+static char tmpdir_group_dir[256] __attribute__((unused));
+
+static inline int
+tmpdir_group_setup(void **state)
+{
+	(void)state;
+	return tmpdir_make(tmpdir_group_dir) == NULL ? -1 : 0;
+}
+
+static inline int
+tmpdir_group_teardown(void **state)
+{
+	(void)state;
+	tmpdir_remove(tmpdir_group_dir);
+	return 0;
+}
+
+/* The group's directory, with the device key k loaded from device.key in it. */
+static inline int
+tmpdir_group_setup_keys(void **state, struct keys *k)
+{
+	char path[512];
+
+	if (tmpdir_group_setup(state) == -1)
+		return -1;
+	return keys_load(k, tmpdir_path(path, tmpdir_group_dir, "device.key"));
 }
 
 #endif
