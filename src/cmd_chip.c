@@ -244,6 +244,9 @@ cmd_chip_revoke(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    json_pack("{s:O}", "credential", jid));
 		return cmd_ok(json_pack("{s:i}", "revoked", 1));
 	}
+	/* A holder is an id, never a name: nothing else reaches the journal. */
+	if (!cred_holder_ok(holder))
+		return cmd_error("bad_holder", "%s", cmd_chip_why("bad_holder"));
 	if ((n = cred_revoke_holder(h->db, holder, now)) < 0)
 		return cmd_error("failed", "could not revoke");
 	h->ncreds -= n;

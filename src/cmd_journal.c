@@ -3,6 +3,7 @@
  * An export is itself journalled: who took a copy of the record is part
  * of the record.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,29 @@ cmd_journal_rows(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(json_pack("{s:o}", "rows", rows));
 }
 
+/*
+ * A bound of an export: the journal's own UTC times compare as text, so a
+ * bound is a prefix of one: a date, or a date and time ending in Z.
+ */
+static bool
+cmd_journal_time_ok(const char *s)
+{
+	static const char date[] = "dddd-dd-dd", full[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < n && i < sizeof(full) - 1; i++)
+		if (full[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != full[i])
+			return false;
+	if (n == sizeof(date) - 1)
+		return true;
+	if (n < sizeof(full) - 1)
+		return false;
+	if (n == sizeof(full) && s[n - 1] == 'Z')
+		return true;
+	return n == sizeof(full) + 4 && s[sizeof(full) - 1] == '.' &&
+	    strspn(s + sizeof(full), "0123456789") == 3 && s[n - 1] == 'Z';
+}
+
 json_t *
 cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -52,6 +76,10 @@ cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 
 	if (fmt == NULL)
 		fmt = "csv";
+	if ((from != NULL && !cmd_journal_time_ok(from)) ||
+	    (to != NULL && !cmd_journal_time_ok(to)))
+		return cmd_error("bad_value", "from and to must be YYYY-MM-DD "
+		    "or YYYY-MM-DDTHH:MM:SS[.mmm]Z (UTC)");
 	if (strcmp(fmt, "csv") && strcmp(fmt, "json"))
 		return cmd_error("bad_value", "format must be csv or json");
 	if ((mem = open_memstream(&buf, &len)) == NULL)

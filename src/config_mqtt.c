@@ -3,6 +3,7 @@
  * local Mosquitto broker.  The broker's own configuration (listeners,
  * TLS, accounts, ACL) lives in firmware/mosquitto/.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,27 @@ config_mqtt_bool(struct diag *d, const char *f, int l, const char *k,
 	return 0;
 }
 
+/*
+ * The broker's address must be an IP address: libmosquitto resolves a
+ * name with a blocking lookup, and a slow DNS would stall the loop that
+ * serves the doors.
+ */
+static int
+config_mqtt_host(struct diag *d, const char *f, int l, const char *v,
+    struct site_mqtt *m)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, v, buf) != 1 &&
+	    inet_pton(AF_INET6, v, buf) != 1) {
+		diag_error(d, f, l, "host: '%s' is not an IP address (a name "
+		    "would be looked up on the door loop)", v);
+		return -1;
+	}
+	return config_mqtt_str(d, f, l, "host", v, m->host, sizeof(m->host),
+	    0);
+}
+
 int
 config_mqtt_key(struct site_mqtt *m, struct diag *d, const char *f, int l,
     const char *k, const char *v)
@@ -58,8 +80,7 @@ config_mqtt_key(struct site_mqtt *m, struct diag *d, const char *f, int l,
 	if (!strcmp(k, "home_assistant"))
 		return config_mqtt_bool(d, f, l, k, v, &m->home_assistant);
 	if (!strcmp(k, "host"))
-		return config_mqtt_str(d, f, l, k, v, m->host,
-		    sizeof(m->host), 0);
+		return config_mqtt_host(d, f, l, v, m);
 	if (!strcmp(k, "username"))
 		return config_mqtt_str(d, f, l, k, v, m->username,
 		    sizeof(m->username), 0);

@@ -43,6 +43,8 @@ int64_t	cred_enrol(sqlite3 *, const struct keys *, const struct cred_new *,
 const char *cred_check(const struct cred_new *n);
 /* Is pin 4 to 8 digits? */
 int	cred_pin_valid(const char *pin);
+/* Is h a holder: stay:ID or staff:LOGIN?  (Never a name.) */
+int	cred_holder_ok(const char *h);
 /* Revoke one credential; 0, or -1 with err "not_found"/"already_revoked"
  * ("db_error" when the database failed). */
 int	cred_revoke(sqlite3 *, int64_t id, int64_t now, const char **err);

@@ -33,7 +33,7 @@ cred_chars(const char *s, size_t n, const char *extra)
 
 /* ^(stay:[0-9]+|staff:[a-z][a-z0-9_-]{0,31})$, short enough for
  * struct access_cred. */
-static int
+int
 cred_holder_ok(const char *h)
 {
 	size_t n;

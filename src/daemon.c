@@ -313,6 +313,27 @@ daemon_doors_carry(struct husvagt *h, struct door_rt *old, int nold)
 }
 
 /*
+ * Engage the lock of every door the new configuration no longer has: no
+ * command could reach it any more, so it must not stay released.
+ */
+static void
+daemon_doors_removed(struct husvagt *h, struct door_rt *old, int nold)
+{
+	int i, j;
+
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < h->ndoors; i++)
+			if (!strcmp(h->doors[i].name, old[j].name))
+				break;
+		if (i < h->ndoors || old[j].p_lock < 0 || !old[j].st.released)
+			continue;
+		husvagt_journal(h, "door.locked", old[j].name, "system", "",
+		    json_pack("{s:s}", "reason", "removed"));
+		hal_lock_set(h->hal, old[j].p_lock, false);
+	}
+}
+
+/*
  * Reload the site configuration in place.  The board (the wires) stays as
  * it is: a changed board needs a restart, which the journal says.  Locks
  * keep their state; only doors new to the configuration start locked.
@@ -347,6 +368,7 @@ husvagt_reload(struct husvagt *h)
 		goto out;
 	}
 	daemon_doors_carry(h, old, nold);
+	daemon_doors_removed(h, old, nold);
 	free(old);
 	husvagt_apply_all_locks(h);
 	rc = 0;

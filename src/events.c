@@ -14,6 +14,8 @@
 #include "journal.h"
 #include "log.h"
 
+#define EVENTS_FLUSH_RETRY_MS	500
+
 int64_t
 husvagt_journal(struct husvagt *h, const char *type, const char *point,
     const char *actor, const char *subject, json_t *detail)
@@ -25,19 +27,44 @@ husvagt_journal(struct husvagt *h, const char *type, const char *point,
 	return seq;
 }
 
-/* Journal a door's records of one step, then move its lock. */
+/*
+ * Write every queued output.  A write that fails stays queued in the HAL
+ * and is tried again from husvagt_tick, so a lock that could not be
+ * engaged (or released) once is not left that way until the next event.
+ */
+void
+husvagt_flush(struct husvagt *h, uint64_t now)
+{
+	if (hal_flush(h->hal) == 0)
+		h->flush_retry_at = 0;
+	else
+		h->flush_retry_at = now + EVENTS_FLUSH_RETRY_MS;
+}
+
+/*
+ * Journal a door's records of one step and move its lock.  The journal
+ * comes first (DESIGN 8), except for an exit request: exit never waits on
+ * software (invariant 2), not even on a slow or locked database, so REX
+ * moves the lock and then journals what it did.
+ */
 static void
 events_door_out(struct husvagt *h, struct door_rt *d, const char *actor,
-    const struct door_out *out)
+    const struct door_out *out, bool act_first, uint64_t now)
 {
 	int i;
 
+	d->deadline = out->deadline;
+	if (act_first) {
+		husvagt_apply_lock(h, d);
+		husvagt_flush(h, now);
+	}
 	for (i = 0; i < out->nrec; i++)
 		husvagt_journal(h, door_record_type(out->rec[i]), d->name,
 		    actor, "", NULL);
-	d->deadline = out->deadline;
-	husvagt_apply_lock(h, d);
-	hal_flush(h->hal);
+	if (!act_first) {
+		husvagt_apply_lock(h, d);
+		husvagt_flush(h, now);
+	}
 }
 
 void
@@ -47,7 +74,7 @@ husvagt_door_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
 	struct door_out out;
 
 	door_step(&d->fsm, &d->st, ev, now, &out);
-	events_door_out(h, d, actor, &out);
+	events_door_out(h, d, actor, &out, ev == DOOR_EV_REX, now);
 	mqtt_state_changed(h->mqtt);
 }
 
@@ -233,6 +260,8 @@ husvagt_tick(struct husvagt *h, uint64_t now)
 	}
 	reader_tick(h, now);
 	pulse_tick(h, now);
+	if (h->flush_retry_at != 0 && h->flush_retry_at <= now)
+		husvagt_flush(h, now);
 }
 
 /* The earliest time anything in the core wants to run; 0: nothing. */
@@ -244,6 +273,8 @@ husvagt_deadline(struct husvagt *h)
 
 	if (p != 0 && (t == 0 || p < t))
 		t = p;
+	if (h->flush_retry_at != 0 && (t == 0 || h->flush_retry_at < t))
+		t = h->flush_retry_at;
 	for (i = 0; i < h->ndoors; i++)
 		if (h->doors[i].deadline != 0 &&
 		    (t == 0 || h->doors[i].deadline < t))

@@ -76,6 +76,7 @@ struct husvagt {
 	struct enrol_slot	 enrol[ENROL_SLOTS];
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
+	uint64_t		 flush_retry_at;	/* retry failed writes */
 	int64_t			 ncreds;	/* live credentials: counted at
 						   start, kept by enrol/revoke so
 						   status never scans the table */
@@ -101,6 +102,8 @@ void	 husvagt_alarms_at_start(struct husvagt *, uint64_t now);
 void	 husvagt_tick(struct husvagt *, uint64_t now);
 uint64_t husvagt_deadline(struct husvagt *);
 struct door_rt *husvagt_door(struct husvagt *, const char *name);
+/* Write queued outputs; a failure is retried from husvagt_tick. */
+void	 husvagt_flush(struct husvagt *, uint64_t now);
 /* Feed one door event, apply outputs, journal the records. */
 void	 husvagt_door_event(struct husvagt *, struct door_rt *,
 	     enum door_input, const char *actor, uint64_t now);
