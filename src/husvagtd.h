@@ -195,5 +195,6 @@ int	 staff_broker_sync(struct husvagt *);
 
 /* loop.c */
 int	 loop_run(struct husvagt *);
+void	 loop_block_signals(void);
 
 #endif

@@ -19,18 +19,39 @@
 
 #define LOOP_FDS_MAX	256
 
-/* Block the signals we take through a descriptor; returns the fd. */
+/* The signals the loop takes through a descriptor. */
+static void
+loop_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Block the loop's signals.  Called before start-up, so that a SIGHUP or
+ * SIGTERM sent while the daemon is still starting waits for the loop
+ * instead of killing it half-way with outputs in an unknown state.
+ */
+void
+loop_block_signals(void)
+{
+	sigset_t set;
+
+	loop_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A descriptor for the blocked signals; pending ones are read from it. */
 static int
 loop_signalfd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	loop_block_signals();
+	loop_sigset(&set);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 

@@ -70,6 +70,7 @@ main(int argc, char **argv)
 	}
 	setenv("TZ", h.cfg.timezone, 1);
 	tzset();
+	loop_block_signals();
 	if (husvagt_start(&h) != 0)
 		fatalx("cannot start; see the messages above");
 	if ((h.control = control_open(h.cfg.control_socket, &h)) == NULL)
