@@ -17,6 +17,7 @@
 #include "hal.h"
 #include "keys.h"
 #include "lockout.h"
+#include "mode.h"
 
 struct journal;
 struct control;
@@ -76,6 +77,7 @@ struct husvagt {
 	struct enrol_slot	 enrol[ENROL_SLOTS];
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
+	struct mode_state	 mode;		/* mode_run.c */
 	int64_t			 ncreds;	/* live credentials: counted at
 						   start, kept by enrol/revoke so
 						   status never scans the table */
@@ -134,6 +136,20 @@ json_t	*cmd_door_json(struct husvagt *, struct door_rt *, uint64_t now);
  * credential.enrolled with actor.  Returns the id or -1 with *err. */
 int64_t	 chip_enrol(struct husvagt *, const json_t *args, int format,
 	     uint64_t number, const char *actor, const char **err);
+
+/* mode_run.c */
+/* Give the mode machine one input: journal mode.changed, keep the
+ * lockdown, hold or unhold the egress doors.  Returns mode_step's
+ * answer; MODE_E_OK when something changed. */
+enum mode_err husvagt_mode_input(struct husvagt *, enum mode_input,
+	     enum mode_actor, const char *actor, const char *point);
+/* The mode and its latches, for mode.status and state/mode.  New ref. */
+json_t	*husvagt_mode_json(const struct husvagt *);
+/* At start, before any lock is written: fire from the input, a kept
+ * lockdown from the settings table. */
+void	 husvagt_mode_at_start(struct husvagt *);
+/* After a reload: egress doors new to the configuration join a fire. */
+void	 husvagt_mode_reloaded(struct husvagt *);
 
 /* pulse.c */
 void	 pulse_init(struct husvagt *);

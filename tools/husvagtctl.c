@@ -844,6 +844,18 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    { { "--hold", 'b', "hold" } }, NULL, ctl_show_any },
 	{ "door lock", "DOOR", "door.lock", { "door" }, 1,
 	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode status", "", "mode.status", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode lockdown", "", "mode.lockdown", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode normal", "", "mode.lift", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode fire", "", "mode.fire", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode reset", "", "mode.reset", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode drill", "start|end", "mode.drill", { "action" }, 1,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
 	{ "chip enrol", "--holder stay:ID|staff:LOGIN "
 	    "(--number N [--format 26|34|37] | --facility F --card C | "
 	    "--reader ROLE [--timeout S]) [--zones a,b] [--from YYYY-MM-DD] "
