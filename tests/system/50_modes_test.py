@@ -11,7 +11,8 @@ import signal
 import time
 
 from conftest import (history_mark, lock_moves, press, rows_of,
-                      sim_board_with, wait_released, wait_until, wire_log)
+                      sighup, sim_board_with, wait_released, wait_until,
+                      wire_log)
 from mqttsite import broker, mqtt_site  # noqa: F401
 
 FAST = "[defaults]\nrelease_s = 3\nheld_warning_s = 20\nheld_s = 40"
@@ -124,6 +125,44 @@ def test_fire_clears_doors_stay_until_staff_reset(building):
     # Doors work as before.
     b.ok("door.release", door="garden")
     wait_released(b, "garden", True)
+
+
+def test_fire_and_panic_on_plain_contacts(make_building, tmp_path):
+    """The fire panel's relay and a panic button wired as plain inputs."""
+    board = sim_board_with(tmp_path / "board.ini", points={
+        "fire": "backend = sim\nkind = input\nline = FIRE_RELAY",
+        "panic.office": "backend = sim\nkind = input\nline = PANIC_BTN"})
+    b = make_building(board=board)
+    b.set_input("fire", 1)
+    for d in EGRESS:
+        wait_released(b, d, True)
+    assert mode(b)["mode"] == "fire"
+    b.set_input("panic.office", 1)
+    wait_until(lambda: mode(b)["lockdown"], 5, "lockdown latched")
+    b.set_input("fire", 0)
+    wait_until(lambda: not mode(b)["fire_input"], 5, "the input cleared")
+    assert b.ok("mode.reset")["mode"] == "lockdown"
+    for d in EGRESS:
+        wait_released(b, d, False)
+    # At start, a relay still closed is a fire again.
+    b.set_input("fire", 1)
+    for d in EGRESS:
+        wait_released(b, d, True)
+    before = wire_log(b)
+    b.stop(signal.SIGKILL)
+    b.start()
+    assert mode(b)["mode"] == "fire"
+    assert wire_log(b)[len(before):] == []
+
+
+def test_reload_during_fire_keeps_egress_released(building):
+    b = building
+    fire_on(b)
+    mark = history_mark(b)
+    assert sighup(b)["type"] == "system.reloaded"
+    assert mode(b)["mode"] == "fire"
+    assert egress_moves(b, mark) == []
+    assert all(b.released(d) for d in EGRESS)
 
 
 def test_fire_by_command_is_management_s(building):
