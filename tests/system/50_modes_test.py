@@ -266,6 +266,8 @@ def test_drill_is_management_s_and_a_fire_ends_it(building):
     assert not r["ok"] and r["error"] == "forbidden", r
     r = b.request("mode.drill", as_login="leder", action="begin")
     assert not r["ok"] and r["error"] == "bad_value", r
+    b.ctl("--as", "leder", "mode", "drill", "begin", check=2)
+    b.ctl("--as", "leder", "mode", "drill", check=2)
     b.ctl("--as", "leder", "mode", "drill", "start", check=0)
     assert mode(b)["mode"] == "drill"
     seq = b.last_seq()
