@@ -33,6 +33,8 @@ struct door_rt {
 	int			 p_lock, p_contact, p_rex, p_reader,
 				 p_reader_out, p_intercom;
 	struct lockout		 lockout;	/* of its reader(s) */
+	bool			 fire_hold;	/* held by the fire (mode_run.c),
+						   not by a command */
 	/* chip + PIN: a card waiting for its PIN */
 	int64_t			 pin_cred;	/* credential waiting; 0 none */
 	uint64_t		 pin_until;

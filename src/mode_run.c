@@ -52,9 +52,24 @@ mode_lockdown_load(struct husvagt *h)
 }
 
 /*
- * Hold (or unhold) every egress door: step them all and journal their
- * records first, then queue every lock and flush once, so a building's
- * egress doors go together in one write per module.
+ * Does the fire move this door?  It holds every egress door not already
+ * held, and unholds only those it held: a door staff held by command
+ * before the fire stays held after the reset, and a door that stopped
+ * being egress in a reload during the fire is still let go.
+ */
+static bool
+mode_fire_moves(const struct door_rt *d, bool hold)
+{
+	if (hold)
+		return d->cfg->egress && !d->st.hold;
+	return d->fire_hold;
+}
+
+/*
+ * Hold (or unhold) the egress doors: step each, journal its records and
+ * queue its lock; then flush once, so every row is committed before any
+ * lock moves and a building's egress doors go together in one write per
+ * module.
  */
 static void
 mode_egress(struct husvagt *h, bool hold, const char *actor, uint64_t now)
@@ -65,8 +80,9 @@ mode_egress(struct husvagt *h, bool hold, const char *actor, uint64_t now)
 	for (i = 0; i < h->ndoors; i++) {
 		struct door_rt *d = &h->doors[i];
 
-		if (!d->cfg->egress || d->st.hold == hold)
+		if (!mode_fire_moves(d, hold))
 			continue;
+		d->fire_hold = hold;
 		door_step(&d->fsm, &d->st, hold ? DOOR_EV_HOLD :
 		    DOOR_EV_UNHOLD, now, &out);
 		for (k = 0; k < out.nrec; k++)
@@ -74,10 +90,8 @@ mode_egress(struct husvagt *h, bool hold, const char *actor, uint64_t now)
 			    d->name, actor, "", json_pack("{s:s}", "reason",
 			    "fire"));
 		d->deadline = out.deadline;
+		husvagt_apply_lock(h, d);	/* queued: written below */
 	}
-	for (i = 0; i < h->ndoors; i++)
-		if (h->doors[i].cfg->egress)
-			husvagt_apply_lock(h, &h->doors[i]);
 	if (hal_flush(h->hal) != 0)
 		log_warnx("mode: some egress locks could not be written");
 }

@@ -165,6 +165,23 @@ def test_reload_during_fire_keeps_egress_released(building):
     assert all(b.released(d) for d in EGRESS)
 
 
+def test_reset_leaves_a_commanded_hold_held(building):
+    """The fire lets go only of the doors it held."""
+    b = building
+    b.ok("door.release", door="garden", hold=True)
+    wait_released(b, "garden", True)
+    b.ok("mode.fire")
+    for d in EGRESS:
+        wait_released(b, d, True)
+    b.ok("mode.reset")
+    for d in EGRESS:
+        wait_released(b, d, d == "garden")
+    time.sleep(0.3)
+    assert b.released("garden")
+    b.ok("door.lock", door="garden")
+    wait_released(b, "garden", False)
+
+
 def test_fire_by_command_is_management_s(building):
     b = building
     r = b.request("mode.fire", as_login="anna")
