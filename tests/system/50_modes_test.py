@@ -10,7 +10,7 @@ import json
 import signal
 import time
 
-from conftest import (history_mark, lock_moves, press, rows_of,
+from conftest import (ModbusSim, history_mark, lock_moves, press, rows_of,
                       sighup, sim_board_with, wait_released, wait_until,
                       wire_log)
 from mqttsite import broker, mqtt_site  # noqa: F401
@@ -180,6 +180,38 @@ def test_reset_leaves_a_commanded_hold_held(building):
     assert b.released("garden")
     b.ok("door.lock", door="garden")
     wait_released(b, "garden", False)
+
+
+def test_fire_on_modbus_is_one_write_per_module(make_building, tmp_path):
+    """Egress locks on one Modbus TCP module (coils 0-3) and the fire loop
+    on its input register: the fire releases them all in one write."""
+    sim = ModbusSim(tcp="127.0.0.1:0", init=["set register 0 6000"])
+    try:
+        points = {d + ".lock": "backend = egress\nkind = output\n"
+                  "coil = %d\nlock = fail-safe" % i
+                  for i, d in enumerate(EGRESS)}
+        points["fire"] = ("backend = egress\nkind = supervised\n"
+                          "register = 0\nloop = 3000,7000,9000")
+        board = sim_board_with(tmp_path / "board.ini", points, (
+            "[backend egress]\ntype = modbus\ntransport = tcp\n"
+            "host = 127.0.0.1\nport = %d\nunit = 1\npoll_ms = 100\n"
+            "timeout_ms = 50\n" % sim.port))
+        b = make_building(board=board)
+        wait_until(lambda: not b.ok("status")["faults"], 3, "the module")
+        wait_until(lambda: sim.coils()[:4] == "1111", 3, "locks engaged")
+        k = sim.nwrites()
+        t0 = time.monotonic()
+        sim.set_register(0, 8000)
+        wait_until(lambda: sim.coils()[:4] == "0000", 0.5,
+                   "every egress lock released within 500 ms",
+                   interval=0.005)
+        print("fire loop to egress coils: %.0f ms" % (
+            (time.monotonic() - t0) * 1000))
+        writes = sim.writes_since(k)
+        assert [w[:2] for w in writes] == [(0, 4)], writes
+        assert mode(b)["mode"] == "fire"
+    finally:
+        sim.stop()
 
 
 def test_fire_by_command_is_management_s(building):
