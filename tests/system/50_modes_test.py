@@ -210,6 +210,18 @@ def test_fire_on_modbus_is_one_write_per_module(make_building, tmp_path):
         writes = sim.writes_since(k)
         assert [w[:2] for w in writes] == [(0, 4)], writes
         assert mode(b)["mode"] == "fire"
+        # A crash during the fire: the restarted daemon reads the loop
+        # before it writes a coil.  At most one write at start (the values
+        # the coils have, as 13_modbus_test allows), and the coils are
+        # released afterwards: so they were never written locked.
+        k = sim.nwrites()
+        b.stop(signal.SIGKILL)
+        b.start()
+        assert mode(b)["mode"] == "fire"
+        time.sleep(0.3)                     # several polls later
+        assert sim.coils()[:4] == "0000"
+        writes = sim.writes_since(k)
+        assert [w[:2] for w in writes] in ([], [(0, 4)]), writes
     finally:
         sim.stop()
 
