@@ -312,7 +312,7 @@ daemon_doors_carry(struct husvagt *h, struct door_rt *old, int nold)
 			h->doors[i].st = old[j].st;
 			h->doors[i].deadline = old[j].deadline;
 			h->doors[i].lockout = old[j].lockout;
-			h->doors[i].fire_hold = old[j].fire_hold;
+			h->doors[i].mode_hold = old[j].mode_hold;
 		}
 }
 

@@ -33,8 +33,8 @@ struct door_rt {
 	int			 p_lock, p_contact, p_rex, p_reader,
 				 p_reader_out, p_intercom;
 	struct lockout		 lockout;	/* of its reader(s) */
-	bool			 fire_hold;	/* held by the fire (mode_run.c),
-						   not by a command */
+	bool			 mode_hold;	/* held by a fire or a drill
+						   (mode_run.c), not a command */
 	/* chip + PIN: a card waiting for its PIN */
 	int64_t			 pin_cred;	/* credential waiting; 0 none */
 	uint64_t		 pin_until;
@@ -150,7 +150,8 @@ json_t	*husvagt_mode_json(const struct husvagt *);
 /* At start, before any lock is written: fire from the input, a kept
  * lockdown from the settings table. */
 void	 husvagt_mode_at_start(struct husvagt *);
-/* After a reload: egress doors new to the configuration join a fire. */
+/* After a reload: egress doors new to the configuration join a fire
+ * (or a drill that releases them). */
 void	 husvagt_mode_reloaded(struct husvagt *);
 
 /* pulse.c */

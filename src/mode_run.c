@@ -52,17 +52,27 @@ mode_lockdown_load(struct husvagt *h)
 }
 
 /*
- * Does the fire move this door?  It holds every egress door not already
+ * Are the egress doors held by the mode?  Always in a fire; in a drill
+ * when the site says so ([defaults] drill_release).
+ */
+static bool
+mode_holds_egress(const struct husvagt *h, const struct mode_state *s)
+{
+	return s->fire || (s->drill && h->cfg.drill_release);
+}
+
+/*
+ * Does the mode move this door?  It holds every egress door not already
  * held, and unholds only those it held: a door staff held by command
  * before the fire stays held after the reset, and a door that stopped
  * being egress in a reload during the fire is still let go.
  */
 static bool
-mode_fire_moves(const struct door_rt *d, bool hold)
+mode_moves(const struct door_rt *d, bool hold)
 {
 	if (hold)
 		return d->cfg->egress && !d->st.hold;
-	return d->fire_hold;
+	return d->mode_hold;
 }
 
 /*
@@ -72,7 +82,8 @@ mode_fire_moves(const struct door_rt *d, bool hold)
  * module.
  */
 static void
-mode_egress(struct husvagt *h, bool hold, const char *actor, uint64_t now)
+mode_egress(struct husvagt *h, bool hold, bool old_fire, const char *actor,
+    uint64_t now)
 {
 	struct door_out out;
 	int i, k;
@@ -80,15 +91,15 @@ mode_egress(struct husvagt *h, bool hold, const char *actor, uint64_t now)
 	for (i = 0; i < h->ndoors; i++) {
 		struct door_rt *d = &h->doors[i];
 
-		if (!mode_fire_moves(d, hold))
+		if (!mode_moves(d, hold))
 			continue;
-		d->fire_hold = hold;
+		d->mode_hold = hold;
 		door_step(&d->fsm, &d->st, hold ? DOOR_EV_HOLD :
 		    DOOR_EV_UNHOLD, now, &out);
 		for (k = 0; k < out.nrec; k++)
 			husvagt_journal(h, door_record_type(out.rec[k]),
 			    d->name, actor, "", json_pack("{s:s}", "reason",
-			    "fire"));
+			    h->mode.fire || old_fire ? "fire" : "drill"));
 		d->deadline = out.deadline;
 		husvagt_apply_lock(h, d);	/* queued: written below */
 	}
@@ -127,8 +138,9 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 		    mode_input_name(in), actor, point);
 	if (old.lockdown != h->mode.lockdown)
 		mode_lockdown_save(h, h->mode.lockdown);
-	if (old.fire != h->mode.fire)
-		mode_egress(h, h->mode.fire, actor, clock_mono_ms());
+	if (mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode))
+		mode_egress(h, mode_holds_egress(h, &h->mode), old.fire, actor,
+		    clock_mono_ms());
 	mqtt_state_changed(h->mqtt);
 	return MODE_E_OK;
 }
@@ -188,10 +200,11 @@ husvagt_mode_at_start(struct husvagt *h)
 			log_warnx("mode: the fire input is active at start");
 }
 
-/* After a reload: doors new to the configuration join a fire. */
+/* After a reload: doors new to the configuration join a fire (or a
+ * drill that releases). */
 void
 husvagt_mode_reloaded(struct husvagt *h)
 {
-	if (h->mode.fire)
-		mode_egress(h, true, "system", clock_mono_ms());
+	if (mode_holds_egress(h, &h->mode))
+		mode_egress(h, true, h->mode.fire, "system", clock_mono_ms());
 }

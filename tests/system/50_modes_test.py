@@ -339,6 +339,29 @@ def test_drill_is_management_s_and_a_fire_ends_it(building):
     assert not r["ok"] and r["error"] == "fire", r
 
 
+def test_drill_releases_egress_doors_only_when_the_site_says(
+        make_building):
+    b = make_building(name="plain")
+    mark = history_mark(b)
+    b.ok("mode.drill", action="start")
+    time.sleep(0.3)
+    assert lock_moves(b, mark) == []
+    b.stop()
+    b = make_building(name="release", extra_conf="[defaults]\n"
+                      "drill_release = yes")
+    seq = b.last_seq()
+    b.ctl("--as", "leder", "mode", "drill", "start", check=0)
+    for d in EGRESS:
+        wait_released(b, d, True)
+    rows = rows_of(b, "door.released", after=seq, reason="drill")
+    assert {r["point"] for r in rows} == set(EGRESS)
+    assert all(r["actor"] == "leder" for r in rows)
+    b.ctl("--as", "leder", "mode", "drill", "end", check=0)
+    for d in EGRESS:
+        wait_released(b, d, False)
+    assert mode(b)["mode"] == "normal"
+
+
 # -- restarts ------------------------------------------------------------------
 
 def test_kill_9_during_fire_keeps_egress_released(building):
