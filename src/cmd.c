@@ -50,6 +50,7 @@ static const struct cmd_arg staff_passwd_args[] = {
 	S("login", true, 1, CMD_LOGIN_MAX),
 	S("password", true, STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX), END };
 static const struct cmd_arg staff_list_args[] = { B("removed"), END };
+static const struct cmd_arg drill_args[] = { S("action", true, 3, 5), END };
 static const struct cmd_arg point_set_args[] = {
 	S("point", true, 1, 63), I("value", true, 0, 1),
 	I("seconds", false, 1, 60), END };
@@ -63,6 +64,14 @@ static const struct cmd_verb cmd_verbs[] = {
 	{ "door.list",		STAFF_UP, false, no_args, cmd_door_list },
 	{ "door.release",	STAFF_UP, true, release_args, cmd_door_release },
 	{ "door.lock",		STAFF_UP, true, door_args, cmd_door_lock },
+	{ "mode.status",	STAFF_UP, false, no_args, cmd_mode_status },
+	{ "mode.lockdown",	ROLE_STAFF | MGMT, true, no_args,
+	    cmd_mode_lockdown },
+	{ "mode.lift",		ROLE_STAFF | MGMT, true, no_args, cmd_mode_lift },
+	{ "mode.fire",		MGMT, true, no_args, cmd_mode_fire },
+	{ "mode.reset",		ROLE_STAFF | MGMT, true, no_args,
+	    cmd_mode_reset },
+	{ "mode.drill",		MGMT, true, drill_args, cmd_mode_drill },
 	{ "chip.enrol",		MGMT, true, enrol_args, cmd_chip_enrol },
 	{ "chip.enrol_status",	MGMT, false, enrol_status_args,
 	    cmd_chip_enrol_status },

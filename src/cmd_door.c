@@ -63,7 +63,7 @@ cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    "site", h->cfg.name, "version", HUSVAGT_VERSION,
 	    "board", h->board.name,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - h->started_ms) / 1000),
-	    "mode", "normal",
+	    "mode", mode_name(mode_effective(&h->mode)),
 	    "journal_seq", (json_int_t)journal_last_seq(h->journal),
 	    "credentials", (json_int_t)h->ncreds,
 	    "mqtt", mqtt_conn_name(h->mqtt),
@@ -130,6 +130,9 @@ cmd_door_lock(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 
 	if (d == NULL)
 		return err;
+	if (h->mode.fire && d->cfg->egress)
+		return cmd_error("fire", "%s is an egress door held released "
+		    "by the fire; it locks after the fire is reset", d->name);
 	return cmd_door_move(h, a, d, "lock",
 	    d->st.hold ? DOOR_EV_UNHOLD : DOOR_EV_LOCK);
 }
@@ -177,6 +180,18 @@ cmd_point_get(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(cmd_point_json(h, p));
 }
 
+/* Is point the lock of an egress door? */
+static bool
+cmd_egress_lock(struct husvagt *h, int p)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++)
+		if (h->doors[i].p_lock == p && h->doors[i].cfg->egress)
+			return true;
+	return false;
+}
+
 json_t *
 cmd_point_set(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -190,6 +205,9 @@ cmd_point_set(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    role, h->board.name);
 	if (h->board.points[p].kind != BOARD_OUTPUT)
 		return cmd_error("bad_value", "%.63s is not an output", role);
+	if (h->mode.fire && cmd_egress_lock(h, p))
+		return cmd_error("fire", "%.63s is an egress lock held "
+		    "released by the fire", role);
 	if (h->board.points[p].lock != BOARD_LOCK_NONE)
 		return cmd_error("bad_value", "%.63s drives a door lock: test "
 		    "it with door release", role);

@@ -151,10 +151,10 @@ config_defaults_key(struct config_parse *p, const char *f, int l,
 		return config_secs(p, f, l, k, v, 3, 120, &c->pin_timeout_s);
 	if (!strcmp(k, "enrol_timeout_s"))
 		return config_secs(p, f, l, k, v, 5, 600, &c->enrol_timeout_s);
-	if (!strcmp(k, "duress")) {
+	if (!strcmp(k, "duress") || !strcmp(k, "drill_release")) {
 		if (ini_bool(p->d, f, l, k, v, &b) != 0)
 			return -1;
-		c->duress = b;
+		*(!strcmp(k, "duress") ? &c->duress : &c->drill_release) = b;
 		return 0;
 	}
 	diag_error(p->d, f, l, "unknown key '%s' in [defaults]", k);

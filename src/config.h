@@ -20,6 +20,7 @@
  *   lockout_s = 30
  *   pin_timeout_s = 10
  *   duress = yes                 ; PIN with last digit + 1 raises duress
+ *   drill_release = no           ; a drill holds egress doors released
  *   enrol_timeout_s = 60
  *
  *   [door front]
@@ -103,6 +104,7 @@ struct site_config {
 	int	 lockout_failures, lockout_window_s, lockout_s;
 	int	 pin_timeout_s;
 	bool	 duress;
+	bool	 drill_release;	/* a drill holds the egress doors too */
 	int	 enrol_timeout_s;
 	struct site_door doors[CONFIG_DOORS_MAX];
 	int	 ndoors;

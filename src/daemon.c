@@ -264,6 +264,9 @@ husvagt_start(struct husvagt *h)
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
 	    "credentials", (json_int_t)h->ncreds));
+	/* Before any lock is written: a fire still signalled keeps its
+	 * egress doors released, never locked in between. */
+	husvagt_mode_at_start(h);
 	daemon_relock_journal(h);
 	if (husvagt_apply_all_locks(h) != 0)
 		log_warnx("some lock outputs could not be written at start");
@@ -309,6 +312,7 @@ daemon_doors_carry(struct husvagt *h, struct door_rt *old, int nold)
 			h->doors[i].st = old[j].st;
 			h->doors[i].deadline = old[j].deadline;
 			h->doors[i].lockout = old[j].lockout;
+			h->doors[i].mode_hold = old[j].mode_hold;
 		}
 }
 
@@ -370,6 +374,7 @@ husvagt_reload(struct husvagt *h)
 	daemon_doors_carry(h, old, nold);
 	daemon_doors_removed(h, old, nold);
 	free(old);
+	husvagt_mode_reloaded(h);
 	husvagt_apply_all_locks(h);
 	rc = 0;
 	husvagt_journal(h, "system.reloaded", "", "system", "",

@@ -111,6 +111,24 @@ events_door_of(struct husvagt *h, int point, int **which)
 }
 
 /*
+ * After the alarm row: a fire input moves the mode to fire (and clearing
+ * allows a reset), a panic button to lockdown.
+ */
+static void
+events_mode(struct husvagt *h, const char *role, bool active, bool normal)
+{
+	if (!strcmp(role, "fire") && active)
+		husvagt_mode_input(h, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM,
+		    "system", role);
+	else if (!strcmp(role, "fire") && normal)
+		husvagt_mode_input(h, MODE_IN_FIRE_CLEARED, MODE_BY_SYSTEM,
+		    "system", role);
+	else if (!strncmp(role, "panic.", 6) && active)
+		husvagt_mode_input(h, MODE_IN_PANIC, MODE_BY_SYSTEM, "system",
+		    role);
+}
+
+/*
  * An input that is not a door's: a fire panel relay, a panic button or a
  * tamper switch wired as a plain contact raises the same alarm as its
  * supervised form; anything else is journalled as a change.
@@ -128,6 +146,7 @@ events_alarm_input(struct husvagt *h, const char *role, int value)
 		type = "alarm.tamper";
 	husvagt_journal(h, type, role, "system", "",
 	    json_pack("{s:i}", "value", value));
+	events_mode(h, role, value != 0, value == 0);
 }
 
 /* A digital input changed. */
@@ -180,6 +199,8 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 		type = "alarm.tamper";
 	husvagt_journal(h, type, bp->role, "system", "",
 	    json_pack("{s:s}", "loop", events_loop_name(ev->value)));
+	events_mode(h, bp->role, ev->value == HAL_LOOP_ACTIVE,
+	    ev->value == HAL_LOOP_NORMAL);
 }
 
 /* A backend stopped or started answering. */

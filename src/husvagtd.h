@@ -17,6 +17,7 @@
 #include "hal.h"
 #include "keys.h"
 #include "lockout.h"
+#include "mode.h"
 
 struct journal;
 struct control;
@@ -32,6 +33,8 @@ struct door_rt {
 	int			 p_lock, p_contact, p_rex, p_reader,
 				 p_reader_out, p_intercom;
 	struct lockout		 lockout;	/* of its reader(s) */
+	bool			 mode_hold;	/* held by a fire or a drill
+						   (mode_run.c), not a command */
 	/* chip + PIN: a card waiting for its PIN */
 	int64_t			 pin_cred;	/* credential waiting; 0 none */
 	uint64_t		 pin_until;
@@ -77,6 +80,7 @@ struct husvagt {
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
 	uint64_t		 flush_retry_at;	/* retry failed writes */
+	struct mode_state	 mode;		/* mode_run.c */
 	int64_t			 ncreds;	/* live credentials: counted at
 						   start, kept by enrol/revoke so
 						   status never scans the table */
@@ -137,6 +141,21 @@ json_t	*cmd_door_json(struct husvagt *, struct door_rt *, uint64_t now);
  * credential.enrolled with actor.  Returns the id or -1 with *err. */
 int64_t	 chip_enrol(struct husvagt *, const json_t *args, int format,
 	     uint64_t number, const char *actor, const char **err);
+
+/* mode_run.c */
+/* Give the mode machine one input: journal mode.changed, keep the
+ * lockdown, hold or unhold the egress doors.  Returns mode_step's
+ * answer; MODE_E_OK when something changed. */
+enum mode_err husvagt_mode_input(struct husvagt *, enum mode_input,
+	     enum mode_actor, const char *actor, const char *point);
+/* The mode and its latches, for mode.status and state/mode.  New ref. */
+json_t	*husvagt_mode_json(const struct husvagt *);
+/* At start, before any lock is written: fire from the input, a kept
+ * lockdown from the settings table. */
+void	 husvagt_mode_at_start(struct husvagt *);
+/* After a reload: egress doors new to the configuration join a fire
+ * (or a drill that releases them). */
+void	 husvagt_mode_reloaded(struct husvagt *);
 
 /* pulse.c */
 void	 pulse_init(struct husvagt *);

@@ -4,7 +4,7 @@
  *	state/door/<door>	the door as cmd_door_json() shows it: phase,
  *				open, released, hold, fault, locked out;
  *				nothing about who passed
- *	state/mode		{"mode": "normal"}
+ *	state/mode		{"mode": "normal", "fire": false, ...}
  *	state/alarms		{"alarms": [{"class", "point", "since"}]}
  *	state/occupancy		anonymous counts, once the register exists
  *
@@ -235,8 +235,7 @@ mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 	m->state_dirty = false;
 	m->state_at = now;
 	mqtt_state_doors(m, now);
-	/* Modes (lockdown, fire, drill) are not built yet. */
-	mqtt_state_put(m, "state/mode", json_pack("{s:s}", "mode", "normal"));
+	mqtt_state_put(m, "state/mode", husvagt_mode_json(m->h));
 	mqtt_state_alarms(m);
 	mqtt_state_put(m, "state/occupancy", mqtt_state_occupancy());
 }

@@ -32,10 +32,14 @@ reader_door(struct husvagt *h, int point)
 	return NULL;
 }
 
-/* Fill the time and place of a request. */
+/*
+ * Fill the time and place of a request.  A lockdown refuses entry to all
+ * but staff; an exit reader (<door>.reader.out) is never closed by it
+ * (DESIGN 11.2: exit is never blocked by software).
+ */
 static void
 reader_request(struct husvagt *h, struct door_rt *d, struct access_request *r,
-    uint64_t now)
+    int point, uint64_t now)
 {
 	time_t wall = clock_wall();
 	struct tm tm;
@@ -48,7 +52,7 @@ reader_request(struct husvagt *h, struct door_rt *d, struct access_request *r,
 	r->minute = tm.tm_hour * 60 + tm.tm_min;
 	r->pin_required = d->cfg->pin;
 	r->locked_out = lockout_active(&d->lockout, now);
-	(void)h;
+	r->lockdown = h->mode.lockdown && point != d->p_reader_out;
 }
 
 /* Hex of the first 8 bytes of a card MAC, for unknown cards. */
@@ -96,9 +100,14 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		return;
 	}
 	lockout_success(&d->lockout);
-	if (duress)
+	/* Silent: the door opens as for the right PIN, nothing shows at
+	 * the door, and the house closes behind her. */
+	if (duress) {
 		husvagt_journal(h, "alarm.duress", d->name, "system", subject,
 		    NULL);
+		husvagt_mode_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
+		    "system", d->name);
+	}
 	husvagt_door_event(h, d, DOOR_EV_GRANT, "system", now);
 }
 
@@ -156,7 +165,7 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 	found = cred_lookup(h->db, mac, &cred);
 	if (found == 1)
 		c = &cred;
-	reader_request(h, d, &req, ev->at_ms);
+	reader_request(h, d, &req, ev->point, ev->at_ms);
 	/* Judge everything but the PIN first: no point asking for it. */
 	req.pin = ACCESS_PIN_MATCH;
 	why = access_decide(c, &req, &duress);
@@ -173,9 +182,10 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 
 /* The PIN is complete: decide with it. */
 static void
-reader_pin_done(struct husvagt *h, struct door_rt *d, const char *reader,
+reader_pin_done(struct husvagt *h, struct door_rt *d, int point,
     uint64_t now)
 {
+	const char *reader = hal_point_info(h->hal, point)->role;
 	struct access_request req;
 	struct access_cred cred;
 	bool duress = false;
@@ -186,7 +196,7 @@ reader_pin_done(struct husvagt *h, struct door_rt *d, const char *reader,
 	d->pin_cred = 0;
 	if (cred_lookup_id(h->db, id, &cred) != 1)
 		return;
-	reader_request(h, d, &req, now);
+	reader_request(h, d, &req, point, now);
 	req.pin = cred_pin_check(h->db, &h->keys, id, d->pin_buf,
 	    h->cfg.duress);
 	explicit_bzero(d->pin_buf, sizeof(d->pin_buf));
@@ -198,7 +208,6 @@ reader_pin_done(struct husvagt *h, struct door_rt *d, const char *reader,
 void
 reader_key(struct husvagt *h, const struct hal_event *ev)
 {
-	const char *reader = hal_point_info(h->hal, ev->point)->role;
 	struct door_rt *d = reader_door(h, ev->point);
 
 	if (d == NULL || d->pin_cred == 0)
@@ -208,7 +217,7 @@ reader_key(struct husvagt *h, const struct hal_event *ev)
 		return;
 	}
 	if (ev->value == 11) {			/* '#': done */
-		reader_pin_done(h, d, reader, ev->at_ms);
+		reader_pin_done(h, d, ev->point, ev->at_ms);
 		return;
 	}
 	if (d->pin_len < (int)sizeof(d->pin_buf) - 1)

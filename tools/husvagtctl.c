@@ -409,6 +409,16 @@ ctl_check_staff_add(struct ctl_args *a, json_t *args)
 	return ctl_password(a, args);
 }
 
+/* mode drill: start or end, nothing else. */
+static int
+ctl_check_drill(struct ctl_args *a, json_t *args)
+{
+	(void)args;
+	if (strcmp(a->pos[0], "start") && strcmp(a->pos[0], "end"))
+		return ctl_bad(a, "'%s' is not start or end", a->pos[0]);
+	return 0;
+}
+
 /* Connect to the daemon; exits 1 with the reason when it cannot. */
 static void
 ctl_connect(struct ctl *c)
@@ -844,6 +854,18 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    { { "--hold", 'b', "hold" } }, NULL, ctl_show_any },
 	{ "door lock", "DOOR", "door.lock", { "door" }, 1,
 	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode status", "", "mode.status", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode lockdown", "", "mode.lockdown", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode normal", "", "mode.lift", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode fire", "", "mode.fire", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode reset", "", "mode.reset", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "mode drill", "start|end", "mode.drill", { "action" }, 1,
+	    { { NULL, 0, NULL } }, ctl_check_drill, ctl_show_any },
 	{ "chip enrol", "--holder stay:ID|staff:LOGIN "
 	    "(--number N [--format 26|34|37] | --facility F --card C | "
 	    "--reader ROLE [--timeout S]) [--zones a,b] [--from YYYY-MM-DD] "

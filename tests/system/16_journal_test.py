@@ -342,6 +342,18 @@ def test_every_state_changing_command_is_journalled_with_its_actor(
                                    "--seconds", "1"],
         "point.tested", point="siren")
 
+    # Modes: each change is a mode.changed row with its cause and actor.
+    run("mode.lockdown", "anna", ["mode", "lockdown"], "mode.changed",
+        cause="lockdown_command", to="lockdown")
+    run("mode.lift", "birgit", ["mode", "normal"], "mode.changed",
+        cause="lift", to="normal")
+    run("mode.drill", "leder", ["mode", "drill", "start"], "mode.changed",
+        cause="drill_start", to="drill")
+    run("mode.fire", "leder", ["mode", "fire"], "mode.changed",
+        cause="fire_command", to="fire")
+    run("mode.reset", "anna", ["mode", "reset"], "mode.changed",
+        cause="reset", to="normal")
+
     # Staff logins: the password comes on standard input, never in a row.
     password = "correct horse battery staple"
     seq = b.last_seq()

@@ -70,7 +70,9 @@ def test_retained_state_on_subscribe(mqtt_site):
                      "phase": "locked", "open": False, "released": False,
                      "hold": False, "fault": False, "locked_out": False}
     assert json.loads(w.wait_for(lambda m: m.topic.endswith("/mode"))
-                      .payload) == {"mode": "normal"}
+                      .payload) == {"mode": "normal", "fire": False,
+                                    "fire_input": False, "lockdown": False,
+                                    "drill": False}
     assert alarms(w, s.root) == []
     occ = json.loads(w.wait_for(lambda m: m.topic.endswith("/occupancy"))
                      .payload)
