@@ -51,6 +51,8 @@ static const struct cmd_arg staff_passwd_args[] = {
 	S("password", true, STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX), END };
 static const struct cmd_arg staff_list_args[] = { B("removed"), END };
 static const struct cmd_arg drill_args[] = { S("action", true, 3, 5), END };
+static const struct cmd_arg alarm_ack_args[] = {
+	I("id", true, 1, INT64_MAX), END };
 static const struct cmd_arg point_set_args[] = {
 	S("point", true, 1, 63), I("value", true, 0, 1),
 	I("seconds", false, 1, 60), END };
@@ -72,6 +74,9 @@ static const struct cmd_verb cmd_verbs[] = {
 	{ "mode.reset",		ROLE_STAFF | MGMT, true, no_args,
 	    cmd_mode_reset },
 	{ "mode.drill",		MGMT, true, drill_args, cmd_mode_drill },
+	{ "alarm.list",		STAFF_UP, false, no_args, cmd_alarm_list },
+	{ "alarm.ack",		ROLE_STAFF | MGMT, true, alarm_ack_args,
+	    cmd_alarm_ack },
 	{ "chip.enrol",		MGMT, true, enrol_args, cmd_chip_enrol },
 	{ "chip.enrol_status",	MGMT, false, enrol_status_args,
 	    cmd_chip_enrol_status },

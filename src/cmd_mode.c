@@ -1,6 +1,7 @@
 /*
  * Verbs about the house's mode: mode.status, mode.lockdown, mode.lift,
- * mode.fire, mode.reset and mode.drill.  The table in cmd.c says who may
+ * mode.fire, mode.reset and mode.drill; and about its alarms: alarm.list
+ * and alarm.ack (alarm.c keeps them).  The table in cmd.c says who may
  * run each; mode.c checks again, and its answer becomes the reply.  The
  * change itself is journalled (mode.changed) by husvagt_mode_input with
  * the actor; a refusal by cmd.c (command.refused).
@@ -89,4 +90,27 @@ cmd_mode_drill(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (!strcmp(action, "end"))
 		return cmd_mode_input(h, a, MODE_IN_DRILL_END);
 	return cmd_error("bad_value", "action must be start or end");
+}
+
+json_t *
+cmd_alarm_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	(void)a;
+	(void)args;
+	return cmd_ok(json_pack("{s:o}", "alarms", alarm_list_json(h)));
+}
+
+json_t *
+cmd_alarm_ack(struct husvagt *h, const struct cmd_actor *a, json_t *args)
+{
+	json_int_t id = json_integer_value(json_object_get(args, "id"));
+	const char *err;
+
+	err = alarm_ack(h, (int64_t)id, a->login);
+	if (err != NULL && !strcmp(err, "not_found"))
+		return cmd_error(err, "no open alarm %lld", (long long)id);
+	if (err != NULL)
+		return cmd_error(err, "alarm %lld not acknowledged",
+		    (long long)id);
+	return cmd_ok(json_pack("{s:o}", "alarms", alarm_list_json(h)));
 }

@@ -49,6 +49,7 @@ cmd_fn	 cmd_journal_tail, cmd_journal_rows, cmd_journal_export,
 /* cmd_mode.c */
 cmd_fn	 cmd_mode_status, cmd_mode_lockdown, cmd_mode_lift, cmd_mode_fire,
 	 cmd_mode_reset, cmd_mode_drill;
+cmd_fn	 cmd_alarm_list, cmd_alarm_ack;
 /* cmd_staff.c */
 cmd_fn	 cmd_staff_add, cmd_staff_remove, cmd_staff_passwd, cmd_staff_list;
 

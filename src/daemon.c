@@ -270,6 +270,7 @@ husvagt_start(struct husvagt *h)
 	daemon_relock_journal(h);
 	if (husvagt_apply_all_locks(h) != 0)
 		log_warnx("some lock outputs could not be written at start");
+	alarm_at_start(h);
 	husvagt_alarms_at_start(h, now);
 	/* Last, so the bridge starts from a journal that says how we
 	 * started; it connects from the loop, never here. */

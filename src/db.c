@@ -64,6 +64,18 @@ static const char *const db_migrations[] = {
 	"  removed_at INTEGER);"
 	"CREATE UNIQUE INDEX staff_live_login ON staff(login)"
 	"  WHERE removed_at IS NULL;",
+	/* 3: the alarms (alarm.c): open until acknowledged by staff and,
+	 * where they have a physical cause, until it has cleared. */
+	"CREATE TABLE alarm ("
+	"  id INTEGER PRIMARY KEY,"
+	"  class TEXT NOT NULL,"
+	"  point TEXT NOT NULL,"
+	"  raised_at TEXT NOT NULL,"
+	"  cause_cleared_at TEXT,"
+	"  acked_at TEXT,"
+	"  acked_by TEXT);"
+	"CREATE INDEX alarm_open ON alarm(class, point)"
+	"  WHERE acked_at IS NULL OR cause_cleared_at IS NULL;",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

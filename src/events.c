@@ -42,6 +42,26 @@ husvagt_flush(struct husvagt *h, uint64_t now)
 }
 
 /*
+ * The alarm a door record raises or clears: forced and held are raised
+ * (their id goes into the row's detail), closing clears their cause.
+ */
+static json_t *
+events_door_alarm(struct husvagt *h, struct door_rt *d, enum door_record r)
+{
+	const char *cls = r == DOOR_REC_FORCED ? "forced" :
+	    r == DOOR_REC_HELD ? "held" : NULL;
+
+	if (r == DOOR_REC_CLOSED) {
+		alarm_cause_cleared(h, "forced", d->name);
+		alarm_cause_cleared(h, "held", d->name);
+	}
+	if (cls == NULL)
+		return NULL;
+	return json_pack("{s:I}", "alarm",
+	    (json_int_t)alarm_raise(h, cls, d->name, true));
+}
+
+/*
  * Journal a door's records of one step and move its lock.  The journal
  * comes first (DESIGN 8), except for an exit request: exit never waits on
  * software (invariant 2), not even on a slow or locked database, so REX
@@ -60,7 +80,7 @@ events_door_out(struct husvagt *h, struct door_rt *d, const char *actor,
 	}
 	for (i = 0; i < out->nrec; i++)
 		husvagt_journal(h, door_record_type(out->rec[i]), d->name,
-		    actor, "", NULL);
+		    actor, "", events_door_alarm(h, d, out->rec[i]));
 	if (!act_first) {
 		husvagt_apply_lock(h, d);
 		husvagt_flush(h, now);
@@ -129,6 +149,34 @@ events_mode(struct husvagt *h, const char *role, bool active, bool normal)
 }
 
 /*
+ * Raise the alarm of an alarm.* row type at a point and put its id in
+ * the row's detail; other types pass through.
+ */
+static json_t *
+events_alarm_detail(struct husvagt *h, const char *type, const char *point,
+    json_t *detail)
+{
+	int64_t id;
+
+	if (strncmp(type, "alarm.", 6) != 0)
+		return detail;
+	id = alarm_raise(h, type + 6, point, true);
+	json_object_set_new(detail, "alarm", json_integer(id));
+	return detail;
+}
+
+/* A point back to normal: the causes of its alarms have cleared. */
+static void
+events_alarms_cleared(struct husvagt *h, const char *point)
+{
+	static const char *classes[] = { "fire", "panic", "tamper" };
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		alarm_cause_cleared(h, classes[i], point);
+}
+
+/*
  * An input that is not a door's: a fire panel relay, a panic button or a
  * tamper switch wired as a plain contact raises the same alarm as its
  * supervised form; anything else is journalled as a change.
@@ -145,7 +193,10 @@ events_alarm_input(struct husvagt *h, const char *role, int value)
 	else if (value && !strncmp(role, "tamper.", 7))
 		type = "alarm.tamper";
 	husvagt_journal(h, type, role, "system", "",
-	    json_pack("{s:i}", "value", value));
+	    events_alarm_detail(h, type, role, json_pack("{s:i}", "value",
+	    value)));
+	if (value == 0)
+		events_alarms_cleared(h, role);
 	events_mode(h, role, value != 0, value == 0);
 }
 
@@ -198,7 +249,10 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 	    !strncmp(bp->role, "tamper.", 7))
 		type = "alarm.tamper";
 	husvagt_journal(h, type, bp->role, "system", "",
-	    json_pack("{s:s}", "loop", events_loop_name(ev->value)));
+	    events_alarm_detail(h, type, bp->role, json_pack("{s:s}", "loop",
+	    events_loop_name(ev->value))));
+	if (ev->value == HAL_LOOP_NORMAL)
+		events_alarms_cleared(h, bp->role);
 	events_mode(h, bp->role, ev->value == HAL_LOOP_ACTIVE,
 	    ev->value == HAL_LOOP_NORMAL);
 }
@@ -207,9 +261,14 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 static void
 events_fault(struct husvagt *h, const struct hal_event *ev)
 {
-	husvagt_journal(h, ev->value ? "alarm.fault" : "fault.cleared",
-	    ev->backend != NULL ? ev->backend : "", "system", "",
-	    json_pack("{s:s}", "reason", ev->reason != NULL ? ev->reason : ""));
+	const char *type = ev->value ? "alarm.fault" : "fault.cleared";
+	const char *point = ev->backend != NULL ? ev->backend : "";
+
+	husvagt_journal(h, type, point, "system", "",
+	    events_alarm_detail(h, type, point, json_pack("{s:s}", "reason",
+	    ev->reason != NULL ? ev->reason : "")));
+	if (!ev->value)
+		alarm_cause_cleared(h, "fault", point);
 }
 
 /*

@@ -212,6 +212,21 @@ json_t	*staff_list(struct husvagt *, bool removed);
 /* At start: the broker's files made to follow the staff table. */
 int	 staff_broker_sync(struct husvagt *);
 
+/* alarm.c */
+/* The registry of open alarms, kept in the database.  Classes: fire,
+ * panic, duress, tamper, forced, held, fault.  alarm_raise returns the
+ * alarm's id (the open one of the same class and point if there is one;
+ * physical: its cause is present until alarm_cause_cleared) or -1. */
+int64_t	 alarm_raise(struct husvagt *, const char *cls, const char *point,
+	     bool physical);
+void	 alarm_cause_cleared(struct husvagt *, const char *cls,
+	     const char *point);
+/* Acknowledge (journals alarm.acknowledged); NULL or an error code. */
+const char *alarm_ack(struct husvagt *, int64_t id, const char *actor);
+/* [{id, class, point, since, cause_active, acked}].  New ref. */
+json_t	*alarm_list_json(struct husvagt *);
+void	 alarm_at_start(struct husvagt *);
+
 /* loop.c */
 int	 loop_run(struct husvagt *);
 void	 loop_block_signals(void);

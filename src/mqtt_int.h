@@ -28,7 +28,6 @@ struct husvagt;
 #define MQTT_BACKOFF_MAX_MS	30000
 #define MQTT_STATE_MS		1000	/* state recomputed at least this often */
 #define MQTT_TOPICS_MAX		(CONFIG_DOORS_MAX + 8)
-#define MQTT_ALARMS_MAX		64
 #define MQTT_PAYLOAD_MAX	65536	/* largest command accepted */
 #define MQTT_ROOT_MAX		(CONFIG_NAME_MAX + 16)
 #define MQTT_TOPIC_MAX		(MQTT_ROOT_MAX + 160)
@@ -50,13 +49,6 @@ struct mqtt_flight {
 struct mqtt_topic {
 	char		 topic[MQTT_TOPIC_MAX];
 	char		*payload;	/* owned */
-};
-
-/* An open alarm on state/alarms, with when the bridge first saw it. */
-struct mqtt_alarm {
-	char		 cls[24];	/* "door.forced", "alarm.fault", ... */
-	char		 point[CONFIG_NAME_MAX];
-	char		 since[32];	/* ISO 8601 UTC */
 };
 
 struct mqtt {
@@ -88,8 +80,6 @@ struct mqtt {
 	/* The retained state (mqtt_state.c). */
 	struct mqtt_topic	 topics[MQTT_TOPICS_MAX];
 	int			 ntopics;
-	struct mqtt_alarm	 alarms[MQTT_ALARMS_MAX];
-	int			 nalarms;
 	bool			 state_dirty;
 	uint64_t		 state_at;	/* last full recompute */
 };

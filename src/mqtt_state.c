@@ -5,7 +5,8 @@
  *				open, released, hold, fault, locked out;
  *				nothing about who passed
  *	state/mode		{"mode": "normal", "fire": false, ...}
- *	state/alarms		{"alarms": [{"class", "point", "since"}]}
+ *	state/alarms		{"alarms": [{"id", "class", "point", "since",
+ *				"cause_active", "acked"}]}
  *	state/occupancy		anonymous counts, once the register exists
  *
  * The state is recomputed from the doors and the HAL, not tracked event
@@ -111,108 +112,13 @@ mqtt_state_doors(struct mqtt *m, uint64_t now)
 	mqtt_state_gone(m);
 }
 
-/* Add an alarm to cur unless it is there already. */
-static void
-mqtt_alarm_add(struct mqtt_alarm *cur, int *n, const char *cls,
-    const char *point)
-{
-	int i;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp(cur[i].cls, cls) && !strcmp(cur[i].point, point))
-			return;
-	if (*n == MQTT_ALARMS_MAX)
-		return;
-	snprintf(cur[*n].cls, sizeof(cur[*n].cls), "%s", cls);
-	snprintf(cur[*n].point, sizeof(cur[*n].point), "%s", point);
-	cur[*n].since[0] = '\0';
-	(*n)++;
-}
-
-/* The alarm class an input or supervised loop stands for now, or NULL. */
-static const char *
-mqtt_alarm_of_point(const struct board_point *bp, int v)
-{
-	if (bp->kind == BOARD_SUPERVISED &&
-	    (v == HAL_LOOP_CUT || v == HAL_LOOP_SHORT))
-		return "alarm.tamper";
-	if ((bp->kind == BOARD_SUPERVISED && v != HAL_LOOP_ACTIVE) ||
-	    (bp->kind == BOARD_INPUT && v != 1))
-		return NULL;
-	if (!strcmp(bp->role, "fire"))
-		return "alarm.fire";
-	if (!strncmp(bp->role, "panic.", 6))
-		return "alarm.panic";
-	if (!strncmp(bp->role, "tamper.", 7))
-		return "alarm.tamper";
-	return NULL;
-}
-
-/* The alarms open now: doors forced or held, backends not answering,
- * tamper, fire and panic inputs active. */
-static int
-mqtt_alarms_now(struct mqtt *m, struct mqtt_alarm *cur)
-{
-	const struct board *b = &m->h->board;
-	const char *cls;
-	int i, v, n = 0;
-
-	for (i = 0; i < m->h->ndoors; i++) {
-		const struct door_rt *d = &m->h->doors[i];
-
-		if (d->st.phase == DOOR_FORCED)
-			mqtt_alarm_add(cur, &n, "door.forced", d->name);
-		else if (d->st.phase == DOOR_HELD)
-			mqtt_alarm_add(cur, &n, "door.held", d->name);
-	}
-	for (i = 0; i < b->npoints; i++) {
-		if (hal_point_faulty(m->h->hal, i))
-			mqtt_alarm_add(cur, &n, "alarm.fault",
-			    b->backends[b->points[i].backend].name);
-		if (b->points[i].kind != BOARD_INPUT &&
-		    b->points[i].kind != BOARD_SUPERVISED)
-			continue;
-		if (hal_input_get(m->h->hal, i, &v) == 0 &&
-		    (cls = mqtt_alarm_of_point(&b->points[i], v)) != NULL)
-			mqtt_alarm_add(cur, &n, cls, b->points[i].role);
-	}
-	return n;
-}
-
-/* Keep the "since" of alarms already open; stamp new ones now. */
-static void
-mqtt_alarms_merge(struct mqtt *m, struct mqtt_alarm *cur, int n)
-{
-	char now[32];
-	int i, j;
-
-	clock_iso8601(now, sizeof(now));
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m->nalarms; j++)
-			if (!strcmp(cur[i].cls, m->alarms[j].cls) &&
-			    !strcmp(cur[i].point, m->alarms[j].point))
-				break;
-		snprintf(cur[i].since, sizeof(cur[i].since), "%s",
-		    j < m->nalarms ? m->alarms[j].since : now);
-	}
-	memcpy(m->alarms, cur, (size_t)n * sizeof(*cur));
-	m->nalarms = n;
-}
-
+/* The registry's open alarms (alarm.c): class and point only, nothing
+ * about who (a duress alarm names its door, not its holder). */
 static void
 mqtt_state_alarms(struct mqtt *m)
 {
-	struct mqtt_alarm cur[MQTT_ALARMS_MAX];
-	json_t *a = json_array();
-	int i, n;
-
-	n = mqtt_alarms_now(m, cur);
-	mqtt_alarms_merge(m, cur, n);
-	for (i = 0; i < m->nalarms; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s}",
-		    "class", m->alarms[i].cls, "point", m->alarms[i].point,
-		    "since", m->alarms[i].since));
-	mqtt_state_put(m, "state/alarms", json_pack("{s:o}", "alarms", a));
+	mqtt_state_put(m, "state/alarms", json_pack("{s:o}", "alarms",
+	    alarm_list_json(m->h)));
 }
 
 /*
@@ -254,5 +160,4 @@ void
 mqtt_state_free(struct mqtt *m)
 {
 	mqtt_state_forget(m);
-	m->nalarms = 0;
 }

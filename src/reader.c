@@ -104,7 +104,8 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 	 * the door, and the house closes behind her. */
 	if (duress) {
 		husvagt_journal(h, "alarm.duress", d->name, "system", subject,
-		    NULL);
+		    json_pack("{s:I}", "alarm",
+		    (json_int_t)alarm_raise(h, "duress", d->name, false)));
 		husvagt_mode_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
 		    "system", d->name);
 	}

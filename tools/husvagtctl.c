@@ -866,6 +866,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
 	{ "mode drill", "start|end", "mode.drill", { "action" }, 1,
 	    { { NULL, 0, NULL } }, ctl_check_drill, ctl_show_any },
+	{ "alarm list", "", "alarm.list", { NULL }, 0,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
+	{ "alarm ack", "ID", "alarm.ack", { "#id" }, 1,
+	    { { NULL, 0, NULL } }, NULL, ctl_show_any },
 	{ "chip enrol", "--holder stay:ID|staff:LOGIN "
 	    "(--number N [--format 26|34|37] | --facility F --card C | "
 	    "--reader ROLE [--timeout S]) [--zones a,b] [--from YYYY-MM-DD] "

@@ -342,6 +342,16 @@ def test_every_state_changing_command_is_journalled_with_its_actor(
                                    "--seconds", "1"],
         "point.tested", point="siren")
 
+    # Alarms: an acknowledgement is a row with the actor and the alarm.
+    seq = b.last_seq()
+    b.set_input("front.contact", 1)
+    aid = b.wait_journal("door.forced", after=seq,
+                         point="front")["detail"]["alarm"]
+    run("alarm.ack", "anna", ["alarm", "ack", str(aid)],
+        "alarm.acknowledged", point="front", alarm=aid)
+    b.set_input("front.contact", 0)
+    b.wait_journal("door.closed", after=seq, point="front")
+
     # Modes: each change is a mode.changed row with its cause and actor.
     run("mode.lockdown", "anna", ["mode", "lockdown"], "mode.changed",
         cause="lockdown_command", to="lockdown")

@@ -1,0 +1,135 @@
+"""The alarm registry (issue 6): every alarm stays in alarm.list and the
+retained state/alarms until staff acknowledge it and, where it has a
+physical cause, until that cause has cleared; duress is listed but drives
+nothing at the door; open alarms survive a restart; who may list and who
+may acknowledge."""
+
+import json
+
+import pytest
+
+from conftest import history_mark, rows_of, wait_until
+
+FAST = "[defaults]\nrelease_s = 3\nheld_warning_s = 20\nheld_s = 40"
+PIN_CONF = FAST + "\npin_timeout_s = 3"
+
+
+@pytest.fixture
+def b(make_building):
+    return make_building(extra_conf=FAST)
+
+
+def listed(b, as_login=None):
+    r = b.request("alarm.list", as_login=as_login)
+    assert r.get("ok"), r
+    return r["result"]["alarms"]
+
+
+def one(b, cls, point):
+    got = [a for a in listed(b) if (a["class"], a["point"]) == (cls, point)]
+    assert len(got) <= 1, got
+    return got[0] if got else None
+
+
+def ack(b, alarm_id, login="anna"):
+    r = b.request("alarm.ack", as_login=login, id=alarm_id)
+    assert r.get("ok"), r
+    return r["result"]
+
+
+def test_forced_door_listed_until_acked_and_closed(b):
+    seq = b.last_seq()
+    b.set_input("front.contact", 1)
+    row = b.wait_journal("door.forced", after=seq, point="front")
+    a = wait_until(lambda: one(b, "forced", "front"), what="listed")
+    assert row["detail"]["alarm"] == a["id"]
+    assert a["cause_active"] and not a["acked"]
+    assert a["since"].endswith("Z")
+    ack(b, a["id"])
+    ackrow = b.wait_journal("alarm.acknowledged", after=seq, point="front")
+    assert ackrow["actor"] == "anna"
+    assert ackrow["detail"]["alarm"] == a["id"]
+    a = one(b, "forced", "front")
+    assert a is not None and a["acked"] and a["cause_active"]
+    b.set_input("front.contact", 0)
+    b.wait_journal("door.closed", after=seq, point="front")
+    wait_until(lambda: one(b, "forced", "front") is None, what="gone")
+
+
+def test_tamper_cut_listed_until_ack_after_normal(b):
+    seq = b.last_seq()
+    b.sim_ok("loop", point="tamper.cabinet", state="cut")
+    b.wait_journal("alarm.tamper", after=seq, point="tamper.cabinet")
+    a = wait_until(lambda: one(b, "tamper", "tamper.cabinet"),
+                   what="listed")
+    b.sim_ok("loop", point="tamper.cabinet", state="short")
+    b.wait_journal("alarm.tamper", after=seq, point="tamper.cabinet",
+                   loop="short")
+    assert len([x for x in listed(b) if x["class"] == "tamper"]) == 1
+    b.sim_ok("loop", point="tamper.cabinet", state="normal")
+    wait_until(lambda: not one(b, "tamper", "tamper.cabinet")[
+        "cause_active"], what="cause cleared")
+    assert one(b, "tamper", "tamper.cabinet")["id"] == a["id"]
+    ack(b, a["id"])
+    assert one(b, "tamper", "tamper.cabinet") is None
+
+
+def test_duress_listed_but_silent(make_building):
+    b = make_building(extra_conf=PIN_CONF)
+    b.enrol("stay:11", 1101, "entrance", pin="2468")
+    mark = history_mark(b)
+    seq = b.last_seq()
+    b.present("front.reader", 1101)
+    b.sim_ok("keys", reader="front.reader", keys="2469#")
+    b.wait_journal("alarm.duress", after=seq, point="front")
+    a = wait_until(lambda: one(b, "duress", "front"), what="listed")
+    assert not a["cause_active"]
+    assert "stay" not in json.dumps(listed(b))
+    # Nothing but the door's own lock moved: no siren, no light.
+    moved = {e["point"] for e in b.sim_ok("history", since=mark)["history"]}
+    assert moved <= {"front.lock"}, moved
+    ack(b, a["id"])
+    assert one(b, "duress", "front") is None
+
+
+def test_restart_keeps_an_unacknowledged_alarm(b):
+    seq = b.last_seq()
+    b.set_input("front.contact", 1)
+    b.wait_journal("door.forced", after=seq, point="front")
+    b.set_input("front.contact", 0)
+    b.wait_journal("door.closed", after=seq, point="front")
+    a = one(b, "forced", "front")
+    assert a is not None and not a["cause_active"]
+    b.stop()
+    b.start()
+    again = one(b, "forced", "front")
+    assert again is not None and again["id"] == a["id"]
+    assert not again["acked"]
+    ack(b, a["id"])
+    assert one(b, "forced", "front") is None
+
+
+def test_roles_installer_lists_but_may_not_ack(b):
+    seq = b.last_seq()
+    b.set_input("front.contact", 1)
+    b.wait_journal("door.forced", after=seq, point="front")
+    a = wait_until(lambda: one(b, "forced", "front"), what="listed")
+    assert [x["id"] for x in listed(b, "installer")] == [a["id"]]
+    r = b.request("alarm.ack", as_login="installer", id=a["id"])
+    assert not r.get("ok") and r["error"] == "forbidden", r
+    assert not rows_of(b, "alarm.acknowledged", after=seq)
+    r = b.request("alarm.ack", as_login="anna", id=999999)
+    assert not r.get("ok") and r["error"] == "not_found", r
+    ack(b, a["id"], "anna")
+    assert one(b, "forced", "front")["acked"]
+
+
+def test_husvagtctl_alarm_list_and_ack(b):
+    seq = b.last_seq()
+    b.set_input("front.contact", 1)
+    b.wait_journal("door.forced", after=seq, point="front")
+    a = wait_until(lambda: one(b, "forced", "front"), what="listed")
+    p = b.ctl("--as", "anna", "--json", "alarm", "list", check=0)
+    assert [x["id"] for x in json.loads(p.stdout)["alarms"]] == [a["id"]]
+    b.ctl("--as", "anna", "alarm", "ack", str(a["id"]), check=0)
+    assert one(b, "forced", "front")["acked"]
