@@ -184,16 +184,24 @@ alarm_list_json(struct husvagt *h)
 }
 
 /*
- * At start, before the inputs are read: the causes of loop, input and
- * module alarms are taken as cleared, and husvagt_alarms_at_start raises
- * again (marks present) those still there.  A door forced or held stays
- * as it was left until its door closes.
+ * At start, after the doors have read their contacts and before the
+ * alarm inputs are read: the causes of loop, input and module alarms are
+ * taken as cleared, and husvagt_alarms_at_start raises again (marks
+ * present) those still there.  A door forced or held keeps its cause
+ * while it is still open.
  */
 void
 alarm_at_start(struct husvagt *h)
 {
 	char now[32];
 	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < h->ndoors; i++)
+		if (!h->doors[i].st.open) {
+			alarm_cause_cleared(h, "forced", h->doors[i].name);
+			alarm_cause_cleared(h, "held", h->doors[i].name);
+		}
 
 	clock_iso8601(now, sizeof(now));
 	if (db_prepare(h->db, "UPDATE alarm SET cause_cleared_at = ? WHERE "

@@ -133,3 +133,32 @@ def test_husvagtctl_alarm_list_and_ack(b):
     assert [x["id"] for x in json.loads(p.stdout)["alarms"]] == [a["id"]]
     b.ctl("--as", "anna", "alarm", "ack", str(a["id"]), check=0)
     assert one(b, "forced", "front")["acked"]
+
+
+def test_restart_with_the_door_closed_clears_its_cause(b):
+    seq = b.last_seq()
+    b.set_input("garden.contact", 1)
+    b.wait_journal("door.forced", after=seq, point="garden")
+    assert one(b, "forced", "garden")["cause_active"]
+    b.stop()
+    (b.state / "sim-wires").unlink()   # the door closed while stopped
+    b.start()
+    a = one(b, "forced", "garden")
+    assert a is not None and not a["acked"] and not a["cause_active"]
+    ack(b, a["id"])
+    assert one(b, "forced", "garden") is None
+
+
+def test_restart_with_a_loop_still_cut_keeps_one_alarm(b):
+    seq = b.last_seq()
+    b.sim_ok("loop", point="tamper.cabinet", state="cut")
+    b.wait_journal("alarm.tamper", after=seq, point="tamper.cabinet")
+    a = wait_until(lambda: one(b, "tamper", "tamper.cabinet"),
+                   what="listed")
+    b.stop()
+    b.start()
+    again = one(b, "tamper", "tamper.cabinet")
+    assert again["id"] == a["id"] and again["cause_active"]
+    b.sim_ok("loop", point="tamper.cabinet", state="normal")
+    wait_until(lambda: not one(b, "tamper", "tamper.cabinet")[
+        "cause_active"], what="cause cleared")
