@@ -22,6 +22,20 @@ cmd_staff_subject(char *buf, size_t len, const char *login)
 	snprintf(buf, len, "staff:%s", login);
 }
 
+/* Journal a change of login's account as type, and reply with it. */
+static json_t *
+cmd_staff_done(struct husvagt *h, const struct cmd_actor *a,
+    const char *type, const char *login, bool reloaded)
+{
+	char subject[CMD_LOGIN_MAX + 8];
+
+	cmd_staff_subject(subject, sizeof(subject), login);
+	husvagt_journal(h, type, "", a->login, subject,
+	    json_pack("{s:b}", "broker_reloaded", reloaded));
+	return cmd_ok(json_pack("{s:s, s:b}", "login", login,
+	    "broker_reloaded", reloaded));
+}
+
 json_t *
 cmd_staff_add(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -48,18 +62,14 @@ json_t *
 cmd_staff_remove(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	const char *login = cmd_staff_str(args, "login");
-	char msg[512], subject[CMD_LOGIN_MAX + 8];
+	char msg[512];
 	const char *err;
 	bool reloaded;
 
 	if ((err = staff_remove(h, login, &reloaded, msg, sizeof(msg))) !=
 	    NULL)
 		return cmd_error(err, "%s", msg);
-	cmd_staff_subject(subject, sizeof(subject), login);
-	husvagt_journal(h, "staff.removed", "", a->login, subject,
-	    json_pack("{s:b}", "broker_reloaded", reloaded));
-	return cmd_ok(json_pack("{s:s, s:b}", "login", login,
-	    "broker_reloaded", reloaded));
+	return cmd_staff_done(h, a, "staff.removed", login, reloaded);
 }
 
 /* Management may set anyone's password; anyone else only their own. */
@@ -67,7 +77,7 @@ json_t *
 cmd_staff_passwd(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	const char *login = cmd_staff_str(args, "login");
-	char msg[512], subject[CMD_LOGIN_MAX + 8];
+	char msg[512];
 	const char *err;
 	bool reloaded;
 
@@ -77,11 +87,8 @@ cmd_staff_passwd(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((err = staff_passwd(h, login, cmd_staff_str(args, "password"),
 	    &reloaded, msg, sizeof(msg))) != NULL)
 		return cmd_error(err, "%s", msg);
-	cmd_staff_subject(subject, sizeof(subject), login);
-	husvagt_journal(h, "staff.password_changed", "", a->login, subject,
-	    json_pack("{s:b}", "broker_reloaded", reloaded));
-	return cmd_ok(json_pack("{s:s, s:b}", "login", login,
-	    "broker_reloaded", reloaded));
+	return cmd_staff_done(h, a, "staff.password_changed", login,
+	    reloaded);
 }
 
 json_t *
