@@ -284,6 +284,7 @@ husvagt_stop(struct husvagt *h)
 
 	if (h->journal != NULL)
 		husvagt_journal(h, "system.stopped", "", "system", "", NULL);
+	staff_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
 	if (h->hal != NULL)
 		hal_close(h->hal);

@@ -342,6 +342,7 @@ husvagt_tick(struct husvagt *h, uint64_t now)
 	pulse_tick(h, now);
 	if (h->flush_retry_at != 0 && h->flush_retry_at <= now)
 		husvagt_flush(h, now);
+	staff_tick(h, now);
 }
 
 /* The earliest time anything in the core wants to run; 0: nothing. */
@@ -355,6 +356,8 @@ husvagt_deadline(struct husvagt *h)
 		t = p;
 	if (h->flush_retry_at != 0 && (t == 0 || h->flush_retry_at < t))
 		t = h->flush_retry_at;
+	if (h->broker_reload_at != 0 && (t == 0 || h->broker_reload_at < t))
+		t = h->broker_reload_at;
 	for (i = 0; i < h->ndoors; i++)
 		if (h->doors[i].deadline != 0 &&
 		    (t == 0 || h->doors[i].deadline < t))

@@ -80,6 +80,7 @@ struct husvagt {
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
 	uint64_t		 flush_retry_at;	/* retry failed writes */
+	uint64_t		 broker_reload_at;	/* staff.c: SIGHUP due */
 	struct mode_state	 mode;		/* mode_run.c */
 	int64_t			 ncreds;	/* live credentials: counted at
 						   start, kept by enrol/revoke so
@@ -117,6 +118,8 @@ int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
 /* Roles of a staff login: the configuration's [staff] and the staff
  * table's live logins (staff.c); 0 if unknown. */
 unsigned husvagt_roles_of(const struct husvagt *, const char *login);
+/* staff.c: signal the broker when a scheduled reload is due. */
+void	 staff_tick(struct husvagt *, uint64_t now);
 
 /* reader.c */
 void	 reader_card(struct husvagt *, const struct hal_event *);

@@ -42,6 +42,7 @@
 #define STAFF_FILE_MAX		(1024 * 1024)
 #define STAFF_CHILD_MS		10000
 #define STAFF_USERS_MAX		256
+#define STAFF_RELOAD_DELAY_MS	250
 
 bool
 staff_login_ok(const char *s)
@@ -405,12 +406,11 @@ staff_acl_text(struct husvagt *h, const char *head)
 /* -- the broker ------------------------------------------------------------ */
 
 /*
- * SIGHUP to the broker in [mqtt] broker_pid_file, if it is Mosquitto.
- * Returns 1 when signalled, 0 when not configured or not running, -1 when
- * it could not be signalled.
+ * The broker in [mqtt] broker_pid_file, if it is Mosquitto: its pid, or 0
+ * when not configured or not running.
  */
-static int
-staff_broker_reload(struct husvagt *h)
+static long
+staff_broker_pid(struct husvagt *h)
 {
 	char path[64], comm[64];
 	char *text;
@@ -432,14 +432,39 @@ staff_broker_reload(struct husvagt *h)
 	if (fgets(comm, sizeof(comm), f) == NULL)
 		comm[0] = '\0';
 	fclose(f);
-	if (strncmp(comm, "mosquitto", 9))
+	return strncmp(comm, "mosquitto", 9) ? 0 : pid;
+}
+
+/*
+ * Schedule a SIGHUP to the broker.  It is sent STAFF_RELOAD_DELAY_MS later
+ * from the loop, so that the reply to the command that caused it has
+ * reached the broker first: a login changing its own password is
+ * disconnected by the reload and would otherwise never see the answer.
+ * Returns 1 when scheduled, 0 when there is no broker to signal.
+ */
+static int
+staff_broker_reload(struct husvagt *h)
+{
+	if (staff_broker_pid(h) == 0)
 		return 0;
-	if (kill((pid_t)pid, SIGHUP) == -1) {
+	if (h->broker_reload_at == 0)
+		h->broker_reload_at = clock_mono_ms() + STAFF_RELOAD_DELAY_MS;
+	return 1;
+}
+
+void
+staff_tick(struct husvagt *h, uint64_t now)
+{
+	long pid;
+
+	if (h->broker_reload_at == 0 || h->broker_reload_at > now)
+		return;
+	h->broker_reload_at = 0;
+	if ((pid = staff_broker_pid(h)) == 0)
+		return;
+	if (kill((pid_t)pid, SIGHUP) == -1)
 		log_warn("staff: cannot signal the broker (pid %ld); the "
 		    "reload unit must", pid);
-		return -1;
-	}
-	return 1;
 }
 
 /* What a change to the broker's files is made of. */

@@ -255,7 +255,8 @@ def test_staff_roles_from_the_table(broker, site):
     p = b.ctl("--as", "zoe", "staff", "passwd", "maria",
               input="zoe-owns-maria-now\n", check=1)
     assert "forbidden" in p.stderr
-    assert can_connect(broker, "maria", "maria-password-1")
+    wait_until(lambda: can_connect(broker, "maria", "maria-password-1"),
+               5, "maria's login to work")
     b.ctl("staff", "remove", "maria", check=0)
     p = b.ctl("--as", "maria", "chip", "list", check=1)
     assert "not a husvagt staff login" in p.stderr
@@ -368,7 +369,8 @@ def test_password_is_read_without_echo_from_a_terminal(broker, site):
     code, out = run(["tty-password-1", "tty-password-1"])
     assert code == 0, out
     assert "tty-password" not in out
-    assert can_connect(broker, "tty-user", "tty-password-1")
+    wait_until(lambda: can_connect(broker, "tty-user", "tty-password-1"),
+               5, "the new login to work")
 
 
 def test_restart_brings_the_broker_files_back_in_line(broker, site):
