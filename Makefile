@@ -81,6 +81,10 @@ $(BUILD)/libhusvagt.a: $(ALL_OBJ)
 $(BUILD)/husvagtd: $(call obj,src/main.c) $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+CTL_OBJ   := $(call obj,$(wildcard tools/ctl_*.c))
+$(BUILD)/husvagtctl: $(BUILD)/obj/tools/husvagtctl.o $(CTL_OBJ) $(BUILD)/libhusvagt.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

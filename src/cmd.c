@@ -57,6 +57,48 @@ static const struct cmd_arg point_set_args[] = {
 	S("point", true, 1, 63), I("value", true, 0, 1),
 	I("seconds", false, 1, 60), END };
 
+/* The register (issue 5): register.c, cmd_stay.c */
+#define DATE(n)		S(n, false, 10, 10)
+static const struct cmd_arg stay_admit_args[] = {
+	S("alias", true, 1, 40), S("room", true, 1, 15), DATE("arrival"),
+	I("adults", false, 1, 4), I("children_0_2", false, 0, 10),
+	I("children_3_5", false, 0, 10), I("children_6_9", false, 0, 10),
+	I("children_10_17", false, 0, 10), B("needs_help"), END };
+static const struct cmd_arg stay_discharge_args[] = {
+	I("id", true, 1, INT64_MAX), DATE("date"), END };
+static const struct cmd_arg stay_move_args[] = {
+	I("id", true, 1, INT64_MAX), S("room", true, 1, 15), END };
+static const struct cmd_arg stay_list_args[] = { B("all"), END };
+static const struct cmd_arg period_args[] = {
+	S("from", true, 10, 10), S("to", true, 10, 10), END };
+static const struct cmd_arg enquiry_args[] = {
+	S("outcome", true, 2, 32), S("description", false, 0, 500), END };
+/* Guests and the intercom: guest.c, cmd_guest.c */
+static const struct cmd_arg agree_args[] = {
+	I("stay", true, 1, INT64_MAX), S("guest", true, 1, 100),
+	S("relation", true, 5, 12), DATE("from"), DATE("to"),
+	S("windows", false, 1, 200), B("resident_areas"), B("escort"), END };
+static const struct cmd_arg guest_list_args[] = {
+	I("stay", false, 1, INT64_MAX), B("ended"), END };
+static const struct cmd_arg id_args[] = { I("id", true, 1, INT64_MAX), END };
+static const struct cmd_arg block_args[] = {
+	S("name", true, 1, 100), S("description", false, 0, 500), END };
+static const struct cmd_arg evaluate_args[] = {
+	S("door", true, 1, 63), S("guest", true, 1, 100),
+	I("stay", false, 1, INT64_MAX), END };
+static const struct cmd_arg admit_args[] = {
+	S("door", true, 1, 63), S("guest", true, 1, 100),
+	I("stay", false, 1, INT64_MAX), S("reason", false, 1, 500), END };
+static const struct cmd_arg refuse_args[] = {
+	S("door", true, 1, 63), S("guest", false, 1, 100),
+	I("stay", false, 1, INT64_MAX), S("reason", false, 1, 500), END };
+static const struct cmd_arg visit_args[] = {
+	I("visit", true, 1, INT64_MAX), END };
+/* Duty and the evacuation roll call: evac.c, cmd_evac.c */
+static const struct cmd_arg duty_args[] = {
+	S("login", false, 1, CMD_LOGIN_MAX), END };
+static const struct cmd_arg evac_who_args[] = { S("who", true, 1, 64), END };
+
 #define STAFF_UP	ROLE_ALL
 #define MGMT		ROLE_MANAGEMENT
 #define INST		ROLE_INSTALLER
@@ -98,6 +140,55 @@ static const struct cmd_verb cmd_verbs[] = {
 	    cmd_staff_passwd },		/* not MGMT: only one's own */
 	{ "staff.list",		MGMT | INST, false, staff_list_args,
 	    cmd_staff_list },
+	{ "staff.on",		ROLE_STAFF | MGMT, true, duty_args,
+	    cmd_staff_on },
+	{ "staff.off",		ROLE_STAFF | MGMT, true, duty_args,
+	    cmd_staff_off },
+	{ "staff.duty",		STAFF_UP, false, no_args, cmd_staff_duty },
+	{ "room.list",		ROLE_STAFF | MGMT, false, no_args,
+	    cmd_room_list },
+	{ "stay.admit",		ROLE_STAFF | MGMT, true, stay_admit_args,
+	    cmd_stay_admit },
+	{ "stay.discharge",	ROLE_STAFF | MGMT, true, stay_discharge_args,
+	    cmd_stay_discharge },
+	{ "stay.move",		ROLE_STAFF | MGMT, true, stay_move_args,
+	    cmd_stay_move },
+	{ "stay.list",		ROLE_STAFF | MGMT, false, stay_list_args,
+	    cmd_stay_list },
+	{ "enquiry.record",	ROLE_STAFF | MGMT, true, enquiry_args,
+	    cmd_enquiry_record },
+	{ "report.occupancy",	MGMT, false, period_args,
+	    cmd_report_occupancy },
+	{ "report.safety",	MGMT, false, period_args, cmd_report_safety },
+	{ "guest.agree",	ROLE_STAFF | MGMT, true, agree_args,
+	    cmd_guest_agree },
+	{ "guest.list",		ROLE_STAFF | MGMT, false, guest_list_args,
+	    cmd_guest_list },
+	{ "guest.end",		ROLE_STAFF | MGMT, true, id_args,
+	    cmd_guest_end },
+	{ "guest.block",	ROLE_STAFF | MGMT, true, block_args,
+	    cmd_guest_block },
+	{ "guest.unblock",	MGMT, true, id_args, cmd_guest_unblock },
+	{ "guest.blocked",	ROLE_STAFF | MGMT, false, no_args,
+	    cmd_guest_blocked },
+	{ "guest.evaluate",	ROLE_STAFF | MGMT, false, evaluate_args,
+	    cmd_guest_evaluate },
+	{ "guest.admit",	ROLE_STAFF | MGMT, true, admit_args,
+	    cmd_guest_admit },
+	{ "guest.refuse",	ROLE_STAFF | MGMT, true, refuse_args,
+	    cmd_guest_refuse },
+	{ "guest.checkout",	ROLE_STAFF | MGMT, true, visit_args,
+	    cmd_guest_checkout },
+	{ "guest.inside",	ROLE_STAFF | MGMT, false, no_args,
+	    cmd_guest_inside },
+	{ "evac.status",	ROLE_STAFF | MGMT, false, no_args,
+	    cmd_evac_status },
+	{ "evac.account",	ROLE_STAFF | MGMT, true, evac_who_args,
+	    cmd_evac_account },
+	{ "evac.unaccount",	ROLE_STAFF | MGMT, true, evac_who_args,
+	    cmd_evac_unaccount },
+	{ "evac.close",		ROLE_STAFF | MGMT, true, no_args,
+	    cmd_evac_close },
 };
 
 size_t

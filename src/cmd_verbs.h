@@ -52,5 +52,18 @@ cmd_fn	 cmd_mode_status, cmd_mode_lockdown, cmd_mode_lift, cmd_mode_fire,
 cmd_fn	 cmd_alarm_list, cmd_alarm_ack;
 /* cmd_staff.c */
 cmd_fn	 cmd_staff_add, cmd_staff_remove, cmd_staff_passwd, cmd_staff_list;
+/* cmd_stay.c (the register) */
+cmd_fn	 cmd_room_list, cmd_stay_admit, cmd_stay_discharge, cmd_stay_move,
+	 cmd_stay_list, cmd_enquiry_record, cmd_report_occupancy;
+/* cmd_guest.c (guests and the intercom) */
+cmd_fn	 cmd_guest_agree, cmd_guest_list, cmd_guest_end, cmd_guest_block,
+	 cmd_guest_unblock, cmd_guest_blocked, cmd_guest_evaluate,
+	 cmd_guest_admit, cmd_guest_refuse, cmd_guest_checkout,
+	 cmd_guest_inside;
+/* cmd_evac.c (duty and the roll call) */
+cmd_fn	 cmd_staff_on, cmd_staff_off, cmd_staff_duty, cmd_evac_status,
+	 cmd_evac_account, cmd_evac_unaccount, cmd_evac_close;
+/* cmd_report.c (the safety report) */
+cmd_fn	 cmd_report_safety;
 
 #endif

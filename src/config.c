@@ -33,6 +33,7 @@ struct config_parse {
 	struct site_config	*c;
 	struct diag		*d;
 	struct site_door	*door;		/* current [door X] section */
+	struct config_register_parse reg;	/* current [room X] */
 	int			 section_line;	/* of the current section */
 	int			 section_ok;	/* 0 once reported as unknown */
 	int			 nkeys;		/* keys read, good or bad */
@@ -325,14 +326,20 @@ config_section(struct config_parse *p, const char *f, int l,
 	p->section_line = l;
 	p->section_ok = 0;
 	p->door = NULL;
+	p->reg.room = NULL;
 	if (config_section_title(p, f, l, section) != 0)
 		return -1;
 	p->section_ok = 1;
 	if (!strncmp(section, "door ", 5)) {
 		p->door = config_door_new(p, f, l, section + 5);
 		p->section_ok = p->door != NULL;
+	} else if (!strncmp(section, "room ", 5)) {
+		p->section_ok = config_room_new(p->c, &p->reg, p->d, f, l,
+		    section + 5) == 0;
 	} else if (strcmp(section, "site") && strcmp(section, "defaults") &&
-	    strcmp(section, "staff") && strcmp(section, "mqtt")) {
+	    strcmp(section, "staff") && strcmp(section, "mqtt") &&
+	    strcmp(section, "guests") && strcmp(section, "register") &&
+	    strcmp(section, "alarm-outputs")) {
 		diag_error(p->d, f, l, "unknown section [%s]", section);
 		p->section_ok = 0;
 	}
@@ -382,6 +389,14 @@ config_key(void *arg, const char *f, int l, int sl, const char *section,
 		return config_staff_key(p, f, l, k, v);
 	if (!strcmp(section, "mqtt"))
 		return config_mqtt_key(&p->c->mqtt, p->d, f, l, k, v);
+	if (!strcmp(section, "guests"))
+		return config_guests_key(p->c, p->d, f, l, k, v);
+	if (!strcmp(section, "register"))
+		return config_register_key(p->c, p->d, f, l, k, v);
+	if (!strcmp(section, "alarm-outputs"))
+		return config_alarm_out_key(p->c, p->d, f, l, k, v);
+	if (p->reg.room != NULL)
+		return config_room_key(p->c, &p->reg, p->d, f, l, k, v);
 	return config_door_key(p, f, l, i, k, v);
 }
 
@@ -404,6 +419,7 @@ config_set_defaults(struct site_config *c)
 	c->duress = true;
 	c->enrol_timeout_s = 60;
 	config_mqtt_defaults(&c->mqtt);
+	config_register_defaults(c);
 }
 
 /* Resolve a path relative to the configuration file's folder. */
@@ -492,6 +508,7 @@ config_finish(struct config_parse *p)
 			    "door %s: zone is missing", door->name);
 	}
 	config_held_check(p);
+	config_register_finish(c, p->d);
 }
 
 int

@@ -34,6 +34,28 @@
  *   anna = staff
  *   leder = management
  *
+ *   [room 101]                   ; a resident room (config_register.c)
+ *   floor = 1
+ *   corridor = corridor-1        ; the zone of her corridor door
+ *   zone = room-101              ; default: room-<name>
+ *   beds = 2
+ *   type = double                ; single | double
+ *   child_friendly = yes
+ *
+ *   [guests]                     ; the house guest rules (DESIGN 6)
+ *   visiting_hours = mon-sun 10:00-20:00   ; access_windows_parse() text
+ *   max_visit_min = 180
+ *   max_guests = 2               ; per resident at once
+ *   areas = common               ; zones a visitor may enter
+ *   without_agreement = no       ; may staff admit a guest without one
+ *
+ *   [register]
+ *   retention_days = 30          ; alias and guest names erased after
+ *
+ *   [alarm-outputs]              ; output point role = alarm classes
+ *   siren = fire, panic, forced
+ *   transmitter = panic, duress, fire
+ *
  *   [mqtt]                       ; the bridge to the local Mosquitto
  *   enabled = yes
  *   host = 127.0.0.1             ; husvagtd's own loopback listener
@@ -58,6 +80,9 @@
 #define CONFIG_PATH_MAX		512
 #define CONFIG_DOORS_MAX	64
 #define CONFIG_STAFF_MAX	64
+#define CONFIG_ROOMS_MAX	64
+#define CONFIG_ROOM_NAME_MAX	16
+#define CONFIG_ALARM_OUTS_MAX	8
 
 struct site_door {
 	char	 name[CONFIG_NAME_MAX];
@@ -74,6 +99,33 @@ struct site_door {
 struct site_staff {
 	char	 login[CONFIG_NAME_MAX];
 	unsigned roles;
+};
+
+struct site_room {
+	char	 name[CONFIG_ROOM_NAME_MAX];	/* "101" */
+	int	 floor;
+	char	 corridor[CONFIG_NAME_MAX];	/* zone of the corridor door */
+	char	 zone[CONFIG_NAME_MAX];		/* zone of the room's door */
+	int	 beds;
+	bool	 double_room;
+	bool	 child_friendly;
+	int	 line;
+};
+
+/* The house guest rules (DESIGN 6). */
+struct site_guests {
+	char	 visiting_hours[256];	/* access_windows_parse() text */
+	int	 max_visit_min;
+	int	 max_guests;		/* per resident at once */
+	char	 areas[256];		/* comma-separated zones */
+	bool	 without_agreement;	/* staff may admit one without */
+};
+
+/* An output raised while an alarm of one of its classes is open. */
+struct site_alarm_out {
+	char	 point[CONFIG_NAME_MAX];	/* board output role */
+	char	 classes[256];			/* comma-separated */
+	int	 line;
 };
 
 struct site_mqtt {
@@ -111,6 +163,12 @@ struct site_config {
 	struct site_staff staff[CONFIG_STAFF_MAX];
 	int	 nstaff;
 	struct site_mqtt mqtt;
+	struct site_room rooms[CONFIG_ROOMS_MAX];
+	int	 nrooms;
+	struct site_guests guests;
+	int	 retention_days;
+	struct site_alarm_out alarm_outs[CONFIG_ALARM_OUTS_MAX];
+	int	 nalarm_outs;
 };
 
 /*
@@ -123,5 +181,28 @@ int config_load(struct site_config *, const char *path, struct diag *);
 void config_mqtt_defaults(struct site_mqtt *);
 int  config_mqtt_key(struct site_mqtt *, struct diag *, const char *file,
 	 int line, const char *key, const char *value);
+
+/* config_register.c: [room X], [guests], [register] */
+struct config_register_parse {
+	struct site_room *room;		/* the current [room X] section */
+	unsigned	 room_seen;	/* keys of it already given */
+};
+void config_register_defaults(struct site_config *);
+/* Start a [room NAME] section; -1 (reported) when it cannot be. */
+int  config_room_new(struct site_config *, struct config_register_parse *,
+	 struct diag *, const char *file, int line, const char *name);
+int  config_room_key(struct site_config *, struct config_register_parse *,
+	 struct diag *, const char *file, int line, const char *key,
+	 const char *value);
+int  config_guests_key(struct site_config *, struct diag *,
+	 const char *file, int line, const char *key, const char *value);
+int  config_register_key(struct site_config *, struct diag *,
+	 const char *file, int line, const char *key, const char *value);
+/* Whole-file checks: room zones against the doors' zones. */
+void config_register_finish(struct site_config *, struct diag *);
+
+/* config_alarms.c: [alarm-outputs] */
+int  config_alarm_out_key(struct site_config *, struct diag *,
+	 const char *file, int line, const char *key, const char *value);
 
 #endif

@@ -259,6 +259,8 @@ husvagt_start(struct husvagt *h)
 	if (daemon_doors_build(h, now) != 0)
 		return -1;
 	h->ncreds = cred_count(h->db);
+	if (register_rooms_sync(h) != 0)
+		return -1;
 	staff_broker_sync(h);		/* the broker's files follow the table */
 	husvagt_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
@@ -272,6 +274,8 @@ husvagt_start(struct husvagt *h)
 		log_warnx("some lock outputs could not be written at start");
 	alarm_at_start(h);
 	husvagt_alarms_at_start(h, now);
+	evac_at_start(h);
+	alarm_outputs_update(h);
 	/* Last, so the bridge starts from a journal that says how we
 	 * started; it connects from the loop, never here. */
 	return mqtt_open(h);
@@ -378,6 +382,7 @@ husvagt_reload(struct husvagt *h)
 	free(old);
 	husvagt_mode_reloaded(h);
 	husvagt_apply_all_locks(h);
+	register_rooms_sync(h);
 	rc = 0;
 	husvagt_journal(h, "system.reloaded", "", "system", "",
 	    json_pack("{s:i}", "doors", h->ndoors));

@@ -343,6 +343,8 @@ husvagt_tick(struct husvagt *h, uint64_t now)
 	if (h->flush_retry_at != 0 && h->flush_retry_at <= now)
 		husvagt_flush(h, now);
 	staff_tick(h, now);
+	register_tick(h, now);
+	guest_tick(h, now);
 }
 
 /* The earliest time anything in the core wants to run; 0: nothing. */
@@ -358,6 +360,10 @@ husvagt_deadline(struct husvagt *h)
 		t = h->flush_retry_at;
 	if (h->broker_reload_at != 0 && (t == 0 || h->broker_reload_at < t))
 		t = h->broker_reload_at;
+	if ((p = register_deadline(h)) != 0 && (t == 0 || p < t))
+		t = p;
+	if ((p = guest_deadline(h)) != 0 && (t == 0 || p < t))
+		t = p;
 	for (i = 0; i < h->ndoors; i++)
 		if (h->doors[i].deadline != 0 &&
 		    (t == 0 || h->doors[i].deadline < t))

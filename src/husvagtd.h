@@ -230,6 +230,38 @@ const char *alarm_ack(struct husvagt *, int64_t id, const char *actor);
 json_t	*alarm_list_json(struct husvagt *);
 void	 alarm_at_start(struct husvagt *);
 
+/* register.c (the anonymous register: rooms, stays, enquiries) */
+/* At start and after a reload: the room table follows [room X]. */
+int	 register_rooms_sync(struct husvagt *);
+/* The daily retention job; its deadline (0: none). */
+void	 register_tick(struct husvagt *, uint64_t now);
+uint64_t register_deadline(struct husvagt *);
+/* Anonymous counts for state/occupancy (rooms, occupied, free single /
+ * double, adults, children) and vacancy.  New refs. */
+json_t	*register_occupancy_json(struct husvagt *);
+json_t	*register_vacancy_json(struct husvagt *);
+
+/* guest.c (agreements, blocklist, visits) */
+/* Overstay: open visits past their limit or the visiting hours raise
+ * the overstay alarm; its deadline (0: none). */
+void	 guest_tick(struct husvagt *, uint64_t now);
+uint64_t guest_deadline(struct husvagt *);
+
+/* evac.c (the evacuation roll call) */
+/* After the mode moved from old: a fire or a drill opens an evacuation
+ * record (fire taking over a drill's record). */
+void	 evac_mode_changed(struct husvagt *, const struct mode_state *old,
+	     const char *actor);
+/* At start: the open record is published again. */
+void	 evac_at_start(struct husvagt *);
+/* The live roll call for the retained state/evacuation topic: rooms by
+ * number and counts, never an alias.  New ref. */
+json_t	*evac_state_json(struct husvagt *);
+
+/* alarm_out.c: outputs held on while an alarm of their classes is open
+ * ([alarm-outputs]); called after any alarm opens or closes. */
+void	 alarm_outputs_update(struct husvagt *);
+
 /* loop.c */
 int	 loop_run(struct husvagt *);
 void	 loop_block_signals(void);

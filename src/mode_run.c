@@ -142,6 +142,7 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 	if (mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode))
 		mode_egress(h, mode_holds_egress(h, &h->mode), old.fire, actor,
 		    clock_mono_ms());
+	evac_mode_changed(h, &old, actor);
 	mqtt_state_changed(h->mqtt);
 	return MODE_E_OK;
 }

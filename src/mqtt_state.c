@@ -7,7 +7,9 @@
  *	state/mode		{"mode": "normal", "fire": false, ...}
  *	state/alarms		{"alarms": [{"id", "class", "point", "since",
  *				"cause_active", "acked"}]}
- *	state/occupancy		anonymous counts, once the register exists
+ *	state/occupancy		anonymous counts from the register
+ *	state/evacuation	the live roll call: rooms by number, counts
+ *	vacancy			free rooms only, for the regional bridge
  *
  * The state is recomputed from the doors and the HAL, not tracked event
  * by event: whenever the journal grows or a door moves (state_dirty), and
@@ -121,18 +123,6 @@ mqtt_state_alarms(struct mqtt *m)
 	    alarm_list_json(m->h)));
 }
 
-/*
- * Occupancy comes from the anonymous register, which does not exist yet:
- * the topic says so rather than publish counts nobody knows.
- */
-static json_t *
-mqtt_state_occupancy(void)
-{
-	return json_pack("{s:b, s:n, s:n, s:n, s:n, s:n, s:n}",
-	    "available", 0, "rooms", "occupied", "free_single", "free_double",
-	    "adults", "children");
-}
-
 void
 mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 {
@@ -143,7 +133,9 @@ mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 	mqtt_state_doors(m, now);
 	mqtt_state_put(m, "state/mode", husvagt_mode_json(m->h));
 	mqtt_state_alarms(m);
-	mqtt_state_put(m, "state/occupancy", mqtt_state_occupancy());
+	mqtt_state_put(m, "state/occupancy", register_occupancy_json(m->h));
+	mqtt_state_put(m, "state/evacuation", evac_state_json(m->h));
+	mqtt_state_put(m, "vacancy", register_vacancy_json(m->h));
 }
 
 void

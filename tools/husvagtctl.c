@@ -27,68 +27,10 @@
 
 #include <jansson.h>
 
+#include "ctl.h"
+
 #define CTL_SOCKET	"/run/husvagt/control.sock"
 #define CTL_TIMEOUT_S	60		/* the daemon answers or is stuck */
-#define CTL_OPTS_MAX	14
-#define CTL_POS_MAX	2
-#define CTL_PIN_MAX	16
-#define CTL_COLS_MAX	32
-#define CTL_PASSWORD_MIN 12		/* as the daemon's staff.add */
-#define CTL_PASSWORD_MAX 128
-
-enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2 };
-
-/* The connection and the options every command shares. */
-struct ctl {
-	const char	*sock;
-	const char	*as;
-	bool		 json;
-	int		 fd;
-	FILE		*in;		/* the replies */
-	char		*buf;		/* the last reply line */
-	size_t		 cap;
-};
-
-/*
- * An option: 'f' a flag and 'v' a value for the tool itself; 'b' (true
- * when given), 's' (text) and 'i' (whole number) become the request
- * argument key.
- */
-struct ctl_opt {
-	const char	*name;
-	char		 type;
-	const char	*key;
-};
-
-struct ctl_cmd;
-
-/* A command line after parsing: positionals and option values. */
-struct ctl_args {
-	const struct ctl_cmd	*cmd;
-	const char		*pos[CTL_POS_MAX];
-	int			 npos;
-	const char		*opt[CTL_OPTS_MAX];	/* by cmd->opts index */
-};
-
-/* Check what the table cannot say, add to args; -1 after a usage error. */
-typedef int ctl_check_fn(struct ctl_args *, json_t *args);
-/* Present a successful result; returns the exit status. */
-typedef int ctl_show_fn(struct ctl *, struct ctl_args *, json_t *result);
-
-/*
- * One command.  pos names the request keys of its positionals ("#id": a
- * whole number); the first pos_min are required.
- */
-struct ctl_cmd {
-	const char		*words;
-	const char		*usage;
-	const char		*verb;
-	const char		*pos[CTL_POS_MAX];
-	int			 pos_min;
-	struct ctl_opt		 opts[CTL_OPTS_MAX];
-	ctl_check_fn		*check;
-	ctl_show_fn		*show;
-};
 
 static const struct ctl_cmd ctl_cmds[];
 static const struct ctl_opt ctl_shared[] = {
@@ -130,7 +72,7 @@ ctl_vwarn(const char *fmt, va_list ap)
 }
 
 /* Name a usage problem and show how the command is used; returns -1. */
-static int __attribute__((format(printf, 2, 3)))
+int
 ctl_bad(const struct ctl_args *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -143,7 +85,7 @@ ctl_bad(const struct ctl_args *a, const char *fmt, ...)
 }
 
 /* Report a failure on stderr; returns CTL_FAILED. */
-static int __attribute__((format(printf, 1, 2)))
+int
 ctl_fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -155,7 +97,7 @@ ctl_fail(const char *fmt, ...)
 }
 
 /* The value of option name ("--holder"), "" for a set flag, or NULL. */
-static const char *
+const char *
 ctl_opt(const struct ctl_args *a, const char *name)
 {
 	int i;
@@ -505,7 +447,7 @@ ctl_call(struct ctl *c, const char *verb, json_t *args)
 }
 
 /* Print result as indented JSON for --json; returns CTL_OK. */
-static int
+int
 ctl_json(const json_t *result)
 {
 	json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -518,7 +460,7 @@ ctl_json(const json_t *result)
  * booleans yes/no, an empty array "none", anything else compact JSON in
  * buf.
  */
-static const char *
+const char *
 ctl_cell(const json_t *v, char *buf, size_t len)
 {
 	size_t n;
@@ -554,7 +496,7 @@ ctl_width(const char *s)
  * Print an array of objects as an aligned table: the columns are the
  * first row's keys in the daemon's order, headed by their names.
  */
-static void
+void
 ctl_table(const json_t *rows)
 {
 	json_t *first = json_array_get(rows, 0), *all, *row, *v;
@@ -624,7 +566,7 @@ ctl_fields(const json_t *obj)
  * Any result: its fields, then each table under its name; a result that
  * is one table is just the table.
  */
-static int
+int
 ctl_show_any(struct ctl *c, struct ctl_args *a, json_t *result)
 {
 	const char *key;
@@ -845,6 +787,8 @@ ctl_show_verify(struct ctl *c, struct ctl_args *a, json_t *r)
 }
 
 #define HOLDER	{ "--holder", 's', "holder" }
+#define NOOPTS	{ { NULL, 0, NULL } }
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", "", "status", { NULL }, 0, { { NULL, 0, NULL } },
 	    NULL, ctl_show_status },
@@ -911,6 +855,92 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    { { NULL, 0, NULL } }, ctl_password, ctl_show_any },
 	{ "staff list", "[--removed]", "staff.list", { NULL }, 0,
 	    { { "--removed", 'b', "removed" } }, NULL, ctl_show_any },
+	{ "staff on", "[LOGIN]", "staff.on", { "login" }, 0,
+	    NOOPTS, NULL, ctl_show_any },
+	{ "staff off", "[LOGIN]", "staff.off", { "login" }, 0,
+	    NOOPTS, NULL, ctl_show_any },
+	{ "staff duty", "", "staff.duty", { NULL }, 0, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "room list", "", "room.list", { NULL }, 0, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "stay admit", "ALIAS --room ROOM [--arrival YYYY-MM-DD] "
+	    "[--adults N] [--children-0-2 N] [--children-3-5 N] "
+	    "[--children-6-9 N] [--children-10-17 N] [--needs-help]",
+	    "stay.admit", { "alias" }, 1, {
+	    { "--room", 's', "room" }, { "--arrival", 's', "arrival" },
+	    { "--adults", 'i', "adults" },
+	    { "--children-0-2", 'i', "children_0_2" },
+	    { "--children-3-5", 'i', "children_3_5" },
+	    { "--children-6-9", 'i', "children_6_9" },
+	    { "--children-10-17", 'i', "children_10_17" },
+	    { "--needs-help", 'b', "needs_help" } }, NULL, ctl_show_any },
+	{ "stay discharge", "ID [--date YYYY-MM-DD]", "stay.discharge",
+	    { "#id" }, 1, { { "--date", 's', "date" } }, NULL, ctl_show_any },
+	{ "stay move", "ID ROOM", "stay.move", { "#id", "room" }, 2, NOOPTS,
+	    NULL, ctl_show_any },
+	{ "stay list", "[--all]", "stay.list", { NULL }, 0,
+	    { { "--all", 'b', "all" } }, NULL, ctl_show_any },
+	{ "enquiry record", "--outcome no_room|not_target|referred|offered|"
+	    "asked_about_resident|other [--description TEXT]",
+	    "enquiry.record", { NULL }, 0, {
+	    { "--outcome", 's', "outcome" },
+	    { "--description", 's', "description" } }, NULL, ctl_show_any },
+	{ "report occupancy", "--from YYYY-MM-DD --to YYYY-MM-DD "
+	    "[--format table|csv|json]", "report.occupancy", { NULL }, 0, {
+	    { "--from", 's', "from" }, { "--to", 's', "to" },
+	    { "--format", 'v', NULL } }, ctl_check_occupancy,
+	    ctl_show_occupancy },
+	{ "report safety", "--from YYYY-MM-DD --to YYYY-MM-DD "
+	    "[--format table|csv|html] [-o FILE]", "report.safety", { NULL }, 0,
+	    { { "--from", 's', "from" }, { "--to", 's', "to" },
+	    { "--format", 'v', NULL }, { "-o", 'v', NULL } },
+	    ctl_check_safety, ctl_show_safety },
+	{ "guest agree", "STAY GUEST --relation family|friend|professional|"
+	    "other [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--windows W] "
+	    "[--resident-areas] [--escort]", "guest.agree",
+	    { "#stay", "guest" }, 2, {
+	    { "--relation", 's', "relation" }, { "--from", 's', "from" },
+	    { "--to", 's', "to" }, { "--windows", 's', "windows" },
+	    { "--resident-areas", 'b', "resident_areas" },
+	    { "--escort", 'b', "escort" } }, NULL, ctl_show_any },
+	{ "guest list", "[--stay ID] [--ended]", "guest.list", { NULL }, 0,
+	    { { "--stay", 'i', "stay" }, { "--ended", 'b', "ended" } }, NULL,
+	    ctl_show_any },
+	{ "guest end", "ID", "guest.end", { "#id" }, 1, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "guest block", "NAME [--description TEXT]", "guest.block",
+	    { "name" }, 1, { { "--description", 's', "description" } }, NULL,
+	    ctl_show_any },
+	{ "guest unblock", "ID", "guest.unblock", { "#id" }, 1, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "guest list-blocked", "", "guest.blocked", { NULL }, 0, NOOPTS,
+	    NULL, ctl_show_any },
+	{ "guest evaluate", "--door DOOR --guest NAME [--stay ID]",
+	    "guest.evaluate", { NULL }, 0, { { "--door", 's', "door" },
+	    { "--guest", 's', "guest" }, { "--stay", 'i', "stay" } }, NULL,
+	    ctl_show_any },
+	{ "guest admit", "--door DOOR --guest NAME [--stay ID] "
+	    "[--reason TEXT]", "guest.admit", { NULL }, 0, {
+	    { "--door", 's', "door" }, { "--guest", 's', "guest" },
+	    { "--stay", 'i', "stay" }, { "--reason", 's', "reason" } }, NULL,
+	    ctl_show_any },
+	{ "guest refuse", "--door DOOR [--guest NAME] [--stay ID] "
+	    "[--reason TEXT]", "guest.refuse", { NULL }, 0, {
+	    { "--door", 's', "door" }, { "--guest", 's', "guest" },
+	    { "--stay", 'i', "stay" }, { "--reason", 's', "reason" } }, NULL,
+	    ctl_show_any },
+	{ "guest checkout", "VISIT", "guest.checkout", { "#visit" }, 1,
+	    NOOPTS, NULL, ctl_show_any },
+	{ "guest inside", "", "guest.inside", { NULL }, 0, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "evac status", "", "evac.status", { NULL }, 0, NOOPTS, NULL,
+	    ctl_show_any },
+	{ "evac account", "ROOM|visit:ID|staff:LOGIN", "evac.account",
+	    { "who" }, 1, NOOPTS, NULL, ctl_show_any },
+	{ "evac unaccount", "ROOM|visit:ID|staff:LOGIN", "evac.unaccount",
+	    { "who" }, 1, NOOPTS, NULL, ctl_show_any },
+	{ "evac close", "", "evac.close", { NULL }, 0, NOOPTS, NULL,
+	    ctl_show_any },
 	{ NULL, NULL, NULL, { NULL }, 0, { { NULL, 0, NULL } }, NULL, NULL }
 };
 
