@@ -47,7 +47,8 @@ SAN       ?=
 
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN) \
              -Ilib -Ihal -Isrc $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+# libunistring (name folding for the blocklist) has no pkg-config file.
+LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring -lm
 LDFLAGS   += $(SAN)
 
 LIB_SRC   := $(wildcard lib/*.c)
@@ -102,7 +103,8 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libsqlite3-dev sqlite3 libmosquitto-dev mosquitto mosquitto-clients \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
-            openssl qemu-system-x86 busybox-static cpio
+            openssl qemu-system-x86 busybox-static cpio libunistring-dev \
+            chromium
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
