@@ -100,6 +100,7 @@ alarm_raise(struct husvagt *h, const char *cls, const char *point,
 		log_warnx("alarm: %s %s: %s", cls, point,
 		    sqlite3_errmsg(h->db));
 	sqlite3_finalize(st);
+	alarm_outputs_update(h);
 	return id;
 }
 
@@ -115,6 +116,7 @@ alarm_cause_cleared(struct husvagt *h, const char *cls, const char *point)
 	alarm_update(h, "UPDATE alarm SET cause_cleared_at = ?2 WHERE "
 	    "id = ?1 AND cause_cleared_at IS NULL", id, now, NULL);
 	mqtt_state_changed(h->mqtt);
+	alarm_outputs_update(h);
 }
 
 /* The class and point of an open alarm; -1 when there is none. */
@@ -158,6 +160,7 @@ alarm_ack(struct husvagt *h, int64_t id, const char *actor)
 	    "WHERE id = ?1", id, now, actor) == -1)
 		return "internal";
 	mqtt_state_changed(h->mqtt);
+	alarm_outputs_update(h);
 	return NULL;
 }
 

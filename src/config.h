@@ -204,5 +204,8 @@ void config_register_finish(struct site_config *, struct diag *);
 /* config_alarms.c: [alarm-outputs] */
 int  config_alarm_out_key(struct site_config *, struct diag *,
 	 const char *file, int line, const char *key, const char *value);
+/* Is an output role the relay to the alarm transmitter ("transmitter",
+ * "transmitter.police")?  Only those may carry the silent duress alarm. */
+bool config_alarm_out_transmitter(const char *role);
 
 #endif

@@ -7,7 +7,10 @@
  *   transmitter = panic, duress, fire
  *
  * The key is the output point's role in the board file (checked against
- * the board where both are known, in husvagt_check_doors()).
+ * the board where both are known, in husvagt_check_doors()).  A duress
+ * alarm is silent (DESIGN 7): only the relay to the alarm transmitter, a
+ * role starting with "transmitter", may carry it; a siren or a light
+ * that answered a duress PIN would tell the person at the door.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,12 @@ static const char *const config_alarm_classes[] = {
 	"fire", "panic", "duress", "tamper", "forced", "held", "fault",
 	"overstay", NULL,
 };
+
+bool
+config_alarm_out_transmitter(const char *role)
+{
+	return strncmp(role, "transmitter", 11) == 0;
+}
 
 /* Is every comma-separated word of v an alarm class?  -1 if not. */
 static int
@@ -42,6 +51,13 @@ config_alarm_classes_ok(struct diag *d, const char *f, int l, const char *k,
 			diag_error(d, f, l, "%s: unknown alarm class '%s' (fire, "
 			    "panic, duress, tamper, forced, held, fault, "
 			    "overstay)", k, w);
+			return -1;
+		}
+		if (!strcmp(w, "duress") && !config_alarm_out_transmitter(k)) {
+			diag_error(d, f, l, "%s: duress is a silent alarm: only "
+			    "a transmitter output (a role starting with "
+			    "'transmitter') may carry it, never a siren or a "
+			    "light", k);
 			return -1;
 		}
 	}

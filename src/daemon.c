@@ -153,10 +153,35 @@ daemon_check_door(const struct site_config *c, const struct site_door *sd,
 		    "board has no '%s'", sd->name, role);
 }
 
+/* Each [alarm-outputs] key must be an output of the board, and not a
+ * door's lock: a siren wired to a lock's relay would open the door. */
+static void
+daemon_check_alarm_outs(const struct site_config *c, const struct board *b,
+    struct diag *d)
+{
+	const struct site_alarm_out *o;
+	int i, p;
+
+	for (i = 0; i < c->nalarm_outs; i++) {
+		o = &c->alarm_outs[i];
+		if ((p = board_point_find(b, o->point)) < 0)
+			diag_error(d, c->path, o->line, "[alarm-outputs]: the "
+			    "board %s has no point '%s'", b->path, o->point);
+		else if (b->points[p].kind != BOARD_OUTPUT)
+			diag_error(d, c->path, o->line, "[alarm-outputs]: '%s' "
+			    "is not an output on the board", o->point);
+		else if (b->points[p].lock != BOARD_LOCK_NONE)
+			diag_error(d, c->path, o->line, "[alarm-outputs]: '%s' "
+			    "is a lock on the board, not an alarm output",
+			    o->point);
+	}
+}
+
 /*
  * Check that every door of the site has its lock (with its lock type) and
  * contact on the board, that each door role has the right kind, and a
- * reader where the door asks for a PIN.  Errors name the door's line.
+ * reader where the door asks for a PIN; and that every alarm output is
+ * an output of the board.  Errors name the configuration's line.
  */
 int
 husvagt_check_doors(const struct site_config *c, const struct board *b,
@@ -166,6 +191,7 @@ husvagt_check_doors(const struct site_config *c, const struct board *b,
 
 	for (i = 0; i < c->ndoors; i++)
 		daemon_check_door(c, &c->doors[i], b, d);
+	daemon_check_alarm_outs(c, b, d);
 	return d->count == before ? 0 : -1;
 }
 
@@ -369,6 +395,7 @@ husvagt_reload(struct husvagt *h)
 	if (strcmp(nc->board, h->cfg.board))
 		log_warnx("reload: the board file changed; restart to use it");
 	mqtt_reload(h->mqtt, nc);
+	alarm_outputs_reload(h, nc);
 	snprintf(nc->board, sizeof(nc->board), "%s", h->cfg.board);
 	h->cfg = *nc;
 	husvagt_lockout_cfg(h);
@@ -383,6 +410,7 @@ husvagt_reload(struct husvagt *h)
 	husvagt_mode_reloaded(h);
 	husvagt_apply_all_locks(h);
 	register_rooms_sync(h);
+	alarm_outputs_update(h);	/* the classes may have changed */
 	rc = 0;
 	husvagt_journal(h, "system.reloaded", "", "system", "",
 	    json_pack("{s:i}", "doors", h->ndoors));

@@ -261,6 +261,8 @@ json_t	*evac_state_json(struct husvagt *);
 /* alarm_out.c: outputs held on while an alarm of their classes is open
  * ([alarm-outputs]); called after any alarm opens or closes. */
 void	 alarm_outputs_update(struct husvagt *);
+/* Before a reload takes nc: outputs it no longer names are switched off. */
+void	 alarm_outputs_reload(struct husvagt *, const struct site_config *nc);
 
 /* loop.c */
 int	 loop_run(struct husvagt *);
