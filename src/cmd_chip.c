@@ -12,6 +12,7 @@
 #include "cmd_verbs.h"
 #include "cred.h"
 #include "husvagtd.h"
+#include "register.h"
 
 /*
  * A date "YYYY-MM-DD" (local; end_of_day picks 23:59:59) or a UTC time
@@ -59,6 +60,8 @@ cmd_chip_why(const char *err)
 		{ "bad_label", "a label is at most 64 characters, no control "
 		    "characters" },
 		{ "duplicate", "this chip is already enrolled" },
+		{ "discharged", "the stay was discharged; a discharged stay "
+		    "gets no chip" },
 	};
 	size_t i;
 
@@ -97,6 +100,16 @@ cmd_chip_new(const json_t *args, struct cred_new *cn, const char **err)
 	return 0;
 }
 
+/* Is holder a stay the register knows as discharged? */
+static bool
+cmd_chip_discharged(struct husvagt *h, const char *holder)
+{
+	int64_t id = register_holder_stay(holder);
+	struct register_stay s;
+
+	return id != 0 && register_stay_get(h, id, &s) == 1 && !s.current;
+}
+
 int64_t
 chip_enrol(struct husvagt *h, const json_t *args, int format,
     uint64_t number, const char *actor, const char **err)
@@ -106,6 +119,12 @@ chip_enrol(struct husvagt *h, const json_t *args, int format,
 
 	if (cmd_chip_new(args, &cn, err) != 0)
 		return -1;
+	/* Checked again here: a reader armed for her may be presented to
+	 * after she was discharged. */
+	if (cmd_chip_discharged(h, cn.holder)) {
+		*err = "discharged";
+		return -1;
+	}
 	cn.format = format;
 	cn.number = number;
 	id = cred_enrol(h->db, &h->keys, &cn, (int64_t)clock_wall(), err);
@@ -178,6 +197,40 @@ cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    500) / 1000)));
 }
 
+/*
+ * A resident's chip (holder stay:ID): a discharged stay gets none, and
+ * without zones it opens the front door, her corridor and her room.  A
+ * stay:ID the register does not know is enrolled as given, as chips were
+ * before the register existed.  NULL, or the error reply.
+ */
+static json_t *
+cmd_chip_stay(struct husvagt *h, json_t *args)
+{
+	int64_t id = register_holder_stay(cmd_str(args, "holder"));
+	struct register_stay s;
+	char zones[256];
+
+	if (id == 0)
+		return NULL;
+	switch (register_stay_get(h, id, &s)) {
+	case -1:
+		return cmd_error("failed", "the register could not be read");
+	case 0:
+		return NULL;
+	}
+	if (!s.current)
+		return cmd_error("discharged", "stay %lld was discharged on %s; "
+		    "a discharged stay gets no chip", (long long)id,
+		    s.departure);
+	if (json_object_get(args, "zones") != NULL)
+		return NULL;
+	if (register_stay_zones(h, &s, zones, sizeof(zones)) == -1)
+		return cmd_error("failed", "the zones of stay %lld do not fit",
+		    (long long)id);
+	json_object_set_new(args, "zones", json_string(zones));
+	return NULL;
+}
+
 json_t *
 cmd_chip_enrol(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -187,6 +240,8 @@ cmd_chip_enrol(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	int64_t id;
 	int format;
 
+	if ((jerr = cmd_chip_stay(h, args)) != NULL)
+		return jerr;
 	if (json_object_get(args, "reader") != NULL) {
 		if (json_object_get(args, "number") != NULL ||
 		    json_object_get(args, "card") != NULL)
@@ -199,7 +254,8 @@ cmd_chip_enrol(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((id = chip_enrol(h, args, format, number, a->login, &err)) < 0)
 		return cmd_error(err, "chip not enrolled: %s",
 		    cmd_chip_why(err));
-	return cmd_ok(json_pack("{s:I}", "id", (json_int_t)id));
+	return cmd_ok(json_pack("{s:I, s:s}", "id", (json_int_t)id, "zones",
+	    cmd_str(args, "zones") != NULL ? cmd_str(args, "zones") : ""));
 }
 
 json_t *
