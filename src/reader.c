@@ -15,6 +15,7 @@
 #include "access.h"
 #include "clock.h"
 #include "cred.h"
+#include "evac.h"
 #include "husvagtd.h"
 #include "journal.h"
 #include "log.h"
@@ -145,6 +146,54 @@ reader_enrol_take(struct husvagt *h, int point, int bits, uint64_t number)
 	return true;
 }
 
+/*
+ * A chip at the staff duty reader (role duty.reader, no door): a live
+ * staff chip clocks its holder in, or out when on duty; any other chip
+ * is refused and journalled.  No door moves.  Zones and time windows are
+ * a chip's doors and hours, so they do not apply here; its validity
+ * does.
+ */
+static void
+reader_duty(struct husvagt *h, const struct hal_event *ev, const char *reader)
+{
+	struct access_request req;
+	struct access_cred cred;
+	uint8_t mac[KEYS_MAC_LEN];
+	char tag[17], since[40];
+	enum access_reason why = ACCESS_UNKNOWN;
+	const char *login = NULL, *reason;
+	json_t *detail;
+	int on;
+
+	keys_card_mac(&h->keys, ev->bits, ev->number, mac);
+	reader_mac_tag(mac, tag);
+	memset(&req, 0, sizeof(req));
+	req.zone = "duty";
+	req.now = (int64_t)clock_wall();
+	if (cred_lookup(h->db, mac, &cred) == 1) {
+		snprintf(cred.zones, sizeof(cred.zones), "*");
+		cred.nwindows = 0;
+		why = access_decide(&cred, &req, NULL);
+		if (!strncmp(cred.holder, "staff:", 6))
+			login = cred.holder + 6;
+	}
+	reason = why != ACCESS_OK ? access_reason_name(why) :
+	    login == NULL || husvagt_roles_of(h, login) == 0 ? "not_staff" :
+	    NULL;
+	if (reason == NULL && (on = duty_is_on(h, login)) >= 0 &&
+	    duty_set(h, login, !on, "reader", login, since,
+	    sizeof(since)) == NULL)
+		return;
+	detail = json_pack("{s:s, s:s}", "reader", reader, "reason",
+	    reason != NULL ? reason : "internal");
+	if (why != ACCESS_UNKNOWN)
+		json_object_set_new(detail, "credential", json_integer(cred.id));
+	else
+		json_object_set_new(detail, "card", json_string(tag));
+	husvagt_journal(h, "access.denied", reader, "system",
+	    why != ACCESS_UNKNOWN ? cred.holder : "", detail);
+}
+
 void
 reader_card(struct husvagt *h, const struct hal_event *ev)
 {
@@ -158,8 +207,11 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 	bool duress = false;
 	int found;
 
-	if (reader_enrol_take(h, ev->point, ev->bits, ev->number) ||
-	    d == NULL)
+	if (reader_enrol_take(h, ev->point, ev->bits, ev->number))
+		return;
+	if (d == NULL && !strcmp(reader, "duty.reader"))
+		reader_duty(h, ev, reader);
+	if (d == NULL)
 		return;
 	keys_card_mac(&h->keys, ev->bits, ev->number, mac);
 	reader_mac_tag(mac, tag);

@@ -197,7 +197,7 @@ test_reference_building(void **state)
 	assert_int_equal(d.count, 0);
 	assert_int_equal(b.nbackends, 1);
 	assert_string_equal(b.backends[0].type, "sim");
-	assert_int_equal(b.npoints, 65);
+	assert_int_equal(b.npoints, 66);
 	assert_true((p = board_point_find(&b, "front.lock")) >= 0);
 	assert_int_equal(b.points[p].kind, BOARD_OUTPUT);
 	assert_int_equal(b.points[p].lock, BOARD_LOCK_FAIL_SAFE);
