@@ -16,6 +16,9 @@
 #include "husvagtd.h"
 #include "log.h"
 
+/* Alarms with a cause checked at start: more are left for the next. */
+#define ALARM_START_MAX	256
+
 /* Open: not both acknowledged and cleared. */
 #define ALARM_OPEN	"NOT (acked_at IS NOT NULL AND " \
 			"cause_cleared_at IS NOT NULL)"
@@ -187,18 +190,41 @@ alarm_list_json(struct husvagt *h)
 }
 
 /*
+ * Is the cause of a loop or input alarm still there at start?  The point
+ * (by role) as the HAL read it when it opened: a loop not normal, a plain
+ * input active.  A point the board no longer has, or cannot read yet, is
+ * taken as cleared, as the input reports any change later.
+ */
+static bool
+alarm_cause_present(struct husvagt *h, const char *role)
+{
+	const struct board_point *bp;
+	int p = hal_point(h->hal, role), v;
+
+	if (p < 0 || hal_input_get(h->hal, p, &v) != 0)
+		return false;
+	bp = hal_point_info(h->hal, p);
+	if (bp->kind == BOARD_SUPERVISED)
+		return v != HAL_LOOP_NORMAL;
+	return bp->kind == BOARD_INPUT && v != 0;
+}
+
+/*
  * At start, after the doors have read their contacts and before the
- * alarm inputs are read: the causes of loop, input and module alarms are
- * taken as cleared, and husvagt_alarms_at_start raises again (marks
- * present) those still there.  A door forced or held keeps its cause
- * while it is still open.
+ * alarm inputs are read: a forced or held door found closed, a loop or
+ * input found at rest, and every module fault (the first polls raise it
+ * again) have their causes cleared; husvagt_alarms_at_start then raises
+ * (marks present) those still there.  An alarm whose cause is still there
+ * is left as it was, acknowledgement included, so a restart neither
+ * sounds a siren staff have silenced nor lists the alarm twice.
  */
 void
 alarm_at_start(struct husvagt *h)
 {
+	int64_t clear[ALARM_START_MAX];
 	char now[32];
 	sqlite3_stmt *st;
-	int i;
+	int i, n = 0;
 
 	for (i = 0; i < h->ndoors; i++)
 		if (!h->doors[i].st.open) {
@@ -206,13 +232,18 @@ alarm_at_start(struct husvagt *h)
 			alarm_cause_cleared(h, "held", h->doors[i].name);
 		}
 
-	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "UPDATE alarm SET cause_cleared_at = ? WHERE "
+	if (db_prepare(h->db, "SELECT id, class, point FROM alarm WHERE "
 	    "cause_cleared_at IS NULL AND class IN ('fire', 'panic', "
 	    "'tamper', 'fault')", &st) == -1)
 		return;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warnx("alarm: at start: %s", sqlite3_errmsg(h->db));
+	while (sqlite3_step(st) == SQLITE_ROW && n < ALARM_START_MAX)
+		if (!strcmp((const char *)sqlite3_column_text(st, 1),
+		    "fault") || !alarm_cause_present(h,
+		    (const char *)sqlite3_column_text(st, 2)))
+			clear[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	clock_iso8601(now, sizeof(now));
+	for (i = 0; i < n; i++)
+		alarm_update(h, "UPDATE alarm SET cause_cleared_at = ?2 WHERE "
+		    "id = ?1", clear[i], now, NULL);
 }

@@ -4,8 +4,11 @@
  * moves; entering a fire holds every egress door released in one pass
  * with one flush of the HAL (one write per backend); a staff reset after
  * the panel cleared unholds them.  A lockdown is kept in the settings
- * table so that a restart keeps the house closed; a fire is never kept:
- * at start it comes from the fire input alone (DESIGN 7).
+ * table so that a restart keeps the house closed.  A fire comes back at
+ * start from the fire input, and also from the settings table when it
+ * was not yet reset: a crash between the panel clearing and the staff
+ * reset must not end the fire for staff (DESIGN 3) and relock the egress
+ * doors.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,34 +20,35 @@
 #include "log.h"
 
 static const char mode_sql_get[] =
-    "SELECT value FROM settings WHERE key = 'mode_lockdown'";
+    "SELECT value FROM settings WHERE key = ?1";
 static const char mode_sql_set[] =
-    "INSERT OR REPLACE INTO settings (key, value)"
-    " VALUES ('mode_lockdown', ?1)";
+    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)";
 
-/* Keep the lockdown latch for the next start. */
+/* Keep a latch ("mode_lockdown", "mode_fire") for the next start. */
 static void
-mode_lockdown_save(struct husvagt *h, bool on)
+mode_latch_save(struct husvagt *h, const char *key, bool on)
 {
 	sqlite3_stmt *st;
 
 	if (db_prepare(h->db, mode_sql_set, &st) != 0)
 		return;
-	sqlite3_bind_text(st, 1, on ? "1" : "0", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, on ? "1" : "0", -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warnx("mode: cannot keep the lockdown: %s",
+		log_warnx("mode: cannot keep %s: %s", key,
 		    sqlite3_errmsg(h->db));
 	sqlite3_finalize(st);
 }
 
 static bool
-mode_lockdown_load(struct husvagt *h)
+mode_latch_load(struct husvagt *h, const char *key)
 {
 	sqlite3_stmt *st;
 	bool on = false;
 
 	if (db_prepare(h->db, mode_sql_get, &st) != 0)
 		return false;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		on = !strcmp((const char *)sqlite3_column_text(st, 0), "1");
 	sqlite3_finalize(st);
@@ -138,10 +142,13 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 		mode_journal(h, &old, cause != NULL ? cause :
 		    mode_input_name(in), actor, point);
 	if (old.lockdown != h->mode.lockdown)
-		mode_lockdown_save(h, h->mode.lockdown);
+		mode_latch_save(h, "mode_lockdown", h->mode.lockdown);
 	if (mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode))
 		mode_egress(h, mode_holds_egress(h, &h->mode), old.fire, actor,
 		    clock_mono_ms());
+	/* After the doors: a fire does not wait for this write. */
+	if (old.fire != h->mode.fire)
+		mode_latch_save(h, "mode_fire", h->mode.fire);
 	evac_mode_changed(h, &old, actor);
 	mqtt_state_changed(h->mqtt);
 	return MODE_E_OK;
@@ -180,10 +187,11 @@ mode_fire_point_active(struct husvagt *h, int point)
 }
 
 /*
- * At start, before any lock is written: a fire input still active puts
- * the house back in fire mode (its egress locks are then written
- * released, as the last daemon left them), and a kept lockdown is
- * restored.  Both are journalled with cause "restart".
+ * At start, before any lock is written: a fire input still active, or a
+ * fire not yet reset by staff, puts the house back in fire mode (its
+ * egress locks are then written released, as the last daemon left them),
+ * and a kept lockdown is restored.  All are journalled with cause
+ * "restart".
  */
 void
 husvagt_mode_at_start(struct husvagt *h)
@@ -191,7 +199,7 @@ husvagt_mode_at_start(struct husvagt *h)
 	int i;
 
 	mode_init(&h->mode);
-	if (mode_lockdown_load(h) &&
+	if (mode_latch_load(h, "mode_lockdown") &&
 	    mode_input(h, MODE_IN_LOCKDOWN, MODE_BY_STAFF, "system", "",
 	    "restart") == MODE_E_OK)
 		log_info("mode: lockdown restored from before the restart");
@@ -200,6 +208,10 @@ husvagt_mode_at_start(struct husvagt *h)
 		    mode_input(h, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM,
 		    "system", "fire", "restart") == MODE_E_OK)
 			log_warnx("mode: the fire input is active at start");
+	if (!h->mode.fire && mode_latch_load(h, "mode_fire") &&
+	    mode_input(h, MODE_IN_FIRE_CMD, MODE_BY_MANAGEMENT, "system",
+	    "", "restart") == MODE_E_OK)
+		log_warnx("mode: the fire was not reset before the restart");
 }
 
 /* After a reload: doors new to the configuration join a fire (or a
