@@ -276,13 +276,13 @@ evac_expected_list(struct husvagt *h, int64_t id, char *msg, size_t len)
 	sqlite3_stmt *st;
 	size_t n = strlen(msg);
 	const char *sep = "; expected: ";
-	int k = 0;
+	int k = 0, rc;
 
 	if (db_prepare(h->db, "SELECT who FROM evac_item WHERE evac_id = ?1"
 	    EVAC_ORDER, &st) == -1)
 		return;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW && n + 64 < len) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n + 64 < len) {
 		n += (size_t)snprintf(msg + n, len - n, "%s%s", sep,
 		    sqlite3_column_text(st, 0));
 		sep = ", ";
@@ -290,7 +290,7 @@ evac_expected_list(struct husvagt *h, int64_t id, char *msg, size_t len)
 	}
 	if (k == 0)
 		snprintf(msg + n, len - n, "; nobody was expected");
-	else if (sqlite3_step(st) == SQLITE_ROW)
+	else if (rc == SQLITE_ROW)	/* more than the message holds */
 		snprintf(msg + n, len - n, ", ...");
 	sqlite3_finalize(st);
 }

@@ -452,6 +452,7 @@ def test_bad_roll_call_input_changes_nothing(make_building):
     # A room that is not on the roll call (no such room; an empty one).
     msg = refused(b, "anna", "evac.account", "not_expected", who="999")
     assert "room:999" in msg and "room:101" in msg and "staff:anna" in msg
+    assert msg.endswith("staff:birgit"), msg
     refused(b, "anna", "evac.account", "not_expected", who="room:105")
     # A visit that is not in the record.
     msg = refused(b, "birgit", "evac.account", "not_expected",
