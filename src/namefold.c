@@ -141,3 +141,44 @@ namefold(const char *name, size_t n)
 	free(cf);
 	return o.buf;
 }
+
+/* Is the word of len bytes at w one of the words of key? */
+static bool
+namefold_has_word(const char *key, const char *w, size_t len)
+{
+	const char *p = key;
+	size_t n;
+
+	while (*p != '\0') {
+		n = strcspn(p, " ");
+		if (n == len && memcmp(p, w, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+/* Is every word of a a word of b? */
+static bool
+namefold_words_in(const char *a, const char *b)
+{
+	size_t n;
+
+	while (*a != '\0') {
+		n = strcspn(a, " ");
+		if (!namefold_has_word(b, a, n))
+			return false;
+		a += n;
+		a += strspn(a, " ");
+	}
+	return true;
+}
+
+bool
+namefold_match(const char *a, const char *b)
+{
+	if (*a == '\0' || *b == '\0')
+		return false;
+	return namefold_words_in(a, b) || namefold_words_in(b, a);
+}

@@ -31,6 +31,7 @@
 #ifndef HUSVAGT_NAMEFOLD_H
 #define HUSVAGT_NAMEFOLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -40,5 +41,14 @@
  * valid UTF-8 (or holds a NUL), ENOMEM when memory runs out.
  */
 char	*namefold(const char *name, size_t n);
+
+/*
+ * Do two keys name the same person on the blocklist?  Yes when every
+ * word of one is a word of the other, in any order: "jorgen" and
+ * "hansen jorgen" both match "jorgen hansen", so a caller who gives only
+ * part of a blocked name, or the names the other way round, is stopped
+ * until staff know more.  An empty key matches nothing.
+ */
+bool	 namefold_match(const char *a, const char *b);
 
 #endif

@@ -173,6 +173,24 @@ test_long(void **unused)
 	free(s);
 }
 
+/* The blocklist's match: the words of one within the other's. */
+static void
+test_match(void **unused)
+{
+	(void)unused;
+	assert_true(namefold_match("jorgen hansen", "jorgen hansen"));
+	assert_true(namefold_match("jorgen", "jorgen hansen"));
+	assert_true(namefold_match("jorgen hansen", "hansen"));
+	assert_true(namefold_match("hansen jorgen", "jorgen hansen"));
+	assert_true(namefold_match("jorgen peter hansen", "jorgen hansen"));
+	assert_false(namefold_match("jorgen nielsen", "jorgen hansen"));
+	assert_false(namefold_match("jorg", "jorgen hansen"));
+	assert_false(namefold_match("jorgen hansen", "jorgensen"));
+	assert_false(namefold_match("", "jorgen"));
+	assert_false(namefold_match("jorgen", ""));
+	assert_false(namefold_match("", ""));
+}
+
 int
 main(void)
 {
@@ -185,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_long),
+		cmocka_unit_test(test_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
