@@ -18,6 +18,11 @@ Everything runs on local files and Unix sockets under one temporary folder
     same payloads to the same broker in the same run; the round trip of a
     command (publish on cmd/<login>/status -> reply) over the staff TLS
     listener
+ 7. fire across Modbus: 32 egress doors on 4 Modbus TCP modules (8 locks
+    each, tools/modbus-sim); fire input -> all 32 lock outputs written
+    (median, p99) beside one Modbus write round trip (bench_modbus_rtt)
+    in the same run, once with the fire input on the sim backend and once
+    on a module's analog input (polled)
 
 Figures 4 and 5 are medians over 5 starts; the exec time is taken just
 before Popen, so it includes Python's fork and exec.
@@ -52,6 +57,11 @@ DOOR = "corridor-1"
 MQTT_BACKLOG = 10000    # events committed while the broker is down
 MQTT_PUB_RUNS = 3       # mosquitto_pub runs (median)
 MQTT_CMDS = 300         # command round trips
+FIRE_MODULES = 4        # Modbus TCP modules in the fire bench
+FIRE_LOCKS = 8          # egress locks per module
+FIRE_TRIPS = 50         # fire set and reset, per placement of the input
+FIRE_POLL_MS = 50       # the modules' poll interval
+RTT_WRITES = 500        # Modbus write round trips timed
 
 NOTES = """
 Notes
@@ -79,7 +89,23 @@ Notes
   listener; its time is the whole process, connecting included.
 - MQTT command: a paho-mqtt (Python) client of a staff login over TLS
   publishes {"id": ...} to cmd/<login>/status (QoS 1) and waits for
-  reply/<login>/<id>; one at a time."""
+  reply/<login>/<id>; one at a time.
+- Fire across Modbus: the end of a trip is the CLOCK_MONOTONIC time at which
+  the last of the 4 modules received its coil write (modbus-sim stamps each
+  write as it arrives), the start just before the bench sets the fire input
+  (a sim loop op on the sim's socket, or modbus-sim's "set register" on
+  its stdin); both on the same clock, nothing subtracted.  Inside: the
+  daemon journals alarm.fire, mode.changed and 32 door.released rows (one
+  fsync each, before any lock moves, DESIGN 8), then one write per module,
+  the 4 modules one after the other (libmodbus waits for each answer).
+  With the input on a module the daemon only sees it at its next poll, so
+  the figure also holds up to one poll interval (FIRE_POLL_MS) of waiting
+  plus the read round trip.  Between trips the input is reset, staff reset
+  the fire (mode.reset) and the bench waits for all 32 locks engaged.
+  Every trip is checked: each module got exactly one write, of its 8
+  coils, and reads all released afterwards.  p99 of 50 is the slowest
+  trip.  The round trip is bench_modbus_rtt writing 8 coils (function 15,
+  as the HAL does) to a fifth modbus-sim, 500 times, one at a time."""
 
 RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
 rows = []               # (figure, value, command) for the table
@@ -423,6 +449,139 @@ def fig_mqtt():
                  MQTT_CMDS))
 
 
+def fire_files(name, sims, fire_on_module):
+    """Board and site configuration of the fire bench under RUN/name: 32
+    egress doors, FIRE_LOCKS per module (fail-safe maglocks on coils
+    0..7, contacts on inputs 0..7), the fire loop on the sim backend or on
+    module 1's register 0.  Returns the configuration's path."""
+    run = RUN / name
+    (run / "state").mkdir(parents=True)
+    board = ["[board]", "name = bench-fire", "", "[backend sim]",
+             "type = sim", ""]
+    site = ["[site]", "name = bench", "board = %s" % (run / "board.ini"),
+            "state_dir = %s" % (run / "state"),
+            "control_socket = %s" % (run / "control.sock"),
+            "sim_socket = %s" % (run / "sim.sock"), ""]
+    for m, sim in enumerate(sims):
+        board += ["[backend m%d]" % m, "type = modbus", "transport = tcp",
+                  "host = 127.0.0.1", "port = %d" % sim.port, "unit = 1",
+                  "poll_ms = %d" % FIRE_POLL_MS, "timeout_ms = 200", ""]
+        for k in range(FIRE_LOCKS):
+            door = "e%02d" % (m * FIRE_LOCKS + k)
+            board += ["[point %s.lock]" % door, "backend = m%d" % m,
+                      "kind = output", "coil = %d" % k, "lock = fail-safe",
+                      "", "[point %s.contact]" % door, "backend = m%d" % m,
+                      "kind = input", "input = %d" % k, ""]
+            site += ["[door %s]" % door, "zone = entrance", "egress = yes",
+                     ""]
+    if fire_on_module:
+        board += ["[point fire]", "backend = m0", "kind = supervised",
+                  "register = 0", "loop = 3000,7000,9000", ""]
+    else:
+        board += ["[point fire]", "backend = sim", "kind = supervised",
+                  "line = FIRE_LOOP", ""]
+    (run / "board.ini").write_text("\n".join(board))
+    conf = run / "husvagt.conf"
+    conf.write_text("\n".join(site))
+    return conf
+
+
+def fire_wait(pred, what, timeout=5):
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            sys.exit("bench: fire: timed out waiting for %s" % what)
+        time.sleep(0.002)
+
+
+def fire_trips(d, sims, fire_on_module):
+    """FIRE_TRIPS fire trips; the latencies in ms, sorted."""
+    locked = "1" * FIRE_LOCKS
+    released = "0" * FIRE_LOCKS
+
+    def coils(want):
+        return all(s.coils()[:FIRE_LOCKS] == want for s in sims)
+
+    def fire(active):
+        if fire_on_module:
+            sims[0].set_register(0, 8000 if active else 6000)
+        else:
+            r = call(d.sim, {"op": "loop", "point": "fire",
+                             "state": "active" if active else "normal"})
+            assert r.get("ok"), r
+
+    fire_wait(lambda: not call(d.control, {"verb": "status"})["result"][
+        "faults"], "the modules answering")
+    fire_wait(lambda: coils(locked), "every lock engaged")
+    times = []
+    for _ in range(FIRE_TRIPS):
+        marks = [s.nwrites() for s in sims]
+        t0 = time.monotonic()
+        fire(True)
+        fire_wait(lambda: all(s.nwrites() > k for s, k in zip(sims, marks)),
+                  "a write to every module")
+        fire_wait(lambda: coils(released), "every lock released")
+        writes = [s.writes_since(k) for s, k in zip(sims, marks)]
+        if any([w[:2] for w in ws] != [(0, FIRE_LOCKS)] for ws in writes):
+            sys.exit("bench: fire: not one write of %d coils per module: "
+                     "%r" % (FIRE_LOCKS, writes))
+        times.append((max(ws[0][2] for ws in writes) / 1e6 - t0) * 1000)
+        fire(False)
+        fire_wait(lambda: not call(d.control, {"verb": "mode.status"})[
+            "result"]["fire_input"], "the input cleared")
+        r = call(d.control, {"verb": "mode.reset"})
+        assert r.get("ok"), r
+        fire_wait(lambda: coils(locked), "every lock engaged again")
+    return sorted(times)
+
+
+def fig_fire():
+    sys.path.insert(0, str(TOP / "tests/system"))
+    from conftest import ModbusSim
+    sims = []
+    try:
+        for _ in range(FIRE_MODULES + 1):
+            sims.append(ModbusSim(tcp="127.0.0.1:0"))
+        modules, spare = sims[:FIRE_MODULES], sims[FIRE_MODULES]
+        results = []
+        for on_module in (False, True):
+            name = "fire-module" if on_module else "fire-sim"
+            conf = fire_files(name, modules, on_module)
+            d = Daemon(conf)
+            print("$ %s  (%d fire trips, input on %s)" % (
+                shown(d.args), FIRE_TRIPS, "module m0 register 0, polled "
+                "every %d ms" % FIRE_POLL_MS if on_module else
+                "the sim backend"), flush=True)
+            d.start()
+            try:
+                times = fire_trips(d, modules, on_module)
+            finally:
+                d.stop()
+                d.log.close()
+            print("    ms: " + " ".join("%.1f" % t for t in times),
+                  flush=True)
+            results.append((on_module, times, shown(d.args)))
+        args = [BUILD / "bench/bench_modbus_rtt", "-p", spare.port,
+                "-n", RTT_WRITES]
+        rtt_line = bench(args)[-1]
+    finally:
+        for s in sims:
+            s.stop()
+    rtt = field(rtt_line, "median")
+    for on_module, times, cmd in results:
+        med = statistics.median(times)
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        where = ("on module m0, polled every %d ms" % FIRE_POLL_MS
+                 if on_module else "on the sim backend")
+        rows.append(("fire input %s -> 32 locks on 4 Modbus modules "
+                     "written (median / p99)" % where,
+                     "%.2f / %.2f ms (%.0fx the round trip)" % (
+                         med, p99, med / rtt), cmd))
+    rows.append(("Modbus TCP write round trip, 8 coils (median / p99)",
+                 "%.3f / %.3f ms" % (rtt, field(rtt_line, "p99")),
+                 shown(args)))
+
+
 def table():
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -442,6 +601,7 @@ def main():
         fig_journal()
         fig_daemon()
         fig_mqtt()
+        fig_fire()
     finally:
         for p in daemons:
             if p.poll() is None:
