@@ -18,10 +18,10 @@
 #define WEEK_TOP	24
 #define WEEK_PLOT_H	170
 #define WEEK_LEFT	40
-#define WEEK_BOTTOM	46
-#define EVAC_LABEL_W	190
+#define WEEK_BOTTOM	52
+#define EVAC_LABEL_W	220
 #define EVAC_VALUE_W	90
-#define EVAC_ROW_H	26
+#define EVAC_ROW_H	28
 
 static const char html_style[] =
     "body{font-family:sans-serif;color:#000;background:#fff;"
@@ -38,6 +38,7 @@ static const char html_style[] =
     "vertical-align:top}"
     "th{background:#e6e6e6}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.t{white-space:nowrap}"
     "table.summary{width:auto;min-width:60%}"
     "figure{margin:0 0 6mm}"
     "figcaption{font-weight:bold;margin-bottom:2mm}"
@@ -106,6 +107,23 @@ html_numeric(const char *s)
 	return s[n] == '\0';
 }
 
+/* Does a cell hold a local time "YYYY-MM-DD HH:MM" (kept on one line)? */
+static bool
+html_time(const char *s)
+{
+	return strlen(s) == 16 && s[4] == '-' && s[7] == '-' && s[10] == ' ' &&
+	    s[13] == ':';
+}
+
+/* The class of a cell: numbers right-aligned, times on one line. */
+static const char *
+html_cell_class(const char *s)
+{
+	if (html_numeric(s))
+		return "class=\"n\"";
+	return html_time(s) ? "class=\"t\"" : NULL;
+}
+
 /* A section's table, or the sentence that says it is empty. */
 static void
 html_table(FILE *out, const json_t *s, const char *cls)
@@ -128,8 +146,7 @@ html_table(FILE *out, const json_t *s, const char *cls)
 		fputs("<tr>", out);
 		json_array_foreach(row, k, v) {
 			t = json_string_value(v) ?: "";
-			html_el(out, "td", html_numeric(t) ? "class=\"n\"" :
-			    NULL, t);
+			html_el(out, "td", html_cell_class(t), t);
 		}
 		fputs("</tr>\n", out);
 	}
@@ -178,8 +195,8 @@ chart_week_axis(FILE *out, long long max)
 	    "stroke=\"#999\" stroke-dasharray=\"3 3\"/>\n", WEEK_LEFT,
 	    WEEK_TOP, CHART_W, WEEK_TOP);
 	snprintf(n, sizeof(n), "%lld", max);
-	svg_text(out, WEEK_LEFT - 6, WEEK_TOP + 4, "end", 11, n);
-	svg_text(out, WEEK_LEFT - 6, y0 + 4, "end", 11, "0");
+	svg_text(out, WEEK_LEFT - 6, WEEK_TOP + 4, "end", 13, n);
+	svg_text(out, WEEK_LEFT - 6, y0 + 4, "end", 13, "0");
 }
 
 /* One week's bar with its count on it and, every step weeks, its name. */
@@ -195,7 +212,7 @@ chart_week_bar(FILE *out, const json_t *w, size_t i, size_t n, long long max)
 
 	x = WEEK_LEFT + slot * (double)i + (slot - bw) / 2;
 	h = (double)WEEK_PLOT_H * (double)c / (double)max;
-	fs = slot * 0.55 < 11 ? slot * 0.55 : 11;
+	fs = slot * 0.55 < 13 ? slot * 0.55 : 13;
 	fputs("<rect class=\"bar\" data-week=\"", out);
 	html_esc(out, name);
 	fprintf(out, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
@@ -210,12 +227,12 @@ chart_week_bar(FILE *out, const json_t *w, size_t i, size_t n, long long max)
 		    "middle", fs < 7 ? 7 : fs, label);
 	if (i % step != 0 || strlen(name) < 8)
 		return;
-	svg_text(out, x + bw / 2, WEEK_TOP + WEEK_PLOT_H + 15, "middle", 10,
+	svg_text(out, x + bw / 2, WEEK_TOP + WEEK_PLOT_H + 15, "middle", 12,
 	    name + 5);
 	if (i == 0 || !strcmp(name + 5, "W01")) {
 		snprintf(label, sizeof(label), "%.4s", name);
-		svg_text(out, x + bw / 2, WEEK_TOP + WEEK_PLOT_H + 29,
-		    "middle", 10, label);
+		svg_text(out, x + bw / 2, WEEK_TOP + WEEK_PLOT_H + 31,
+		    "middle", 12, label);
 	}
 }
 
@@ -236,7 +253,7 @@ chart_weeks(FILE *out, const json_t *weeks)
 	json_array_foreach(weeks, i, w)
 		chart_week_bar(out, w, i, n, max);
 	svg_text(out, (CHART_W + WEEK_LEFT) / 2.0, WEEK_TOP + WEEK_PLOT_H +
-	    WEEK_BOTTOM - 2, "middle", 11, "ISO week (Monday to Sunday, "
+	    WEEK_BOTTOM - 6, "middle", 13, "ISO week (Monday to Sunday, "
 	    "local time)");
 	fputs("</svg></figure>\n", out);
 }
@@ -271,7 +288,7 @@ chart_evac_bar(FILE *out, const json_t *e, size_t i, long long max)
 	snprintf(label, sizeof(label), "%s %s", !strcmp(kind, "drill") ?
 	    "Drill" : !strcmp(kind, "fire") ? "Fire" : kind,
 	    safety_local(html_str(e, "started"), t, sizeof(t)));
-	svg_text(out, EVAC_LABEL_W - 8, y + 15, "end", 11, label);
+	svg_text(out, EVAC_LABEL_W - 8, y + 16, "end", 13, label);
 	fprintf(out, "<rect class=\"bar\" data-evacuation=\"%lld\" x=\"%d\" "
 	    "y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#4d4d4d\"><title>",
 	    (long long)json_integer_value(json_object_get(e, "id")),
@@ -283,7 +300,7 @@ chart_evac_bar(FILE *out, const json_t *e, size_t i, long long max)
 		    sizeof(m)));
 	else
 		snprintf(label, sizeof(label), "no all-clear");
-	svg_text(out, EVAC_LABEL_W + w + 6, y + 15, "start", 11, label);
+	svg_text(out, EVAC_LABEL_W + w + 6, y + 16, "start", 13, label);
 }
 
 /* Minutes from the start to the all-clear, one bar an evacuation. */
@@ -303,7 +320,7 @@ chart_evacs(FILE *out, const json_t *evacs)
 	fprintf(out, "<line x1=\"%d\" y1=\"4\" x2=\"%d\" y2=\"%d\" "
 	    "stroke=\"#000\"/>\n", EVAC_LABEL_W, EVAC_LABEL_W, h - 8);
 	if (n == 0)
-		svg_text(out, EVAC_LABEL_W + 8, 8 + 15, "start", 11,
+		svg_text(out, EVAC_LABEL_W + 8, 8 + 16, "start", 13,
 		    "No evacuation or drill in the period.");
 	json_array_foreach(evacs, i, e)
 		chart_evac_bar(out, e, i, max);

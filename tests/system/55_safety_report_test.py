@@ -1,12 +1,12 @@
 """The safety report for management (issue 6): `husvagtctl report safety`
 over a history made on the simulated building -- a forced door, a door
-held open, a panic button's lockdown lifted by staff, a drill started and
-ended by management, a fire from the fire panel reset by staff, alarms
-acknowledged and one left unacknowledged -- plus roll calls whose
-accounting times are known to the second.  The roll calls are inserted
-into the evacuation tables with the daemon stopped (the roll-call verbs
-were not in when this was written); everything else is the daemon's own
-record.  The JSON figures are checked by hand, the CSV with the csv
+held open, a panic button's lockdown lifted by staff, a drill started by
+management with its roll call accounted by staff (evac account) and
+ended, a fire from the fire panel reset by staff with nobody accounted
+for, alarms acknowledged and one left unacknowledged -- plus older roll
+calls whose accounting times are known to the second, inserted into the
+evacuation tables with the daemon stopped (no verb backdates a roll
+call); everything else is the daemon's own record.  The JSON figures are checked by hand, the CSV with the csv
 module, and the HTML page in headless Chromium: the DOM after rendering
 and a screenshot.  The report only reads: the journal does not grow."""
 
@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,8 +59,18 @@ def make_history(b):
     b.wait_journal("mode.changed", after=seq, cause="panic")
     b.sim_ok("loop", point="panic.office", state="normal")
     ctl_as(b, "anna", "mode", "normal", check=0)        # lifted by staff
+    # A drill: two occupied rooms and anna on duty to find; room 103 last.
+    b.ok("stay.admit", as_login="anna", alias="Rose", room="101",
+         children_0_2=1)
+    b.ok("stay.admit", as_login="anna", alias="Lilje", room="103")
+    ctl_as(b, "anna", "staff", "on", check=0)
     ctl_as(b, "leder", "mode", "drill", "start", check=0)
+    ctl_as(b, "anna", "evac", "account", "101", check=0)
+    ctl_as(b, "anna", "evac", "account", "staff:anna", check=0)
+    time.sleep(1.2)
+    ctl_as(b, "birgit", "evac", "account", "103", check=0)
     ctl_as(b, "leder", "mode", "drill", "end", check=0)
+    ctl_as(b, "anna", "evac", "close", check=0)
     b.sim_ok("loop", point="fire", state="active")      # the fire panel
     wait_until(lambda: mode(b)["fire"], 5, "fire mode")
     b.sim_ok("loop", point="fire", state="normal")
@@ -172,9 +183,22 @@ def test_json_figures(site):
     assert fire["missing_longest"] == {"who": "room:204", "seconds": None,
                                        "still_missing": True}
     assert (fire["items"], fire["unaccounted"]) == (2, 1)
-    # Whatever the daemon recorded itself for the real drill and fire
-    # (once the roll call opens records) is counted the same way.
+    # The daemon's own roll calls: the drill, found to the last one, and
+    # the fire, where nobody was accounted for.
+    own = [e for e in r["evacuations"] if e["id"] < 900]
+    assert [e["kind"] for e in own] == ["drill", "fire"]
+    drill, fire = own
+    assert drill["started_by"] == "leder" and drill["closed"] is not None
+    assert (drill["items"], drill["unaccounted"]) == (3, 0)
+    found = drill["missing_longest"]
+    assert found["who"] == "room:103" and not found["still_missing"]
+    assert found["seconds"] >= 1
+    assert drill["seconds_to_all_clear"] == found["seconds"]
+    assert fire["started_by"] == "system" and fire["all_clear"] is None
+    assert (fire["items"], fire["unaccounted"]) == (3, 3)
+    assert fire["missing_longest"]["still_missing"]
     kinds = [e["kind"] for e in r["evacuations"]]
+    assert kinds == ["drill", "fire", "drill", "fire", "drill"]
     assert r["summary"]["drills"] == kinds.count("drill")
     assert r["summary"]["fires"] == kinds.count("fire")
 
@@ -319,6 +343,19 @@ def test_html_renders_in_chromium(site, tmp_path):
         "&lt;b&gt;x&lt;/b&gt;" in dom or \
         'visit:9"&lt;script&gt;alert(1)&lt;/script&gt;&amp;&lt;b&gt;x' \
         '&lt;/b&gt;' in dom
+
+    # Printed: A4, the front page and then one page per section.
+    pdf = tmp_path / "safety.pdf"
+    p = chromium("--user-data-dir=%s" % (tmp_path / "profile1"),
+                 "--no-pdf-header-footer", "--print-to-pdf=%s" % pdf,
+                 page.as_uri())
+    assert p.returncode == 0 and pdf.exists(), p.stderr
+    data = pdf.read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]",
+                       data)
+    assert boxes and all(abs(float(w) - 595.3) < 1 and
+                         abs(float(h) - 841.9) < 1 for w, h in boxes), boxes
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) == 6
 
     shot = BUILD / "safety-report.png"
     if shot.exists():
