@@ -78,7 +78,18 @@ def test_retained_state_on_subscribe(mqtt_site):
     assert alarms(w, s.root) == []
     occ = json.loads(w.wait_for(lambda m: m.topic.endswith("/occupancy"))
                      .payload)
-    assert isinstance(occ, dict)
+    # The reference building's twelve rooms, nobody admitted yet:
+    # anonymous counts only (52_register_test.py follows them).
+    assert occ == {"rooms": 12, "occupied": 0, "free": 12,
+                   "free_single": 8, "free_double": 4, "adults": 0,
+                   "children": 0, "children_0_2": 0, "children_3_5": 0,
+                   "children_6_9": 0, "children_10_17": 0, "needs_help": 0}
+    vac = json.loads(w.wait_for(lambda m: m.topic.endswith("/vacancy"))
+                     .payload)
+    assert set(vac) == {"site", "free_single", "free_double",
+                        "free_child_friendly", "updated"}
+    assert (vac["site"], vac["free_single"], vac["free_double"],
+            vac["free_child_friendly"]) == ("villa", 8, 4, 4)
 
 
 def test_door_state_follows_a_chip(mqtt_site):
