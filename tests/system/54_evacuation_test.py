@@ -143,6 +143,16 @@ def evac_state(w, root):
     return json.loads(got[-1].payload) if got else None
 
 
+def safety_report(b):
+    """report.safety for today and tomorrow (the site's local dates)."""
+    import datetime
+    import zoneinfo
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Copenhagen"))
+    return b.ok("report.safety", **{
+        "from": today.strftime("%Y-%m-%d"),
+        "to": (today + datetime.timedelta(days=1)).strftime("%Y-%m-%d")})
+
+
 def no_alias(text):
     for name in ALIASES + GUESTS:
         assert name not in text, (name, text)
@@ -250,6 +260,11 @@ def test_fire_roll_call_lists_exactly_who_is_expected(broker,  # noqa: F811
     state = wait_until(lambda: evac_state(w, s.root)["all_clear"] and
                        evac_state(w, s.root), 5, "all clear on the topic")
     assert state["all_clear"] == st["all_clear"]
+    # Management's safety report shows it with its time to all-clear.
+    ev = [e for e in safety_report(b)["evacuations"] if e["id"] == eid]
+    assert len(ev) == 1 and ev[0]["kind"] == "fire", ev
+    assert ev[0]["seconds_to_all_clear"] is not None
+    assert ev[0]["unaccounted"] == 0 and ev[0]["items"] == 7
 
     # Unaccounting after the all-clear withdraws it.
     seq = b.last_seq()
