@@ -25,66 +25,20 @@ GUESTS = ("Søster", "Sagsbehandler")
 
 # -- the register and the visitors, through their verbs ------------------
 
-def not_built(r):
-    return not r.get("ok") and r.get("error") == "not_implemented"
-
-
 def db(b):
     return sqlite3.connect(str(b.state / "husvagt.db"))
 
 
-def now_iso():
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-
-
 def admit(b, alias, room, **household):
-    """stay.admit; its id.  While stay.admit was not built, the stay was
-    written into the database with the daemon stopped."""
-    r = b.request("stay.admit", alias=alias, room=room, **household)
-    if not not_built(r):
-        assert r.get("ok"), r
-        res = r["result"]
-        return res.get("id", res.get("stay"))
-    b.stop()
-    with db(b) as c:
-        rid = c.execute("SELECT id FROM room WHERE name = ?",
-                        (room,)).fetchone()
-        if rid is None:
-            c.execute("INSERT INTO room (name, floor, corridor, zone, beds,"
-                      " kind, child_friendly) VALUES (?, 1, 'corridor-1',"
-                      " ?, 2, 'double', 1)", (room, "room-" + room))
-            rid = c.execute("SELECT last_insert_rowid()").fetchone()
-        cols = ["alias", "room_id", "arrival", "admitted_at"] + list(
-            household)
-        vals = [alias, rid[0], time.strftime("%Y-%m-%d"), now_iso()] + [
-            int(v) for v in household.values()]
-        c.execute("INSERT INTO stay (%s) VALUES (%s)" % (
-            ", ".join(cols), ", ".join("?" * len(cols))), vals)
-        sid = c.execute("SELECT last_insert_rowid()").fetchone()[0]
-    b.start()
-    return sid
+    """stay.admit (src/cmd_stay.c); the stay's id."""
+    return b.ok("stay.admit", alias=alias, room=room, **household)["stay"]
 
 
 def visit(b, stay, guest, relation="family"):
-    """guest.agree and guest.admit at the front door; the visit's id (or,
-    while they were not built, a visit row written with the daemon
-    stopped)."""
-    r = b.request("guest.agree", stay=stay, guest=guest, relation=relation)
-    if not not_built(r):
-        assert r.get("ok"), r
-        r = b.request("guest.admit", door="front", guest=guest, stay=stay)
-    if not not_built(r):
-        assert r.get("ok"), r
-        res = r["result"]
-        return res.get("visit", res.get("id"))
-    b.stop()
-    with db(b) as c:
-        c.execute("INSERT INTO visit (stay_id, guest, door, admitted_at, "
-                  "admitted_by) VALUES (?, ?, 'front', ?, 'root')",
-                  (stay, guest, now_iso()))
-        vid = c.execute("SELECT last_insert_rowid()").fetchone()[0]
-    b.start()
-    return vid
+    """guest.agree and guest.admit at the front door (src/cmd_guest.c,
+    src/cmd_visit.c); the visit's id."""
+    b.ok("guest.agree", stay=stay, guest=guest, relation=relation)
+    return b.ok("guest.admit", door="front", guest=guest, stay=stay)["visit"]
 
 
 def household(b):
