@@ -177,6 +177,29 @@ events_alarms_cleared(struct husvagt *h, const char *point)
 }
 
 /*
+ * A fire's alarm row goes in one commit with the mode's row and the
+ * egress doors' rows (journal_batch_begin): the locks move one fsync
+ * after the panel trips, not one per row.  The mode ends the batch
+ * before it writes the locks; events_fire_end() ends one the mode did
+ * not take (the fire was already latched).
+ */
+static bool
+events_fire_begin(struct husvagt *h, const char *type)
+{
+	if (strcmp(type, "alarm.fire"))
+		return false;
+	journal_batch_begin(h->journal);
+	return true;
+}
+
+static void
+events_fire_end(struct husvagt *h, bool batch)
+{
+	if (batch)
+		journal_batch_end(h->journal);
+}
+
+/*
  * An input that is not a door's: a fire panel relay, a panic button or a
  * tamper switch wired as a plain contact raises the same alarm as its
  * supervised form; anything else is journalled as a change.
@@ -185,6 +208,7 @@ static void
 events_alarm_input(struct husvagt *h, const char *role, int value)
 {
 	const char *type = "input.changed";
+	bool batch;
 
 	if (value && !strcmp(role, "fire"))
 		type = "alarm.fire";
@@ -192,12 +216,14 @@ events_alarm_input(struct husvagt *h, const char *role, int value)
 		type = "alarm.panic";
 	else if (value && !strncmp(role, "tamper.", 7))
 		type = "alarm.tamper";
+	batch = events_fire_begin(h, type);
 	husvagt_journal(h, type, role, "system", "",
 	    events_alarm_detail(h, type, role, json_pack("{s:i}", "value",
 	    value)));
 	if (value == 0)
 		events_alarms_cleared(h, role);
 	events_mode(h, role, value != 0, value == 0);
+	events_fire_end(h, batch);
 }
 
 /* A digital input changed. */
@@ -237,6 +263,7 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 {
 	const struct board_point *bp = hal_point_info(h->hal, ev->point);
 	const char *type = "input.loop";
+	bool batch;
 
 	if (ev->value == HAL_LOOP_CUT || ev->value == HAL_LOOP_SHORT)
 		type = "alarm.tamper";
@@ -248,6 +275,7 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 	else if (ev->value == HAL_LOOP_ACTIVE &&
 	    !strncmp(bp->role, "tamper.", 7))
 		type = "alarm.tamper";
+	batch = events_fire_begin(h, type);
 	husvagt_journal(h, type, bp->role, "system", "",
 	    events_alarm_detail(h, type, bp->role, json_pack("{s:s}", "loop",
 	    events_loop_name(ev->value))));
@@ -255,6 +283,7 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 		events_alarms_cleared(h, bp->role);
 	events_mode(h, bp->role, ev->value == HAL_LOOP_ACTIVE,
 	    ev->value == HAL_LOOP_NORMAL);
+	events_fire_end(h, batch);
 }
 
 /* A backend stopped or started answering. */

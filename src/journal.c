@@ -33,6 +33,8 @@ struct journal {
 	int64_t		 last_seq;
 	uint8_t		 last_mac[KEYS_MAC_LEN];
 	int		 stale;		/* reread the head before appending */
+	int		 batch;		/* rows go into one open transaction */
+	int64_t		 batch_first;	/* its first seq (0: none yet) */
 	journal_hook	*hook;
 	void		*hook_arg;
 };
@@ -326,7 +328,7 @@ journal_commit_row(struct journal *j, struct journal_row *r,
 	if (journal_row_mac(j->key, j->last_mac, r, mac) == -1 ||
 	    journal_write(j, r, mac) == -1)
 		return -1;
-	return journal_step(j, j->commit);
+	return j->batch ? 0 : journal_step(j, j->commit);
 }
 
 /*
@@ -347,25 +349,67 @@ journal_append(struct journal *j, const char *type, const char *point,
 		return -1;
 	if (journal_row_fill(&r, type, point, actor, subject, text) == -1)
 		goto err_text;
-	if (journal_step(j, j->begin) == -1)
+	if (!j->batch && journal_step(j, j->begin) == -1)
 		goto err_tx;
 	if (journal_commit_row(j, &r, mac) == -1)
 		goto err_tx;
 	j->last_seq = r.seq;
 	memcpy(j->last_mac, mac, KEYS_MAC_LEN);
 	free(text);
-	if (j->hook != NULL)
+	if (j->batch && j->batch_first == 0)
+		j->batch_first = r.seq;
+	if (!j->batch && j->hook != NULL)
 		j->hook(j->hook_arg, r.seq);
 	return r.seq;
 
 err_tx:
-	log_warnx("journal: %s not committed", type);
+	log_warnx("journal: %s not committed%s", type, j->batch ?
+	    ", nor the rows before it in its batch" : "");
 	if (!sqlite3_get_autocommit(j->db))
 		journal_step(j, j->rollback);
 	j->stale = 1;
+	j->batch = 0;		/* the rest go one by one */
+	j->batch_first = 0;
 err_text:
 	free(text);
 	return -1;
+}
+
+int
+journal_batch_begin(struct journal *j)
+{
+	if (j->batch)
+		return 0;
+	if (journal_step(j, j->begin) == -1) {
+		j->stale = 1;
+		return -1;
+	}
+	j->batch = 1;
+	j->batch_first = 0;
+	return 0;
+}
+
+int
+journal_batch_end(struct journal *j)
+{
+	int64_t seq, first = j->batch_first;
+
+	if (!j->batch)
+		return first == 0 && !j->stale ? 0 : -1;
+	j->batch = 0;
+	j->batch_first = 0;
+	if (journal_step(j, j->commit) == -1) {
+		log_warnx("journal: a batch of rows from %lld was not "
+		    "committed", (long long)first);
+		if (!sqlite3_get_autocommit(j->db))
+			journal_step(j, j->rollback);
+		j->stale = 1;
+		return -1;
+	}
+	for (seq = first; first != 0 && seq <= j->last_seq; seq++)
+		if (j->hook != NULL)
+			j->hook(j->hook_arg, seq);
+	return 0;
 }
 
 /* Name the rows first..last: "row 17" or "rows 17-19". */

@@ -41,6 +41,17 @@ void	journal_set_hook(struct journal *, journal_hook *, void *arg);
 int64_t	journal_append(struct journal *, const char *type, const char *point,
 	    const char *actor, const char *subject, const json_t *detail);
 int64_t	journal_last_seq(const struct journal *);
+/*
+ * Rows appended between these two go into one transaction: one fsync for
+ * a fire's dozens of rows rather than one each, so the egress locks move
+ * milliseconds after the panel trips.  Nothing may be acted on externally
+ * before journal_batch_end() returned: the rows are committed only then.
+ * Other statements on the same database between the two join the
+ * transaction; none may BEGIN its own.  journal_batch_end() returns -1
+ * (logged) when the batch, or a row of it, could not be committed.
+ */
+int	journal_batch_begin(struct journal *);
+int	journal_batch_end(struct journal *);
 
 struct journal_verify {
 	int64_t	 rows;		/* rows checked */

@@ -105,8 +105,14 @@ mode_egress(struct husvagt *h, bool hold, bool old_fire, const char *actor,
 			    d->name, actor, "", json_pack("{s:s}", "reason",
 			    h->mode.fire || old_fire ? "fire" : "drill"));
 		d->deadline = out.deadline;
-		husvagt_apply_lock(h, d);	/* queued: written below */
+		husvagt_apply_lock(h, d);	/* queued: mode_flush() */
 	}
+}
+
+/* Write the queued egress locks: one write per Modbus module. */
+static void
+mode_flush(struct husvagt *h, uint64_t now)
+{
 	husvagt_flush(h, now);		/* retried from the tick if it fails */
 	if (h->flush_retry_at != 0)
 		log_warnx("mode: some egress locks could not be written yet");
@@ -134,8 +140,14 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 	struct mode_state old = h->mode;
 	enum mode_err e;
 
+	bool egress;
+
 	if ((e = mode_step(&h->mode, in, by)) != MODE_E_OK)
 		return e;
+	egress = mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode);
+	/* The mode's row and its doors' rows in one commit, then the locks:
+	 * a fire's egress doors move one fsync after the panel trips. */
+	journal_batch_begin(h->journal);
 	/* The panel clearing is journalled as the input's own change; the
 	 * mode stays until a reset, so there is no mode.changed for it. */
 	if (in != MODE_IN_FIRE_CLEARED)
@@ -143,9 +155,14 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 		    mode_input_name(in), actor, point);
 	if (old.lockdown != h->mode.lockdown)
 		mode_latch_save(h, "mode_lockdown", h->mode.lockdown);
-	if (mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode))
+	if (egress)
 		mode_egress(h, mode_holds_egress(h, &h->mode), old.fire, actor,
 		    clock_mono_ms());
+	/* A batch that could not be committed does not keep a fire's doors
+	 * locked: life safety first, the failure is logged. */
+	journal_batch_end(h->journal);
+	if (egress)
+		mode_flush(h, clock_mono_ms());
 	/* After the doors: a fire does not wait for this write. */
 	if (old.fire != h->mode.fire)
 		mode_latch_save(h, "mode_fire", h->mode.fire);
@@ -219,6 +236,8 @@ husvagt_mode_at_start(struct husvagt *h)
 void
 husvagt_mode_reloaded(struct husvagt *h)
 {
-	if (mode_holds_egress(h, &h->mode))
+	if (mode_holds_egress(h, &h->mode)) {
 		mode_egress(h, true, h->mode.fire, "system", clock_mono_ms());
+		mode_flush(h, clock_mono_ms());
+	}
 }
