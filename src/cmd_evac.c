@@ -58,8 +58,8 @@ cmd_duty(struct husvagt *h, const struct cmd_actor *a, json_t *args,
 	if ((err = duty_set(h, login, on, "command", a->login, since,
 	    sizeof(since))) != NULL) {
 		if (on)
-			snprintf(msg, sizeof(msg), "%s is already on duty since "
-			    "%s", login, since);
+			snprintf(msg, sizeof(msg), "%s is already on duty "
+			    "since %s", login, since);
 		else
 			snprintf(msg, sizeof(msg), "%s is not on duty", login);
 		return cmd_evac_fail(err, msg);

@@ -35,7 +35,7 @@ enum evac_action {
 	EVAC_NONE,
 	EVAC_OPEN_FIRE,		/* open a fire record */
 	EVAC_OPEN_DRILL,	/* open a drill record */
-	EVAC_TO_FIRE,		/* the running drill's record becomes fire */
+	EVAC_TO_FIRE,		/* the running drill's record: fire */
 	EVAC_REPLACE_FIRE,	/* close an ended drill's record, open fire */
 };
 
@@ -75,6 +75,21 @@ json_t	*duty_list_json(struct husvagt *);
 
 /* evac.c: the record, for cmd_evac.c */
 
+/* The items of a record in the order staff read them: rooms, visits,
+ * staff (SQL, after a WHERE on evac_item). */
+#define EVAC_ORDER	" ORDER BY CASE substr(who, 1, 5) WHEN 'room:' " \
+			"THEN 0 WHEN 'visit' THEN 1 ELSE 2 END, " \
+			"length(who), who"
+/* Tenths of minutes from the start to the all-clear (SQL, on a row of
+ * evacuation); NULL before the all-clear. */
+#define EVAC_TENTHS	"CAST(round((julianday(all_clear_at) - " \
+			"julianday(started_at)) * 14400) AS INTEGER)"
+
+/* How many items of record id whose who starts with prefix ("" for
+ * all) are accounted for, or not; -1 on a database error. */
+int64_t	 evac_count(struct husvagt *, int64_t id, const char *prefix,
+	     bool accounted);
+
 /* The open record's id; 0 none; -1 on a database error. */
 int64_t	 evac_open_id(struct husvagt *);
 /*
@@ -85,16 +100,20 @@ int64_t	 evac_open_id(struct husvagt *);
  */
 const char *evac_account(struct husvagt *, const char *who, bool on,
 	     const char *actor, char *msg, size_t len);
-/* The reply to evac.account/unaccount: {who, accounted, accounted_at,
- * accounted_by, evacuation, unaccounted, all_clear}.  New ref. */
-json_t	*evac_mark_json(struct husvagt *, const char *who);
 /* Close the open record; error codes "no_evacuation", "fire_input_active",
  * "internal". */
 const char *evac_close(struct husvagt *, const char *actor, char *msg,
 	     size_t len);
+
+/* evac_show.c */
+
 /* The open record, or the last closed one, with each item, its household
  * and the stay's alias: for staff only.  {"evacuation": null} when there
  * has never been one.  New ref. */
 json_t	*evac_status_json(struct husvagt *);
+
+/* The reply to evac.account/unaccount: {who, accounted, accounted_at,
+ * accounted_by, evacuation, unaccounted, all_clear}.  New ref. */
+json_t	*evac_mark_json(struct husvagt *, const char *who);
 
 #endif

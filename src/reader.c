@@ -187,7 +187,8 @@ reader_duty(struct husvagt *h, const struct hal_event *ev, const char *reader)
 	detail = json_pack("{s:s, s:s}", "reader", reader, "reason",
 	    reason != NULL ? reason : "internal");
 	if (why != ACCESS_UNKNOWN)
-		json_object_set_new(detail, "credential", json_integer(cred.id));
+		json_object_set_new(detail, "credential",
+		    json_integer(cred.id));
 	else
 		json_object_set_new(detail, "card", json_string(tag));
 	husvagt_journal(h, "access.denied", reader, "system",
