@@ -95,8 +95,9 @@ Notes
   write as it arrives), the start just before the bench sets the fire input
   (a sim loop op on the sim's socket, or modbus-sim's "set register" on
   its stdin); both on the same clock, nothing subtracted.  Inside: the
-  daemon journals alarm.fire, mode.changed and 32 door.released rows (one
-  fsync each, before any lock moves, DESIGN 8), then one write per module,
+  daemon commits alarm.fire, mode.changed and 32 door.released rows in one
+  transaction (one fsync, before any lock moves, DESIGN 8), then one write
+  per module,
   the 4 modules one after the other (libmodbus waits for each answer).
   With the input on a module the daemon only sees it at its next poll, so
   the figure also holds up to one poll interval (FIRE_POLL_MS) of waiting
