@@ -195,30 +195,6 @@ cmd_agree_insert(struct husvagt *h, json_t *args, const char *from,
 	return id;
 }
 
-/* Run one statement binding an id and up to two texts; changes or -1. */
-static int
-cmd_guest_exec(struct husvagt *h, const char *sql, int64_t id,
-    const char *t1, const char *t2)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (t1 != NULL)
-		sqlite3_bind_text(st, 2, t1, -1, SQLITE_STATIC);
-	if (t2 != NULL)
-		sqlite3_bind_text(st, 3, t2, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("guest: %s", sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return sqlite3_changes(h->db);
-}
-
 json_t *
 cmd_guest_agree(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -237,7 +213,7 @@ cmd_guest_agree(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    cmd_guest_subject(subject, sizeof(subject), stay),
 	    json_pack("{s:I, s:s}", "agreement", (json_int_t)id, "relation",
 	    cmd_gstr(args, "relation"))) < 0) {
-		cmd_guest_exec(h, "DELETE FROM agreement WHERE id = ?", id,
+		guest_exec(h, "DELETE FROM agreement WHERE id = ?", id,
 		    NULL, NULL);
 		return cmd_error("journal_failed", "the journal could not "
 		    "record the agreement; nothing was stored");
@@ -319,11 +295,33 @@ cmd_agreement_stay(struct husvagt *h, int64_t id, bool *ended)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? stay : -1;
 }
 
+/*
+ * Journal type with {key: id} first, then mark the row ended with the
+ * time (into now) and the actor by sql (?1 id, ?2 time, ?3 actor).
+ * NULL, or an error reply saying that nothing changed.
+ */
+static json_t *
+cmd_guest_retire(struct husvagt *h, const struct cmd_actor *a,
+    const char *type, const char *subject, const char *key, int64_t id,
+    const char *sql, char *now, size_t len)
+{
+	if (husvagt_journal(h, type, "", a->login, subject, json_pack("{s:I}",
+	    key, (json_int_t)id)) < 0)
+		return cmd_error("journal_failed", "the journal could not "
+		    "record it; nothing was changed");
+	clock_iso8601(now, len);
+	if (guest_exec(h, sql, id, now, a->login) != 1)
+		return cmd_error("internal", "the %s could not be changed",
+		    key);
+	return NULL;
+}
+
 json_t *
 cmd_guest_end(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	int64_t id = cmd_gint(args, "id"), stay;
 	char now[32], subject[40];
+	json_t *err;
 	bool ended = false;
 
 	if ((stay = cmd_agreement_stay(h, id, &ended)) < 0)
@@ -334,16 +332,11 @@ cmd_guest_end(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (ended)
 		return cmd_error("ended", "agreement %lld has already ended",
 		    (long long)id);
-	if (husvagt_journal(h, "guest.agreement_ended", "", a->login,
-	    cmd_guest_subject(subject, sizeof(subject), stay),
-	    json_pack("{s:I}", "agreement", (json_int_t)id)) < 0)
-		return cmd_error("journal_failed", "the journal could not "
-		    "record it; the agreement still holds");
-	clock_iso8601(now, sizeof(now));
-	if (cmd_guest_exec(h, "UPDATE agreement SET ended_at = ?2, ended_by "
-	    "= ?3 WHERE id = ?1", id, now, a->login) != 1)
-		return cmd_error("internal", "the agreement could not be "
-		    "ended");
+	if ((err = cmd_guest_retire(h, a, "guest.agreement_ended",
+	    cmd_guest_subject(subject, sizeof(subject), stay), "agreement", id,
+	    "UPDATE agreement SET ended_at = ?2, ended_by = ?3 WHERE id = ?1",
+	    now, sizeof(now))) != NULL)
+		return err;
 	return cmd_ok(json_pack("{s:I, s:I, s:s}", "agreement",
 	    (json_int_t)id, "stay", (json_int_t)stay, "ended_at", now));
 }
@@ -382,7 +375,7 @@ cmd_guest_block(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    "written");
 	if (husvagt_journal(h, "guest.blocked", "", a->login, "",
 	    json_pack("{s:I}", "block", (json_int_t)id)) < 0) {
-		cmd_guest_exec(h, "DELETE FROM blocklist WHERE id = ?", id,
+		guest_exec(h, "DELETE FROM blocklist WHERE id = ?", id,
 		    NULL, NULL);
 		return cmd_error("journal_failed", "the journal could not "
 		    "record it; nothing was stored");
@@ -397,6 +390,7 @@ cmd_guest_unblock(struct husvagt *h, const struct cmd_actor *a,
 {
 	int64_t id = cmd_gint(args, "id");
 	char now[32];
+	json_t *err;
 
 	switch (cmd_guest_exists(h, "SELECT 1 FROM blocklist WHERE id = ? AND "
 	    "removed_at IS NULL", id)) {
@@ -406,14 +400,10 @@ cmd_guest_unblock(struct husvagt *h, const struct cmd_actor *a,
 		return cmd_error("not_found", "no blocklist entry %lld (or it "
 		    "was already removed)", (long long)id);
 	}
-	if (husvagt_journal(h, "guest.unblocked", "", a->login, "",
-	    json_pack("{s:I}", "block", (json_int_t)id)) < 0)
-		return cmd_error("journal_failed", "the journal could not "
-		    "record it; the entry stays on the blocklist");
-	clock_iso8601(now, sizeof(now));
-	if (cmd_guest_exec(h, "UPDATE blocklist SET removed_at = ?2, "
-	    "removed_by = ?3 WHERE id = ?1", id, now, a->login) != 1)
-		return cmd_error("internal", "the entry could not be removed");
+	if ((err = cmd_guest_retire(h, a, "guest.unblocked", "", "block", id,
+	    "UPDATE blocklist SET removed_at = ?2, removed_by = ?3 WHERE "
+	    "id = ?1", now, sizeof(now))) != NULL)
+		return err;
 	return cmd_ok(json_pack("{s:I, s:s}", "block", (json_int_t)id,
 	    "removed_at", now));
 }

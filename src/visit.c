@@ -46,28 +46,6 @@ visit_admitted_detail(const struct guest_eval *e, const char *override)
 	return d;
 }
 
-/* Run one statement binding an id and a text; -1 on error. */
-static int
-visit_exec(struct husvagt *h, const char *sql, int64_t id, const char *t)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (t != NULL)
-		sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("visit %lld: %s", (long long)id,
-		    sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return 0;
-}
-
 int64_t
 visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
     const char *door, const char *actor, const char *override)
@@ -102,7 +80,7 @@ visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
 	if (husvagt_journal(h, "visit.admitted", door, actor, subject,
 	    visit_admitted_detail(e, override)) < 0) {
 		/* Not journalled, not admitted: the row goes again. */
-		visit_exec(h, "DELETE FROM visit WHERE id = ?", id, NULL);
+		guest_exec(h, "DELETE FROM visit WHERE id = ?", id, NULL, NULL);
 		return -1;
 	}
 	guest_check_soon();
@@ -140,9 +118,8 @@ visit_close(struct husvagt *h, int64_t visit, const char *actor)
 	    json_pack("{s:o, s:i}", "stay", visit_id_or_null(stay),
 	    "minutes", minutes)) < 0)
 		return "journal";
-	if (visit_exec(h, "UPDATE visit SET checked_out_at = ?2 WHERE "
-	    "id = ?1", visit, now) == -1 || visit_exec(h, "UPDATE visit SET "
-	    "checked_out_by = ?2 WHERE id = ?1", visit, actor) == -1)
+	if (guest_exec(h, "UPDATE visit SET checked_out_at = ?2, "
+	    "checked_out_by = ?3 WHERE id = ?1", visit, now, actor) == -1)
 		return "internal";
 	/* The alarm stays in the list until staff acknowledge it. */
 	alarm_cause_cleared(h, "overstay", subject);
@@ -221,8 +198,8 @@ visit_overstay(struct husvagt *h, const struct visit_over *o)
 	    o->minutes, "alarm", (json_int_t)alarm)) < 0)
 		return;		/* tried again at the next check */
 	clock_iso8601(now, sizeof(now));
-	visit_exec(h, "UPDATE visit SET overstay_at = ?2 WHERE id = ?1",
-	    o->id, now);
+	guest_exec(h, "UPDATE visit SET overstay_at = ?2 WHERE id = ?1",
+	    o->id, now, NULL);
 }
 
 /*
