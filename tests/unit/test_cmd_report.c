@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cmd_verbs.h"
@@ -375,6 +376,35 @@ test_bad_periods(void **unused)
 	    "from: '0000-01-01' is not a date: the year must be 2000 to 2999");
 }
 
+/* The journal queries find their rows through the small index of
+ * migration 5, not by walking the period's every row. */
+static void
+test_safety_index(void **unused)
+{
+	static const char *const types[] = { "door.forced", "door.held",
+	    "mode.changed", "visit.refused", "visit.admitted" };
+	char sql[256];
+	sqlite3_stmt *st;
+	bool used;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN SELECT point, "
+		    "count(*) FROM journal WHERE time >= :lo AND time < :hi "
+		    "AND type = '%s' GROUP BY point", types[i]);
+		assert_int_equal(db_prepare(h.db, sql, &st), 0);
+		used = false;
+		while (sqlite3_step(st) == SQLITE_ROW)
+			used |= strstr((const char *)sqlite3_column_text(st, 3),
+			    "journal_safety") != NULL;
+		sqlite3_finalize(st);
+		if (!used)
+			fail_msg("%s rows are not found through journal_safety",
+			    types[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -386,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_no_names),
 		cmocka_unit_test(test_one_day_and_empty),
 		cmocka_unit_test(test_bad_periods),
+		cmocka_unit_test(test_safety_index),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
