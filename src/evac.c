@@ -216,9 +216,18 @@ evac_to_fire(struct husvagt *h, int64_t id, const char *actor)
 	log_warnx("evacuation %lld: the drill is now a fire", (long long)id);
 }
 
-void
-evac_mode_changed(struct husvagt *h, const struct mode_state *old,
-    const char *actor)
+/*
+ * Set once evac_at_start has run.  The modes husvagtd restores at start
+ * (a lockdown, a fire not yet reset) are not new events: the roll call
+ * they had is in the database, open or closed by staff, and a fire that
+ * staff had already counted must not open a second one.  evac_at_start
+ * decides from the fire input alone.  One daemon, one flag.
+ */
+static bool evac_live;
+
+/* Act on a change of the mode from old. */
+static void
+evac_apply(struct husvagt *h, const struct mode_state *old, const char *actor)
 {
 	char kind[8];
 	int64_t id = 0;
@@ -246,14 +255,33 @@ evac_mode_changed(struct husvagt *h, const struct mode_state *old,
 }
 
 void
+evac_mode_changed(struct husvagt *h, const struct mode_state *old,
+    const char *actor)
+{
+	if (evac_live)
+		evac_apply(h, old, actor);
+}
+
+/*
+ * At start: the open record is in the database as it was, and is
+ * published again.  A fire input active now is a fire: it opens a roll
+ * call unless its record is still open (it started while the daemon
+ * was down, or the last one was closed before the panel tripped again).
+ */
+void
 evac_at_start(struct husvagt *h)
 {
+	struct mode_state none;
 	char kind[8];
 	int64_t id = 0;
 
+	evac_live = true;
+	mode_init(&none);
+	if (h->mode.fire_input)
+		evac_apply(h, &none, "system");
 	if (evac_open_row(h, &id, kind, sizeof(kind)) != 1)
 		return;
-	log_warnx("evacuation %lld (%s) is still open: %lld of %lld not yet "
+	log_warnx("evacuation %lld (%s) is open: %lld of %lld not yet "
 	    "accounted for", (long long)id, kind,
 	    (long long)evac_count(h, id, "", false),
 	    (long long)evac_int(h, "SELECT count(*) FROM evac_item WHERE "

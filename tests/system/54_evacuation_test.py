@@ -363,6 +363,31 @@ def test_kill_9_during_a_fire_keeps_the_record(make_building):
     st = status(b)
     assert st["open"] and st["all_clear"] is not None
     ctl_as(b, "anna", "evac", "close", check=0)
+    # Killed once more, the fire not yet reset: the house comes back in
+    # fire mode, but that fire was counted and closed -- no new roll call.
+    assert b.stop(signal.SIGKILL) == -signal.SIGKILL
+    b.start()
+    assert b.ok("mode.status")["fire"] is True
+    st = status(b)
+    assert (st["evacuation"], st["open"]) == (eid, False)
+    assert len(rows_of(b, "evacuation.started")) == 1
+    b.ok("mode.reset")
+    # The panel tripping while the daemon is down is a new fire: its roll
+    # call opens at start.  (The sim's wires outlive the daemon in
+    # state/sim-wires, as real ones do.)
+    assert b.stop(signal.SIGKILL) == -signal.SIGKILL
+    wires = json.loads((b.state / "sim-wires").read_text())
+    assert wires["FIRE_LOOP"] == "normal"
+    wires["FIRE_LOOP"] = "active"
+    (b.state / "sim-wires").write_text(json.dumps(wires))
+    b.start()
+    assert b.ok("mode.status")["fire_input"] is True
+    started = rows_of(b, "evacuation.started")
+    assert len(started) == 2 and started[1]["actor"] == "system"
+    st = status(b)
+    assert st["open"] and st["evacuation"] == started[1]["detail"][
+        "evacuation"] != eid
+    assert st["expected"] == 7 and st["unaccounted"] == 7
 
 
 def test_state_evacuation_is_published_again_after_a_restart(
