@@ -154,6 +154,9 @@ def test_fire_roll_call_lists_exactly_who_is_expected(broker,  # noqa: F811
     assert (v0["stay"], v0["alias"], v0["guest"]) == (
         stays["Rose"], "Rose", "Søster")
     assert all(i["accounted_at"] is None for i in st["items"])
+    # Over MQTT the reply, on anna's own reply topic, is the same.
+    r = s.command(s.staff("anna"), "anna", "evac.status")
+    assert r["ok"] and r["result"] == st, r
     # The printed roll call staff read at the assembly point.
     p = ctl_as(b, "birgit", "evac", "status", check=0)
     assert "room:103" in p.stdout and "Lilje" in p.stdout, p.stdout
@@ -173,15 +176,20 @@ def test_fire_roll_call_lists_exactly_who_is_expected(broker,  # noqa: F811
     # Account for everyone: rooms by number, visitors, staff.
     order = [("anna", "101", "room:101", "stay:%d" % stays["Rose"]),
              ("birgit", "room:103", "room:103", "stay:%d" % stays["Lilje"]),
-             ("anna", "201", "room:201", "stay:%d" % stays["Viol"]),
+             ("anna", "mqtt:201", "room:201", "stay:%d" % stays["Viol"]),
              ("birgit", "visit:%d" % visits[0], "visit:%d" % visits[0],
               "visit:%d" % visits[0]),
              ("anna", "visit:%d" % visits[1], "visit:%d" % visits[1],
               "visit:%d" % visits[1]),
              ("birgit", "staff:anna", "staff:anna", "staff:anna")]
+    anna = s.staff("anna")
     for login, typed, who, subject in order:
         seq = b.last_seq()
-        ctl_as(b, login, "evac", "account", typed, check=0)
+        if typed.startswith("mqtt:"):     # from a phone, over MQTT
+            r = s.command(anna, login, "evac.account", {"who": typed[5:]})
+            assert r["ok"] and r["result"]["who"] == who, r
+        else:
+            ctl_as(b, login, "evac", "account", typed, check=0)
         journalled(b, "evac.account", "evacuation.accounted", login, seq,
                    who=who, subject=subject, evacuation=eid)
     # One taken back, then accounted again.
