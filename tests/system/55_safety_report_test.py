@@ -3,7 +3,9 @@ over a history made on the simulated building -- a forced door, a door
 held open, a panic button's lockdown lifted by staff, a drill started by
 management with its roll call accounted by staff (evac account) and
 ended, a fire from the fire panel reset by staff with nobody accounted
-for, alarms acknowledged and one left unacknowledged -- plus older roll
+for, alarms acknowledged and one left unacknowledged, callers refused at
+the door and one let in against the guest limit with a reason (guest
+admit/refuse) -- plus older roll
 calls whose accounting times are known to the second, inserted into the
 evacuation tables with the daemon stopped (no verb backdates a roll
 call); everything else is the daemon's own record.  The JSON figures are checked by hand, the CSV with the csv
@@ -13,6 +15,7 @@ and a screenshot.  The report only reads: the journal does not grow."""
 import csv
 import datetime
 import io
+import json
 import os
 import re
 import sqlite3
@@ -26,7 +29,11 @@ from conftest import BUILD, Building, ctl_as, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 SITE_TZ = ZoneInfo("Europe/Copenhagen")
-FAST = "[defaults]\nrelease_s = 3\nheld_warning_s = 1\nheld_s = 2"
+FAST = ("[defaults]\nrelease_s = 3\nheld_warning_s = 1\nheld_s = 2\n"
+        "[guests]\nvisiting_hours = mon-sun 00:00-24:00\nmax_guests = 1\n")
+# The reason staff typed for letting a second guest in: a spreadsheet
+# must not run it, a browser must not parse it.
+OVERRIDE = '=cold outside, "Bodil" waited <1 h> & her car broke down'
 # Something a staff member might type, to prove every text is escaped.
 NASTY = "visit:9\"<script>alert(1)</script>&<b>x</b>"
 
@@ -79,6 +86,32 @@ def make_history(b):
     for a in b.ok("alarm.list")["alarms"]:
         if a["class"] != "held":
             b.ok("alarm.ack", as_login="anna", id=a["id"])
+    visitors(b)
+
+
+def visitors(b):
+    """Callers at the front door: a blocklisted man and a guest without
+    an agreement refused (once more by staff's own decision), a second
+    guest let in against the limit of one with a reason."""
+    rose, lilje = (s["id"] for s in sorted(
+        b.ok("stay.list", as_login="anna")["stays"], key=lambda s: s["id"]))
+    b.ok("guest.block", as_login="anna", name="Jørgen Hansen")
+    for guest in ("Jørgen Hansen", "Eva Berg"):
+        r = b.request("guest.admit", as_login="anna", door="front",
+                      guest=guest, stay=rose)
+        assert r["error"] == "denied", r
+    b.ok("guest.refuse", as_login="anna", door="front", guest="Eva Berg",
+         stay=rose, reason="not today")
+    for guest in ("Anne", "Bodil"):
+        b.ok("guest.agree", as_login="anna", stay=lilje, guest=guest,
+             relation="family")
+    v1 = b.ok("guest.admit", as_login="anna", door="front",
+              guest="Anne")["visit"]
+    v2 = b.ok("guest.admit", as_login="anna", door="front", guest="Bodil",
+              reason=OVERRIDE)
+    assert v2["override"] is True
+    for v in (v1, v2["visit"]):
+        b.ok("guest.checkout", as_login="anna", visit=v)
 
 
 def insert_roll_calls(db, now, frm, to):
@@ -140,7 +173,6 @@ def report(b, *extra, check=0):
 
 
 def report_json(b):
-    import json
     return json.loads(ctl_as(b, "leder", "--json", "report", "safety",
                              "--from", b.period[0], "--to", b.period[1],
                              check=0).stdout)
@@ -236,8 +268,26 @@ def test_json_figures(site):
     assert (lock["cause"], lock["point"], lock["actor"], lock["lifted_by"]) \
         == ("panic", "panic.office", "system", "anna")
     assert lock["ended"] is not None and 0 <= lock["seconds"] < 60
-    # Guest verbs were not in when this was written: nothing to show.
-    assert r["refused_visitors"] == [] and r["overrides"] == []
+    # Three refusals: a reason code counts once for each refusal it is in.
+    assert [row["detail"]["reasons"] for row in b.journal()
+            if row["type"] == "visit.refused"] == [
+        ["blocklisted", "no_agreement"], ["no_agreement"],
+        ["no_agreement", "staff_decision"]]
+    assert r["refused_visitors"] == [
+        {"reason": "no_agreement", "count": 3},
+        {"reason": "blocklisted", "count": 1},
+        {"reason": "staff_decision", "count": 1}]
+    assert r["summary"]["refused_visitors"] == 3
+    (o,) = r["overrides"]
+    assert (o["door"], o["actor"], o["reasons"], o["override_reason"]) == (
+        "front", "anna", ["max_guests"], OVERRIDE)
+    assert re.fullmatch(r"visit:\d+", o["visit"]) and o["time"] <= \
+        r["generated"]
+    assert r["summary"]["overrides"] == 1
+    # No alias or guest name anywhere in the report.
+    text = json.dumps(r, ensure_ascii=False)
+    for name in ("Rose", "Lilje", "Jørgen", "Eva", "Anne", "Bodil\""):
+        assert name not in text, name
     assert r["summary"]["lockdowns"] == 1
     assert r["summary"]["forced_doors"] == 1
     assert r["summary"]["held_doors"] == 1
@@ -260,7 +310,9 @@ def test_table(site):
     assert "room:204 (still missing)" in out
     assert re.search(r"\n  [-0-9: ]+ +[-0-9: ]+ +\d+\.\d +panic +"
                      r"panic\.office +system +anna\n", out), out
-    assert "No visitor was refused." in out
+    assert re.search(r"\n  no_agreement +3\n", out), out
+    assert re.search(r"\n  [-0-9: ]+ +visit:\d+ +front +anna +max_guests +"
+                     + re.escape(OVERRIDE) + "\n", out), out
 
 
 def test_csv(site, tmp_path):
@@ -293,7 +345,15 @@ def test_csv(site, tmp_path):
     assert got["missing longest"] == "room:103 after 12.5 min"
     # A text with a quote and a comma survives the round trip.
     assert any(NASTY in r[4] for r in body)
-    assert sections["refused_visitors"] == [["reason", "refusals"]]
+    assert sections["refused_visitors"] == [
+        ["reason", "refusals"], ["no_agreement", "3"], ["blocklisted", "1"],
+        ["staff_decision", "1"]]
+    head, *body = sections["overrides"]
+    assert head[-1] == "reason given"
+    # Data for a spreadsheet, never a formula: the leading "=" is kept
+    # behind an apostrophe; quotes and commas survive.
+    assert body[0][-1] == "'" + OVERRIDE
+    assert body[0][-2] == "max_guests"
     head, *body = sections["alarms_per_week"]
     assert [r[0] for r in body] == iso_weeks(*site.period)
 
@@ -337,6 +397,7 @@ def test_html_renders_in_chromium(site, tmp_path):
     assert len(svg_rects(dom, "chart-alarms")) == len(r["alarms_per_week"])
     assert len(svg_rects(dom, "chart-allclear")) == len(r["evacuations"])
     assert "12.5 min" in dom and "no all-clear" in dom
+    assert "=cold outside, \"Bodil\" waited &lt;1 h&gt; &amp; her car" in dom
     # The typed text is shown as text, never run as markup.
     assert "<script>alert" not in dom
     assert "visit:9&quot;&lt;script&gt;alert(1)&lt;/script&gt;&amp;" \
