@@ -77,6 +77,8 @@ int	 ctl_json(const json_t *result);
 void	 ctl_table(const json_t *rows);
 int	 ctl_show_any(struct ctl *, struct ctl_args *, json_t *result);
 const char *ctl_cell(const json_t *v, char *buf, size_t len);
+/* Columns s takes on screen (UTF-8 aware). */
+int	 ctl_width(const char *s);
 /* The value of the command's option name, or NULL when not given. */
 const char *ctl_opt(const struct ctl_args *, const char *name);
 int	 ctl_bad(const struct ctl_args *, const char *fmt, ...)

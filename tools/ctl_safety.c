@@ -358,17 +358,6 @@ safety_sections(const json_t *r)
 	return all;
 }
 
-/* Columns on screen: UTF-8 continuation bytes take none. */
-static int
-safety_width(const char *s)
-{
-	int w = 0;
-
-	for (; *s != '\0'; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
 /* One row of cells padded to the widths w. */
 static void
 safety_line(FILE *out, const json_t *cells, const int *w)
@@ -380,7 +369,7 @@ safety_line(FILE *out, const json_t *cells, const int *w)
 	fputs("  ", out);
 	json_array_foreach(cells, k, v) {
 		s = json_string_value(v) ?: "";
-		fprintf(out, "%s%*s", s, k + 1 < n ? w[k] - safety_width(s) + 2 :
+		fprintf(out, "%s%*s", s, k + 1 < n ? w[k] - ctl_width(s) + 2 :
 		    0, "");
 	}
 	fputc('\n', out);
@@ -403,12 +392,12 @@ safety_table_section(FILE *out, const json_t *s)
 	}
 	json_array_foreach(cols, k, v)
 		if (k < CTL_COLS_MAX)
-			w[k] = safety_width(json_string_value(v));
+			w[k] = ctl_width(json_string_value(v));
 	json_array_foreach(rows, i, row)
 		json_array_foreach(row, k, v)
 			if (k < CTL_COLS_MAX &&
-			    safety_width(json_string_value(v)) > w[k])
-				w[k] = safety_width(json_string_value(v));
+			    ctl_width(json_string_value(v)) > w[k])
+				w[k] = ctl_width(json_string_value(v));
 	safety_line(out, cols, w);
 	json_array_foreach(rows, i, row)
 		safety_line(out, row, w);

@@ -482,7 +482,7 @@ ctl_cell(const json_t *v, char *buf, size_t len)
 }
 
 /* Columns on screen: UTF-8 continuation bytes take none. */
-static int
+int
 ctl_width(const char *s)
 {
 	int w = 0;
