@@ -1,9 +1,9 @@
 /*
- * The register's verbs: rooms, stays (admit, discharge, move, list),
- * enquiries and the occupancy report.  An alias travels only in these
- * replies: the journal gets stay:ID, room numbers and dates, and a
- * refusal's message (which may quote an alias) is never journalled
- * (cmd.c journals its code only).
+ * A stay's life in the register: admit, discharge, move (the lists,
+ * enquiries and the report are in cmd_register.c).  An alias travels
+ * only in these replies: the journal gets stay:ID, room numbers and
+ * dates, and a refusal's message (which may quote an alias) is never
+ * journalled (cmd.c journals its code only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,57 +145,10 @@ stay_current(struct husvagt *h, int64_t id, struct register_stay *s)
 	return NULL;
 }
 
-/*
- * Call fn for the folded alias of every stay that still has one (current
- * stays only when current); stops at the first nonzero answer and returns
- * it with that stay's id in *id.
- */
-static int
-stay_aliases(struct husvagt *h, bool current,
-    int (*fn)(const char *key, const void *arg), const void *arg,
-    int64_t *id)
-{
-	sqlite3_stmt *st;
-	const char *alias;
-	char *key;
-	int found = 0;
-
-	if (db_prepare(h->db, current ? "SELECT id, alias FROM stay WHERE "
-	    "departure IS NULL AND alias IS NOT NULL" : "SELECT id, alias "
-	    "FROM stay WHERE alias IS NOT NULL", &st) == -1)
-		return -1;
-	while (found == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		alias = (const char *)sqlite3_column_text(st, 1);
-		if ((key = namefold(alias, strlen(alias))) == NULL)
-			continue;
-		if ((found = fn(key, arg)) != 0)
-			*id = sqlite3_column_int64(st, 0);
-		free(key);
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
 static int
 stay_key_same(const char *key, const void *arg)
 {
 	return *key != '\0' && !strcmp(key, arg);
-}
-
-/* Is the folded alias key a whole word (or words) of text, the folded
- * description with a space at each end? */
-static int
-stay_key_in(const char *key, const void *text)
-{
-	const char *p = text;
-	size_t n = strlen(key);
-
-	if (n == 0)
-		return 0;
-	for (; (p = strstr(p + 1, key)) != NULL; )
-		if (p[-1] == ' ' && p[n] == ' ')
-			return 1;
-	return 0;
 }
 
 /* Refuse an alias that is badly formed or taken by a current stay
@@ -218,7 +171,7 @@ stay_alias_check(struct husvagt *h, const char *alias)
 		return cmd_error("bad_value", "alias needs a letter or a "
 		    "digit");
 	}
-	taken = stay_aliases(h, true, stay_key_same, key, &other);
+	taken = register_aliases(h, true, stay_key_same, key, &other);
 	free(key);
 	if (taken < 0)
 		return cmd_error("failed", "the register could not be read");
@@ -345,40 +298,22 @@ cmd_stay_admit(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(reply);
 }
 
-/* End her agreements; how many, or -1. */
+/*
+ * Run an UPDATE of the stay id with ?1 = text, ?2 = the time now and
+ * ?3 = id bound; how many rows changed, or -1.
+ */
 static int
-stay_end_agreements(struct husvagt *h, int64_t id, const char *actor)
+stay_update(struct husvagt *h, const char *sql, const char *text,
+    int64_t id)
 {
 	sqlite3_stmt *st;
 	char now[32];
 	int n = -1;
 
 	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "UPDATE agreement SET ended_at = ?1, ended_by = "
-	    "?2 WHERE stay_id = ?3 AND ended_at IS NULL", &st) == -1)
+	if (db_prepare(h->db, sql, &st) == -1)
 		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		n = sqlite3_changes(h->db);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* Set the departure of a current stay; 1 done, 0 not current, -1. */
-static int
-stay_set_departure(struct husvagt *h, int64_t id, const char *departure)
-{
-	sqlite3_stmt *st;
-	char now[32];
-	int n = -1;
-
-	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "UPDATE stay SET departure = ?1, discharged_at "
-	    "= ?2 WHERE id = ?3 AND departure IS NULL", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, departure, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, id);
 	if (sqlite3_step(st) == SQLITE_DONE)
@@ -398,10 +333,13 @@ stay_discharge_tx(struct husvagt *h, int64_t id, const char *departure,
 {
 	if (db_exec(h->db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (stay_set_departure(h, id, departure) != 1 ||
+	if (stay_update(h, "UPDATE stay SET departure = ?1, discharged_at = "
+	    "?2 WHERE id = ?3 AND departure IS NULL", departure, id) != 1 ||
 	    (n[0] = cred_revoke_holder(h->db, holder,
 	    (int64_t)clock_wall())) < 0 ||
-	    (n[1] = stay_end_agreements(h, id, actor)) < 0 ||
+	    (n[1] = stay_update(h, "UPDATE agreement SET ended_by = ?1, "
+	    "ended_at = ?2 WHERE stay_id = ?3 AND ended_at IS NULL", actor,
+	    id)) < 0 ||
 	    db_exec(h->db, "COMMIT") == -1) {
 		db_exec(h->db, "ROLLBACK");
 		return -1;
@@ -570,209 +508,4 @@ cmd_stay_move(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(json_pack("{s:I, s:s, s:s, s:s, s:i}", "stay",
 	    (json_int_t)id, "from", s.room, "to", to.name, "zones", zones,
 	    "chips_updated", n));
-}
-
-json_t *
-cmd_stay_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
-{
-	bool all = json_is_true(json_object_get(args, "all"));
-	sqlite3_stmt *st;
-	json_t *list;
-	int rc;
-
-	(void)a;
-	if (db_prepare(h->db, "SELECT s.id, s.alias, r.name, s.arrival, "
-	    "s.departure, s.adults, s.children_0_2, s.children_3_5, "
-	    "s.children_6_9, s.children_10_17, s.needs_help, (SELECT count(*) "
-	    "FROM credential c WHERE c.holder = 'stay:' || s.id AND "
-	    "c.revoked_at IS NULL) FROM stay s JOIN room r ON r.id = "
-	    "s.room_id WHERE ?1 OR s.departure IS NULL ORDER BY s.id",
-	    &st) == -1)
-		return cmd_error("failed", "the register could not be read");
-	sqlite3_bind_int(st, 1, all);
-	list = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:I, s:s?, s:s, s:s, "
-		    "s:s?, s:i, s:i, s:i, s:i, s:i, s:b, s:i}",
-		    "id", (json_int_t)sqlite3_column_int64(st, 0),
-		    "alias", (const char *)sqlite3_column_text(st, 1),
-		    "room", (const char *)sqlite3_column_text(st, 2),
-		    "arrival", (const char *)sqlite3_column_text(st, 3),
-		    "departure", (const char *)sqlite3_column_text(st, 4),
-		    "adults", sqlite3_column_int(st, 5),
-		    "children_0_2", sqlite3_column_int(st, 6),
-		    "children_3_5", sqlite3_column_int(st, 7),
-		    "children_6_9", sqlite3_column_int(st, 8),
-		    "children_10_17", sqlite3_column_int(st, 9),
-		    "needs_help", sqlite3_column_int(st, 10) != 0,
-		    "chips", sqlite3_column_int(st, 11)));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return cmd_error("failed", "the register could not be read");
-	}
-	return cmd_ok(json_pack("{s:o}", "stays", list));
-}
-
-json_t *
-cmd_room_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
-{
-	sqlite3_stmt *st;
-	json_t *list, *stay;
-	int rc;
-
-	(void)a;
-	(void)args;
-	if (db_prepare(h->db, "SELECT r.name, r.floor, r.kind, r.beds, "
-	    "r.child_friendly, r.corridor, (SELECT s.id FROM stay s WHERE "
-	    "s.room_id = r.id AND s.departure IS NULL) FROM room r WHERE "
-	    "r.retired_at IS NULL ORDER BY r.floor, r.name", &st) == -1)
-		return cmd_error("failed", "the register could not be read");
-	list = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		stay = sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() :
-		    json_integer(sqlite3_column_int64(st, 6));
-		json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:i, "
-		    "s:b, s:s, s:b, s:o}",
-		    "room", (const char *)sqlite3_column_text(st, 0),
-		    "floor", sqlite3_column_int(st, 1),
-		    "type", (const char *)sqlite3_column_text(st, 2),
-		    "beds", sqlite3_column_int(st, 3),
-		    "child_friendly", sqlite3_column_int(st, 4) != 0,
-		    "corridor", (const char *)sqlite3_column_text(st, 5),
-		    "occupied", !json_is_null(stay), "stay", stay));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return cmd_error("failed", "the register could not be read");
-	}
-	return cmd_ok(json_pack("{s:o}", "rooms", list));
-}
-
-/* The outcome's index in register_outcomes, or -1. */
-static int
-stay_outcome(const char *o)
-{
-	int i;
-
-	for (i = 0; i < REGISTER_NOUTCOMES; i++)
-		if (!strcmp(register_outcomes[i], o))
-			return i;
-	return -1;
-}
-
-/* Refuse a description that names someone the register holds an alias
- * of (whole words, folded as names are: case, accents, spacing). */
-static json_t *
-stay_description_check(struct husvagt *h, const char *text)
-{
-	char *key, *padded;
-	int64_t id = 0;
-	int found;
-
-	if ((key = namefold(text, strlen(text))) == NULL)
-		return cmd_error("bad_value", "description is not valid text");
-	padded = malloc(strlen(key) + 3);
-	if (padded != NULL)
-		sprintf(padded, " %s ", key);
-	free(key);
-	if (padded == NULL)
-		return cmd_error("failed", "out of memory");
-	found = stay_aliases(h, false, stay_key_in, padded, &id);
-	free(padded);
-	if (found < 0)
-		return cmd_error("failed", "the register could not be read");
-	if (found)
-		return cmd_error("names_resident", "the description names a "
-		    "resident; describe the enquiry without her alias");
-	return NULL;
-}
-
-static int64_t
-stay_enquiry_insert(struct husvagt *h, const char *outcome, const char *text,
-    const char *actor)
-{
-	sqlite3_stmt *st;
-	char now[32], today[16];
-	int64_t id = -1;
-
-	clock_iso8601(now, sizeof(now));
-	occ_date_format(register_today(), today, sizeof(today));
-	if (db_prepare(h->db, "INSERT INTO enquiry (time, date, outcome, "
-	    "description, actor) VALUES (?1, ?2, ?3, ?4, ?5)", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(h->db);
-	sqlite3_finalize(st);
-	return id;
-}
-
-json_t *
-cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
-    json_t *args)
-{
-	const char *outcome = stay_str(args, "outcome");
-	const char *text = stay_str(args, "description");
-	json_t *err;
-	int64_t id;
-	bool security;
-	int o;
-
-	if ((o = stay_outcome(outcome)) < 0)
-		return cmd_error("bad_value", "outcome '%.32s' is not one of "
-		    "no_room, not_target, referred, offered, "
-		    "asked_about_resident, other", outcome);
-	if (text == NULL)
-		text = "";
-	if ((err = stay_description_check(h, text)) != NULL)
-		return err;
-	security = !strcmp(outcome, "asked_about_resident");
-	if ((id = stay_enquiry_insert(h, outcome, text, a->login)) < 0)
-		return cmd_error("failed", "the register refused the enquiry");
-	husvagt_journal(h, "enquiry.recorded", "", a->login, "",
-	    json_pack("{s:I, s:s, s:b, s:s}", "enquiry", (json_int_t)id,
-	    "outcome", outcome, "security", security, "description", text));
-	return cmd_ok(json_pack("{s:I, s:s, s:b}", "enquiry", (json_int_t)id,
-	    "outcome", outcome, "security", security));
-}
-
-/* A report date: a real YYYY-MM-DD. */
-static json_t *
-stay_period_date(const json_t *args, const char *key, int32_t *day)
-{
-	const char *s = stay_str(args, key);
-
-	if (occ_date_parse(s, day) == -1)
-		return cmd_error("bad_value", "%s '%s' is not a real date "
-		    "(YYYY-MM-DD)", key, s);
-	return NULL;
-}
-
-json_t *
-cmd_report_occupancy(struct husvagt *h, const struct cmd_actor *a,
-    json_t *args)
-{
-	json_t *err, *r;
-	int32_t from, to;
-
-	(void)a;
-	if ((err = stay_period_date(args, "from", &from)) != NULL ||
-	    (err = stay_period_date(args, "to", &to)) != NULL)
-		return err;
-	if (from > to)
-		return cmd_error("bad_value", "from %s is after to %s",
-		    stay_str(args, "from"), stay_str(args, "to"));
-	if (to - from + 1 > OCC_PERIOD_MAX_DAYS)
-		return cmd_error("bad_value", "the period %s to %s is longer "
-		    "than 10 years", stay_str(args, "from"),
-		    stay_str(args, "to"));
-	if ((r = register_report_json(h, from, to)) == NULL)
-		return cmd_error("failed", "the register could not be read");
-	return cmd_ok(r);
 }

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "husvagtd.h"
 #include "log.h"
+#include "namefold.h"
 #include "occupancy.h"
 #include "register.h"
 
@@ -408,4 +409,35 @@ register_stay_zones(const struct husvagt *h, const struct register_stay *s,
 	    register_zones_add(buf, len, s->zone) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Call fn for the folded alias of every stay that still has one (current
+ * stays only when current); stops at the first nonzero answer and returns
+ * it with that stay's id in *id.
+ */
+int
+register_aliases(struct husvagt *h, bool current,
+    int (*fn)(const char *key, const void *arg), const void *arg,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	const char *alias;
+	char *key;
+	int found = 0;
+
+	if (db_prepare(h->db, current ? "SELECT id, alias FROM stay WHERE "
+	    "departure IS NULL AND alias IS NOT NULL" : "SELECT id, alias "
+	    "FROM stay WHERE alias IS NOT NULL", &st) == -1)
+		return -1;
+	while (found == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		alias = (const char *)sqlite3_column_text(st, 1);
+		if ((key = namefold(alias, strlen(alias))) == NULL)
+			continue;
+		if ((found = fn(key, arg)) != 0)
+			*id = sqlite3_column_int64(st, 0);
+		free(key);
+	}
+	sqlite3_finalize(st);
+	return found;
 }

@@ -50,6 +50,14 @@ int	 register_rooms_in_use(struct husvagt *, int64_t *n);
 /* Append zone to the comma-separated list in buf (len bytes) unless it
  * is empty or already there; -1 when it does not fit. */
 int	 register_zones_add(char *buf, size_t len, const char *zone);
+/*
+ * Call fn with the folded alias (namefold.h) of every stay that still has
+ * one, only the current ones when current; stops at the first nonzero
+ * answer and returns it with that stay's id in *id (-1: database error).
+ */
+int	 register_aliases(struct husvagt *, bool current,
+	     int (*fn)(const char *key, const void *arg), const void *arg,
+	     int64_t *id);
 /* The site's local date today as a day number (occupancy.h). */
 int32_t	 register_today(void);
 

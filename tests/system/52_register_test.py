@@ -648,3 +648,32 @@ def test_retention_erases_aliases_and_guest_names(make_building):
     r = b.ok("report.occupancy", **{"from": local_date(-40),
                                     "to": local_date(-1)})
     assert r["total"]["stays_ended"] == 2
+
+
+# -- the rooms follow the configuration ------------------------------------
+
+def test_rooms_follow_the_configuration_on_reload(building):
+    from conftest import sighup
+    b = building
+    admit(b, "Rose", "106")
+    text = b.conf.read_text()
+    start = text.index("[room 106]")
+    end = text.index("[room 201]")
+    b.conf.write_text(text[:start] + text[end:] + "\n[room 107]\nfloor = 1\n"
+                      "corridor = corridor-1\nzone = room-106\n")
+    assert sighup(b)["type"] == "system.reloaded"
+    rooms = [r["room"] for r in b.ok("room.list")["rooms"]]
+    assert "106" not in rooms and "107" in rooms and len(rooms) == 12
+    # She still lives there: nothing is refused, the log says so.
+    assert [s["room"] for s in stays(b)] == ["106"]
+    assert "room 106 is no longer configured but stay 1 still lives " \
+        "there" in b.log.read_text()
+    r = b.request("stay.admit", alias="Lilje", room="106")
+    assert r["message"] == "room 106 is no longer in the site configuration"
+    assert b.ok("stay.move", id=1, room="107")["to"] == "107"
+    # Configured again, the room comes back.
+    b.conf.write_text(text)
+    assert sighup(b)["type"] == "system.reloaded"
+    rooms = [r["room"] for r in b.ok("room.list")["rooms"]]
+    assert "106" in rooms and "107" not in rooms
+    assert admit(b, "Lilje", "106")["stay"] == 2
