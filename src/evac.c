@@ -35,7 +35,7 @@ static const char *const evac_sql_expected[] = {
 	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
 	"'visit:' || id, json_object('visit', id, 'stay', stay_id) "
 	"FROM visit WHERE checked_out_at IS NULL",
-	"INSERT OR IGNORE INTO evac_item (evac_id, who, detail) SELECT ?1, "
+	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
 	"'staff:' || login, json_object('login', login) "
 	"FROM duty WHERE off_at IS NULL",
 };
@@ -264,9 +264,9 @@ evac_mode_changed(struct husvagt *h, const struct mode_state *old,
 
 /*
  * At start: the open record is in the database as it was, and is
- * published again.  A fire input active now is a fire: it opens a roll
- * call unless its record is still open (it started while the daemon
- * was down, or the last one was closed before the panel tripped again).
+ * published again.  A fire input active now is a fire: unless its roll
+ * call is still open, it opens one (the panel tripped while the daemon
+ * was down, or again after staff closed the last one).
  */
 void
 evac_at_start(struct husvagt *h)
