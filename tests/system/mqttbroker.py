@@ -348,7 +348,7 @@ class Broker:
     def kill(self):
         self.stop(signal.SIGKILL)
 
-    def reload(self, timeout=5.0):
+    def reload(self, timeout=15.0):
         """SIGHUP: Mosquitto rereads its password file and ACL."""
         if not self.running():
             return
