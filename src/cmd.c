@@ -58,14 +58,14 @@ static const struct cmd_arg point_set_args[] = {
 	I("seconds", false, 1, 60), END };
 
 /* The register (issue 5): register.c, cmd_stay.c */
-#define DATE(n)		S(n, false, 10, 10)
 static const struct cmd_arg stay_admit_args[] = {
-	S("alias", true, 1, 40), S("room", true, 1, 15), DATE("arrival"),
+	S("alias", true, 1, 40), S("room", true, 1, 15),
+	S("arrival", false, 10, 10),
 	I("adults", false, 1, 4), I("children_0_2", false, 0, 10),
 	I("children_3_5", false, 0, 10), I("children_6_9", false, 0, 10),
 	I("children_10_17", false, 0, 10), B("needs_help"), END };
 static const struct cmd_arg stay_discharge_args[] = {
-	I("id", true, 1, INT64_MAX), DATE("date"), END };
+	I("id", true, 1, INT64_MAX), S("date", false, 10, 10), END };
 static const struct cmd_arg stay_move_args[] = {
 	I("id", true, 1, INT64_MAX), S("room", true, 1, 15), END };
 static const struct cmd_arg stay_list_args[] = { B("all"), END };
@@ -76,7 +76,8 @@ static const struct cmd_arg enquiry_args[] = {
 /* Guests and the intercom: guest.c, cmd_guest.c */
 static const struct cmd_arg agree_args[] = {
 	I("stay", true, 1, INT64_MAX), S("guest", true, 1, 100),
-	S("relation", true, 5, 12), DATE("from"), DATE("to"),
+	S("relation", true, 5, 12), S("from", false, 10, 10),
+	S("to", false, 10, 10),
 	S("windows", false, 1, 200), B("resident_areas"), B("escort"), END };
 static const struct cmd_arg guest_list_args[] = {
 	I("stay", false, 1, INT64_MAX), B("ended"), END };
