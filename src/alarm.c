@@ -50,23 +50,7 @@ static int
 alarm_update(struct husvagt *h, const char *sql, int64_t id, const char *t1,
     const char *t2)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (t1 != NULL)
-		sqlite3_bind_text(st, 2, t1, -1, SQLITE_STATIC);
-	if (t2 != NULL)
-		sqlite3_bind_text(st, 3, t2, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("alarm: %s", sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return 0;
+	return db_run(h->db, sql, id, t1, t2);
 }
 
 int64_t

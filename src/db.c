@@ -226,6 +226,29 @@ db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
 	return 0;
 }
 
+int
+db_run(sqlite3 *db, const char *sql, long long id, const char *t2,
+    const char *t3)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, sql, &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_text(st, 3, t3, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("db: %.40s...: %s", sql, sqlite3_errmsg(db));
+		return -1;
+	}
+	return sqlite3_changes(db);
+}
+
 /* Read one integer pragma such as user_version; -1 on error. */
 static int
 db_pragma_int(sqlite3 *db, const char *sql, int *out)

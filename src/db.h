@@ -16,6 +16,13 @@ int	 db_exec(sqlite3 *, const char *sql);
 /* Prepare one statement into *stmt (finalize it); logs and returns -1 on
  * error. */
 int	 db_prepare(sqlite3 *, const char *sql, sqlite3_stmt **stmt);
+/*
+ * Run one statement with ?1 = id and, where the statement has them, ?2 and
+ * ?3 = t2 and t3 (NULL: SQL NULL).  Returns the rows it changed, or -1
+ * (logged) on error.
+ */
+int	 db_run(sqlite3 *, const char *sql, long long id, const char *t2,
+	     const char *t3);
 /* The schema version this program brings a database up to. */
 int	 db_schema_version(void);
 

@@ -45,23 +45,7 @@ static int
 evac_run(struct husvagt *h, const char *sql, int64_t id, const char *t2,
     const char *t3)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) >= 3)
-		sqlite3_bind_text(st, 3, t3, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_warnx("evac: %s", sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return 0;
+	return db_run(h->db, sql, id, t2, t3);
 }
 
 /* One integer from sql with ?1 = id (and ?2 = t); -1 on error. */

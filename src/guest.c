@@ -252,23 +252,7 @@ int
 guest_exec(struct husvagt *h, const char *sql, int64_t id, const char *t1,
     const char *t2)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (t1 != NULL)
-		sqlite3_bind_text(st, 2, t1, -1, SQLITE_STATIC);
-	if (t2 != NULL)
-		sqlite3_bind_text(st, 3, t2, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("guest: %.40s...: %s", sql, sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return sqlite3_changes(h->db);
+	return db_run(h->db, sql, id, t1, t2);
 }
 
 bool
