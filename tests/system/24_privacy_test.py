@@ -142,3 +142,51 @@ def test_no_card_number_or_label_leaves_husvagt(broker, make_building):
         data = p.read_bytes()
         for fmt, number, fac, card in CARDS:
             assert str(number).encode() not in data, (p, number)
+
+
+# The only columns of the register that hold a person's words: the alias,
+# the guest's name as given (agreement, visit) and the blocklisted name,
+# plus the free text staff write (descriptions, an override's reason).
+# Retention erases alias and guest names; the blocklist is kept on
+# purpose.  A new column that could hold a name must be added here, with
+# its reason, or the test fails.
+PERSONAL = {
+    ("stay", "alias"), ("agreement", "guest"), ("agreement", "guest_key"),
+    ("visit", "guest"), ("blocklist", "name"), ("blocklist", "name_key"),
+}
+STAFF_TEXT = {
+    ("blocklist", "description"), ("enquiry", "description"),
+    ("visit", "override_reason"),
+}
+
+
+def test_the_register_has_no_column_for_a_name_but_alias_and_guest(
+        building):
+    import sqlite3
+    db = sqlite3.connect(str(building.state / "husvagt.db"))
+    tables = [t for t, in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert {"room", "stay", "agreement", "blocklist", "visit", "enquiry",
+            "duty", "evacuation", "evac_item"} <= set(tables)
+    cols = {(t, c[1]): c[2].upper() for t in tables
+            for c in db.execute("PRAGMA table_info(%s)" % t)}
+    db.close()
+    for (t, c) in cols:
+        assert not re.search(r"cpr|birth|born|first_?name|last_?name|"
+                             r"surname|phone|address|email", c), (t, c)
+    register = {"room", "stay", "agreement", "blocklist", "visit",
+                "enquiry", "duty", "evacuation", "evac_item"}
+    # Text columns of the register that are neither times, dates, ids,
+    # codes nor zone/room/door names.
+    coded = {"time", "date", "arrival", "departure", "valid_from",
+             "valid_to", "kind", "relation", "outcome", "door", "zone",
+             "corridor", "name", "login", "via", "who", "windows", "detail",
+             "actor"}
+    free = {(t, c) for (t, c), ty in cols.items()
+            if t in register and ty == "TEXT" and c not in coded and
+            not c.endswith(("_at", "_by"))}
+    free |= {k for k in PERSONAL if k in cols}
+    assert free == PERSONAL | STAFF_TEXT, sorted(free ^ (PERSONAL |
+                                                          STAFF_TEXT))
+    # room.name is the room's number, not a person's.
+    assert ("room", "name") in cols
