@@ -296,6 +296,11 @@ cmd_check_arg(const struct cmd_arg *a, const json_t *v)
 			return cmd_error("bad_type", "%s must be a string",
 			    a->name);
 		n = (long long)json_string_length(v);
+		/* Exactly 10 characters is the table's way of saying a date;
+		 * the verb checks that it is a real one. */
+		if ((n < a->min || n > a->max) && a->min == 10 && a->max == 10)
+			return cmd_error("bad_value", "%s must be a date "
+			    "YYYY-MM-DD", a->name);
 		if (n < a->min || n > a->max)
 			return cmd_error("bad_value", "%s must be %lld to %lld "
 			    "characters long", a->name, a->min, a->max);

@@ -418,7 +418,7 @@ def test_bad_input_is_refused_and_changes_nothing(building):
          "at most a day ahead"),
         ("stay.admit", {"alias": "Viol", "room": "102",
                         "arrival": "tomorrow"}, "bad_value",
-         "arrival must be 10 to 10 characters long"),
+         "arrival must be a date YYYY-MM-DD"),
         ("stay.admit", {"alias": "V" * 10000, "room": "102"}, "bad_value",
          "alias must be 1 to 40 characters long"),
         ("stay.admit", {"alias": "", "room": "102"}, "bad_value",
