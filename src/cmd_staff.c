@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd_verbs.h"
+#include "evac.h"
 #include "husvagtd.h"
 
 static const char *
@@ -66,9 +67,16 @@ cmd_staff_remove(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	const char *err;
 	bool reloaded;
 
+	char since[32];
+
 	if ((err = staff_remove(h, login, &reloaded, msg, sizeof(msg))) !=
 	    NULL)
 		return cmd_error(err, "%s", msg);
+	/* A login that no longer exists is not on duty: the roll call must
+	 * not look for her. */
+	if (duty_is_on(h, login) == 1)
+		duty_set(h, login, false, "removed", a->login, since,
+		    sizeof(since));
 	return cmd_staff_done(h, a, "staff.removed", login, reloaded);
 }
 

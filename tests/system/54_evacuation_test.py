@@ -578,3 +578,19 @@ def test_duty_reader_clocks_staff_in_and_out(building):
     time.sleep(0.2)
     assert lock_moves(b, mark) == []
     assert not rows_of(b, "access.granted")
+
+
+def test_a_removed_login_leaves_the_duty_list(building):
+    """A login removed while on duty is no longer expected at a roll
+    call: the removal clocks her out, journalled with who removed her."""
+    b = building
+    p = ctl_as(b, "leder", "staff", "add", "carla", "--role", "staff",
+               input="a long enough passphrase\n")
+    assert p.returncode == 0, p.stderr
+    ctl_as(b, "carla", "staff", "on", check=0)
+    assert [d["login"] for d in b.ok("staff.duty")["on_duty"]] == ["carla"]
+    seq = b.last_seq()
+    ctl_as(b, "leder", "staff", "remove", "carla", check=0)
+    row = b.wait_journal("staff.off_duty", after=seq, subject="staff:carla")
+    assert row["actor"] == "leder" and row["detail"]["via"] == "removed"
+    assert b.ok("staff.duty")["on_duty"] == []
