@@ -503,7 +503,7 @@ def test_bad_input_is_refused_and_changes_nothing(make_building):
                 "30-05-2030", "2030-5-1xx", "2029-02-29"):
         refused("guest.agree", "bad_value", ["YYYY-MM-DD"],
                 **dict(ok_agree, to=bad))
-    refused("guest.agree", "bad_value", ["to", "10"],
+    refused("guest.agree", "bad_value", ["to", "YYYY-MM-DD"],
             **dict(ok_agree, to="2030-5-1"))
     refused("guest.agree", "bad_value", ["past"],
             **dict(ok_agree, **{"from": "2020-01-01", "to": "2020-01-31"}))
