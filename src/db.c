@@ -297,6 +297,28 @@ db_set_wal(sqlite3 *db, const char *path)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Keep the -wal and -shm files when the last connection closes.  SQLite
+ * deletes them on a clean close by default and must create them again at
+ * the next open; on a full disk it cannot, the open fails, and a daemon
+ * that cannot start serves no exit button.  Kept, they are reused: a
+ * restart on a full disk comes up, serves REX and refuses only what it
+ * cannot journal.
+ */
+static int
+db_keep_wal(sqlite3 *db, const char *path)
+{
+	int on = 1;
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &on) != SQLITE_OK) {
+		log_warnx("db: %s: cannot keep the WAL: %s", path,
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 /* Apply one migration and record its version in the same transaction, so
  * that a crash leaves the database at the old or the new version. */
 static int
@@ -356,7 +378,7 @@ db_open(const char *path)
 	sqlite3_extended_result_codes(db, 1);
 	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK)
 		goto err_open;
-	if (db_set_wal(db, path) == -1)
+	if (db_set_wal(db, path) == -1 || db_keep_wal(db, path) == -1)
 		goto err_open;
 	/* FULL makes every commit durable before journal_append returns,
 	 * which "committed before acted on" needs; NORMAL would not. */
