@@ -1,6 +1,6 @@
 # husvagt — GNU make build.
 #
-#   make            build the daemon, the tools and the unit tests
+#   make            build the daemon, the tools, the unit tests and the benchmarks
 #   make run        install what is missing, build, run on the simulated building
 #   make check      build and pass every test (also under ASan+UBSan), and
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
@@ -69,7 +69,7 @@ ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 
 .PHONY: all run check unit system asan bench deps clean install-deps
 .SECONDARY:
-all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS)
+all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS) $(BENCHES)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -152,7 +152,7 @@ qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
 	@tests/qemu/run $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCHES)
+	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
 
 clean:

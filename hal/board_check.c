@@ -266,6 +266,26 @@ board_modbus_defaults(struct board_backend *be)
 		be->timeout_ms = 50;
 }
 
+/*
+ * A module that stops answering is found by the next poll's request once
+ * it times out: at most poll_ms + timeout_ms after it went quiet.  The
+ * promise is a fault within two poll intervals, which holds only while
+ * the timeout is shorter than the interval.
+ */
+static void
+board_timing_check(struct board_parse *p, int i)
+{
+	const struct board_backend *be = &p->b->backends[i];
+	int line = p->bline[i][BK_TIMEOUT] ? p->bline[i][BK_TIMEOUT] :
+	    p->bline[i][BK_POLL] ? p->bline[i][BK_POLL] : be->line;
+
+	if (be->timeout_ms >= be->poll_ms)
+		diag_error(p->d, p->file, line, "modbus backend '%s': "
+		    "timeout_ms (%d) must be shorter than poll_ms (%d), or a "
+		    "silent module is not reported within two polls",
+		    be->name, be->timeout_ms, be->poll_ms);
+}
+
 /* Check a backend once its section is complete. */
 void
 board_backend_check(struct board_parse *p, int i)
@@ -295,6 +315,7 @@ board_backend_check(struct board_parse *p, int i)
 	if (t == BT_MODBUS) {
 		board_modbus_defaults(be);
 		board_transport_check(p, i);
+		board_timing_check(p, i);
 	}
 }
 

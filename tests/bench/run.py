@@ -466,7 +466,7 @@ def fire_files(name, sims, fire_on_module):
     for m, sim in enumerate(sims):
         board += ["[backend m%d]" % m, "type = modbus", "transport = tcp",
                   "host = 127.0.0.1", "port = %d" % sim.port, "unit = 1",
-                  "poll_ms = %d" % FIRE_POLL_MS, "timeout_ms = 200", ""]
+                  "poll_ms = %d" % FIRE_POLL_MS, "timeout_ms = %d" % (FIRE_POLL_MS - 10), ""]
         for k in range(FIRE_LOCKS):
             door = "e%02d" % (m * FIRE_LOCKS + k)
             board += ["[point %s.lock]" % door, "backend = m%d" % m,

@@ -344,3 +344,31 @@ def test_kill_9_during_traffic_keeps_journal_and_wires(building):
         assert all(level == 1 for _, _, _, level in new), new
         assert all(not d["released"] for d in doors(b).values())
     assert b.alive()
+
+
+# -- the device key ----------------------------------------------------
+
+def test_device_key_made_at_first_start_and_kept(building):
+    """The first start makes the device key, 32 random bytes only the
+    daemon's user may read; a restart keeps it, so enrolled chips still
+    open and the journal still verifies.  A key that others could read is
+    refused, and the daemon says why instead of starting."""
+    b = building
+    key = b.state / "device.key"
+    st = key.stat()
+    assert st.st_mode & 0o777 == 0o600, oct(st.st_mode)
+    assert st.st_size == 32
+    first = key.read_bytes()
+    b.enrol("stay:1", 2001, "corridor-1")
+    restart(b)
+    assert key.read_bytes() == first
+    grant(b, "corridor-1", 2001)
+    verify(b)
+
+    assert b.stop() == 0
+    key.chmod(0o644)
+    b.start(wait=False)
+    assert b.proc.wait(10) != 0
+    assert ("has mode 0644; refusing a key that group or others may access"
+            in b.log.read_text())
+    assert key.read_bytes() == first, "a refused key is never replaced"

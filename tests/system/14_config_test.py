@@ -248,6 +248,16 @@ BOARD_CASES = [
     ("modbus port out of range",
      MODBUS + "port = 70000\n",
      [(X + 3, "port: 70000 is out of range 1..65535")]),
+    ("modbus timeout not shorter than the poll",
+     MODBUS + "poll_ms = 100\ntimeout_ms = 100\n",
+     [(X + 4, "modbus backend 'io': timeout_ms (100) must be shorter than "
+       "poll_ms (100), or a silent module is not reported within two "
+       "polls")]),
+    ("modbus timeout above the default poll",
+     MODBUS + "timeout_ms = 500\n",
+     [(X + 3, "modbus backend 'io': timeout_ms (500) must be shorter than "
+       "poll_ms (100), or a silent module is not reported within two "
+       "polls")]),
     ("modbus parity unknown",
      "[backend io]\ntype = modbus\ntransport = rtu\ndevice = /dev/ttyUSB0\n"
      "parity = X\n",
