@@ -133,6 +133,9 @@ cmd_door_lock(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (h->mode.fire && d->cfg->egress)
 		return cmd_error("fire", "%s is an egress door held released "
 		    "by the fire; it locks after the fire is reset", d->name);
+	if (d->mode_hold)
+		return cmd_error("drill", "%s is an egress door held released "
+		    "by the drill; it locks when the drill ends", d->name);
 	return cmd_door_move(h, a, d, "lock",
 	    d->st.hold ? DOOR_EV_UNHOLD : DOOR_EV_LOCK);
 }

@@ -38,6 +38,9 @@ cmd_mode_input(struct husvagt *h, const struct cmd_actor *a,
 		    "still in alarm: reset once it has cleared");
 	case MODE_E_FIRE:
 		return cmd_error("fire", "not during a fire");
+	case MODE_E_LOCKDOWN:
+		return cmd_error("lockdown", "not during a lockdown: lift it "
+		    "first");
 	}
 	r = husvagt_mode_json(h);
 	return cmd_ok(r);

@@ -88,6 +88,8 @@ mode_step(struct mode_state *s, enum mode_input in, enum mode_actor by)
 	case MODE_IN_DRILL_START:
 		if (s->fire)
 			return MODE_E_FIRE;
+		if (s->lockdown && !s->drill)
+			return MODE_E_LOCKDOWN;
 		return mode_latch(&s->drill, true);
 	case MODE_IN_DRILL_END:
 		return mode_latch(&s->drill, false);

@@ -13,7 +13,10 @@
  *  - Lockdown latches from a panic button, a duress PIN or a staff
  *    command and is lifted by staff.  It may be latched during a fire; it
  *    then takes over once the fire is reset.
- *  - A drill is started and ended by management, never during a fire.
+ *  - A drill is started and ended by management, never during a fire or
+ *    a lockdown.  A lockdown that comes during a drill leaves the drill
+ *    latched under it (the effective mode is lockdown; mode_run.c relocks
+ *    the drill's doors) and it goes on once the lockdown is lifted.
  */
 #ifndef HUSVAGT_MODE_H
 #define HUSVAGT_MODE_H
@@ -53,6 +56,7 @@ enum mode_err {
 	MODE_E_FORBIDDEN,	/* this actor may not give this input */
 	MODE_E_FIRE_INPUT,	/* reset refused: the fire input is active */
 	MODE_E_FIRE,		/* refused during a fire */
+	MODE_E_LOCKDOWN,	/* refused during a lockdown */
 };
 
 struct mode_state {

@@ -3,8 +3,8 @@
  * is journalled (mode.changed with its cause and actor) before any door
  * moves; entering a fire holds every egress door released in one pass
  * with one flush of the HAL (one write per backend); a staff reset after
- * the panel cleared unholds them.  A lockdown is kept in the settings
- * table so that a restart keeps the house closed.  A fire comes back at
+ * the panel cleared unholds them.  A lockdown and a drill are kept in the
+ * settings table so that a restart keeps the house as it was.  A fire comes back at
  * start from the fire input, and also from the settings table when it
  * was not yet reset: a crash between the panel clearing and the staff
  * reset must not end the fire for staff (DESIGN 3) and relock the egress
@@ -57,12 +57,24 @@ mode_latch_load(struct husvagt *h, const char *key)
 
 /*
  * Are the egress doors held by the mode?  Always in a fire; in a drill
- * when the site says so ([defaults] drill_release).
+ * when the site says so ([defaults] drill_release), but not while a
+ * lockdown is latched: a panic during the exercise closes the house
+ * (DESIGN 3: lockdown beats drill), and the drill's doors go back to
+ * released when the lockdown is lifted.
  */
 static bool
 mode_holds_egress(const struct husvagt *h, const struct mode_state *s)
 {
-	return s->fire || (s->drill && h->cfg.drill_release);
+	return s->fire || (s->drill && !s->lockdown && h->cfg.drill_release);
+}
+
+/* Why the mode moves the egress doors, for their journal rows. */
+static const char *
+mode_egress_reason(const struct mode_state *old, const struct mode_state *s)
+{
+	if (s->fire || old->fire)
+		return "fire";
+	return s->lockdown ? "lockdown" : "drill";
 }
 
 /*
@@ -86,8 +98,8 @@ mode_moves(const struct door_rt *d, bool hold)
  * module.
  */
 static void
-mode_egress(struct husvagt *h, bool hold, bool old_fire, const char *actor,
-    uint64_t now)
+mode_egress(struct husvagt *h, bool hold, const char *reason,
+    const char *actor, uint64_t now)
 {
 	struct door_out out;
 	int i, k;
@@ -103,7 +115,7 @@ mode_egress(struct husvagt *h, bool hold, bool old_fire, const char *actor,
 		for (k = 0; k < out.nrec; k++)
 			husvagt_journal(h, door_record_type(out.rec[k]),
 			    d->name, actor, "", json_pack("{s:s}", "reason",
-			    h->mode.fire || old_fire ? "fire" : "drill"));
+			    reason));
 		d->deadline = out.deadline;
 		husvagt_apply_lock(h, d);	/* queued: mode_flush() */
 	}
@@ -139,12 +151,16 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 {
 	struct mode_state old = h->mode;
 	enum mode_err e;
-
-	bool egress;
+	bool hold, egress;
 
 	if ((e = mode_step(&h->mode, in, by)) != MODE_E_OK)
 		return e;
-	egress = mode_holds_egress(h, &old) != mode_holds_egress(h, &h->mode);
+	hold = mode_holds_egress(h, &h->mode);
+	/* A fire always passes over every egress door, even when a drill
+	 * held them already: one a command locked in between is released
+	 * again (DESIGN 11: every egress door, whatever came before). */
+	egress = mode_holds_egress(h, &old) != hold ||
+	    (hold && !old.fire && h->mode.fire);
 	/* The mode's row and its doors' rows in one commit, then the locks:
 	 * a fire's egress doors move one fsync after the panel trips. */
 	journal_batch_begin(h->journal);
@@ -155,8 +171,10 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 		    mode_input_name(in), actor, point);
 	if (old.lockdown != h->mode.lockdown)
 		mode_latch_save(h, "mode_lockdown", h->mode.lockdown);
+	if (old.drill != h->mode.drill)
+		mode_latch_save(h, "mode_drill", h->mode.drill);
 	if (egress)
-		mode_egress(h, mode_holds_egress(h, &h->mode), old.fire, actor,
+		mode_egress(h, hold, mode_egress_reason(&old, &h->mode), actor,
 		    clock_mono_ms());
 	/* A batch that could not be committed does not keep a fire's doors
 	 * locked: life safety first, the failure is logged. */
@@ -216,6 +234,12 @@ husvagt_mode_at_start(struct husvagt *h)
 	int i;
 
 	mode_init(&h->mode);
+	/* The drill first: a drill is not started under a lockdown, but a
+	 * lockdown may have come during the drill. */
+	if (mode_latch_load(h, "mode_drill") &&
+	    mode_input(h, MODE_IN_DRILL_START, MODE_BY_MANAGEMENT, "system",
+	    "", "restart") == MODE_E_OK)
+		log_info("mode: the drill goes on after the restart");
 	if (mode_latch_load(h, "mode_lockdown") &&
 	    mode_input(h, MODE_IN_LOCKDOWN, MODE_BY_STAFF, "system", "",
 	    "restart") == MODE_E_OK)
@@ -237,7 +261,8 @@ void
 husvagt_mode_reloaded(struct husvagt *h)
 {
 	if (mode_holds_egress(h, &h->mode)) {
-		mode_egress(h, true, h->mode.fire, "system", clock_mono_ms());
+		mode_egress(h, true, mode_egress_reason(&h->mode, &h->mode),
+		    "system", clock_mono_ms());
 		mode_flush(h, clock_mono_ms());
 	}
 }

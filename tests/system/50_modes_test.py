@@ -364,6 +364,87 @@ def test_drill_releases_egress_doors_only_when_the_site_says(
     assert mode(b)["mode"] == "normal"
 
 
+DRILL_RELEASE = FAST + "\ndrill_release = yes"
+
+
+def drill_on(b):
+    b.ctl("--as", "leder", "mode", "drill", "start", check=0)
+    for d in EGRESS:
+        wait_released(b, d, True)
+
+
+def test_a_releasing_drill_s_doors_cannot_be_locked_and_a_fire_takes_all(
+        make_building):
+    """door.lock during a releasing drill is refused; a door held by
+    command before the drill and locked during it is released by a fire
+    that follows, with the others (DESIGN 11.1: every egress door)."""
+    b = make_building(extra_conf=DRILL_RELEASE)
+    b.ok("door.release", door="garden", hold=True)
+    drill_on(b)
+    r = b.request("door.lock", door="front")
+    assert not r["ok"] and r["error"] == "drill", r
+    assert b.released("front")
+    # garden was held by a command, not by the drill: a lock is hers.
+    b.ok("door.lock", door="garden")
+    wait_released(b, "garden", False)
+    seq = b.last_seq()
+    fire_on(b)
+    rows = rows_of(b, "door.released", after=seq, reason="fire")
+    assert [r["point"] for r in rows] == ["garden"], rows
+    r = b.request("door.lock", door="garden")
+    assert not r["ok"] and r["error"] == "fire", r
+    assert all(b.released(d) for d in EGRESS)
+
+
+def test_a_panic_during_a_releasing_drill_locks_the_house(make_building):
+    """Lockdown beats drill: the drill's doors lock at the panic, a
+    resident is refused at the front door, REX still opens; the drill goes
+    on, doors released again, once staff lift the lockdown; no drill is
+    started under a lockdown."""
+    b = make_building(extra_conf=DRILL_RELEASE)
+    b.enrol("stay:1", 2001, "entrance")
+    drill_on(b)
+    seq = b.last_seq()
+    b.sim_ok("loop", point="panic.office", state="active")
+    for d in EGRESS:
+        wait_released(b, d, False)
+    m = mode(b)
+    assert m["mode"] == "lockdown" and m["drill"] and m["lockdown"], m
+    rows = rows_of(b, "door.locked", after=seq, reason="lockdown")
+    assert {r["point"] for r in rows} == set(EGRESS), rows
+    b.present("front.reader", 2001)
+    b.wait_journal("access.denied", after=seq, point="front",
+                   reason="lockdown")
+    press(b, "corridor-1.rex")
+    wait_released(b, "corridor-1", True)
+    wait_released(b, "corridor-1", False)
+    b.sim_ok("loop", point="panic.office", state="normal")
+    b.ctl("--as", "anna", "mode", "normal", check=0)
+    for d in EGRESS:
+        wait_released(b, d, True)
+    assert mode(b)["mode"] == "drill"
+    b.ctl("--as", "leder", "mode", "drill", "end", check=0)
+    b.ok("mode.lockdown")
+    r = b.request("mode.drill", as_login="leder", action="start")
+    assert not r["ok"] and r["error"] == "lockdown", r
+    assert mode(b)["mode"] == "lockdown" and not mode(b)["drill"]
+    assert not any(b.released(d) for d in EGRESS)
+
+
+def test_kill_9_during_a_releasing_drill_keeps_it(make_building):
+    b = make_building(extra_conf=DRILL_RELEASE)
+    drill_on(b)
+    before = wire_log(b)
+    assert b.stop(signal.SIGKILL) == -signal.SIGKILL
+    b.start()
+    assert mode(b)["mode"] == "drill"
+    assert wire_log(b)[len(before):] == [], "outputs moved across it"
+    assert all(b.released(d) for d in EGRESS)
+    b.ctl("--as", "leder", "mode", "drill", "end", check=0)
+    for d in EGRESS:
+        wait_released(b, d, False)
+
+
 # -- restarts ------------------------------------------------------------------
 
 def test_kill_9_during_fire_keeps_egress_released(building):

@@ -15,6 +15,8 @@ import socket
 import time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from conftest import (ctl_as, history_mark, journalled, lock_moves, press,
                       rows_of, wait_released, wait_until)
 from mqttsite import MqttSite, broker  # noqa: F401
@@ -328,11 +330,17 @@ def test_visiting_hours_and_guests_without_agreement(make_building):
     assert b.ok("guest.inside")["visits"][0]["visit"] == v
 
 
-def test_lockdown_refuses_admission_without_override(make_building):
+@pytest.mark.parametrize("cause", ["command", "panic"])
+def test_lockdown_refuses_admission_without_override(make_building, cause):
     b = house(make_building)
     stay = admit_stay(b, "Rose", "101")
     b.ok("guest.agree", stay=stay, guest="Maria Jensen", relation="family")
-    b.ok("mode.lockdown")
+    if cause == "panic":
+        b.sim_ok("loop", point="panic.office", state="active")
+        wait_until(lambda: b.ok("mode.status")["mode"] == "lockdown", 5,
+                   "lockdown from the panic button")
+    else:
+        b.ok("mode.lockdown")
     e = b.ok("guest.evaluate", door="front", guest="Maria Jensen")
     assert e["reasons"] == ["lockdown"] and not e["overridable"]
     seq = b.last_seq()

@@ -7,6 +7,7 @@ close the record once the fire panel has cleared.  The retained
 state/evacuation topic carries room numbers and counts, never an alias;
 the alias is only in evac.status's reply.  A kill -9 loses nothing."""
 
+import datetime
 import json
 import signal
 import sqlite3
@@ -15,6 +16,11 @@ import time
 from conftest import (ctl_as, history_mark, journalled, lock_moves, rows_of,
                       wait_until)
 from mqttsite import MqttSite, broker  # noqa: F401
+
+
+def iso_time(s):
+    """A journal time (ISO 8601, UTC) as a datetime."""
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 # Visits at any hour, so that the test does not depend on the clock.
 RULES = ("[guests]\nvisiting_hours = mon-sun 00:00-24:00\n"
@@ -225,7 +231,11 @@ def test_fire_roll_call_lists_exactly_who_is_expected(broker,  # noqa: F811
     # Management's safety report shows it with its time to all-clear.
     ev = [e for e in safety_report(b)["evacuations"] if e["id"] == eid]
     assert len(ev) == 1 and ev[0]["kind"] == "fire", ev
-    assert ev[0]["seconds_to_all_clear"] is not None
+    assert ev[0]["started"] == st["started"]
+    assert ev[0]["all_clear"] == st["all_clear"]
+    took = (iso_time(st["all_clear"]) - iso_time(st["started"]))
+    assert ev[0]["seconds_to_all_clear"] == int(took.total_seconds())
+    assert ev[0]["seconds_to_all_clear"] // 60 == clear["detail"]["minutes"]
     assert ev[0]["unaccounted"] == 0 and ev[0]["items"] == 7
 
     # Unaccounting after the all-clear withdraws it.

@@ -164,8 +164,10 @@ test_every_transition_lockdown_drill(void **unused)
 		s = s0;
 		assert_int_equal(mode_step(&s, MODE_IN_DRILL_START,
 		    MODE_BY_MANAGEMENT), s0.fire ? MODE_E_FIRE :
-		    s0.drill ? MODE_E_UNCHANGED : MODE_E_OK);
-		assert_int_equal(s.drill, s0.drill || !s0.fire);
+		    s0.drill ? MODE_E_UNCHANGED : s0.lockdown ?
+		    MODE_E_LOCKDOWN : MODE_E_OK);
+		assert_int_equal(s.drill, s0.drill ||
+		    (!s0.fire && !s0.lockdown));
 		s = s0;
 		mode_step(&s, MODE_IN_DRILL_END, MODE_BY_MANAGEMENT);
 		assert_false(s.drill);
@@ -213,7 +215,8 @@ test_fire_command(void **unused)
 	step_ok(&s, MODE_IN_RESET, MODE_BY_STAFF, MODE_E_OK, MODE_NORMAL);
 }
 
-/* A drill under lockdown shows lockdown; a real fire ends the drill. */
+/* A drill under lockdown shows lockdown, none starts under one; a real
+ * fire ends the drill. */
 static void
 test_drill(void **unused)
 {
@@ -226,7 +229,18 @@ test_drill(void **unused)
 	step_ok(&s, MODE_IN_DRILL_START, MODE_BY_MANAGEMENT, MODE_E_OK,
 	    MODE_DRILL);
 	step_ok(&s, MODE_IN_PANIC, MODE_BY_SYSTEM, MODE_E_OK, MODE_LOCKDOWN);
+	assert_true(s.drill);
 	step_ok(&s, MODE_IN_LIFT, MODE_BY_STAFF, MODE_E_OK, MODE_DRILL);
+	step_ok(&s, MODE_IN_DRILL_END, MODE_BY_MANAGEMENT, MODE_E_OK,
+	    MODE_NORMAL);
+	/* Not started under a lockdown. */
+	step_ok(&s, MODE_IN_LOCKDOWN, MODE_BY_STAFF, MODE_E_OK, MODE_LOCKDOWN);
+	step_ok(&s, MODE_IN_DRILL_START, MODE_BY_MANAGEMENT, MODE_E_LOCKDOWN,
+	    MODE_LOCKDOWN);
+	assert_false(s.drill);
+	step_ok(&s, MODE_IN_LIFT, MODE_BY_STAFF, MODE_E_OK, MODE_NORMAL);
+	step_ok(&s, MODE_IN_DRILL_START, MODE_BY_MANAGEMENT, MODE_E_OK,
+	    MODE_DRILL);
 	step_ok(&s, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM, MODE_E_OK, MODE_FIRE);
 	assert_false(s.drill);
 	step_ok(&s, MODE_IN_DRILL_START, MODE_BY_MANAGEMENT, MODE_E_FIRE,
