@@ -76,6 +76,7 @@ API
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -93,6 +94,7 @@ import pytest
 TOP = Path(__file__).resolve().parents[2]
 SETUP = TOP / "tools" / "husvagt-mqtt-setup"
 MOSQUITTO = "/usr/sbin/mosquitto"
+RUNNING = re.compile(r"mosquitto version \S+ running")
 MARKER = ("# --- staff logins (husvagtctl staff): everything below is "
           "rewritten ---")
 
@@ -309,6 +311,7 @@ class Broker:
     def start(self, timeout=10.0):
         assert not self.running()
         self.out = open(self.tmpdir / "mosquitto.stderr", "ab")
+        started = len(self._text(self.log))
         self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)],
                                      stdout=self.out, stderr=subprocess.STDOUT)
         end = time.monotonic() + timeout
@@ -318,7 +321,11 @@ class Broker:
                     self.proc.returncode, self._text(self.tmpdir /
                                                      "mosquitto.stderr"),
                     self._text(self.log)))
-            if self._listening(self.port) and self._listening(self.tls_port):
+            # Mosquitto listens before it installs its signal handlers: a
+            # SIGHUP in between would kill it.  "running" comes after both.
+            if (RUNNING.search(self._text(self.log)[started:]) and
+                    self._listening(self.port) and
+                    self._listening(self.tls_port)):
                 return self
             time.sleep(0.02)
         raise TimeoutError("mosquitto did not listen:\n" +
@@ -356,6 +363,9 @@ class Broker:
         self.proc.send_signal(signal.SIGHUP)
         end = time.monotonic() + timeout
         while self._text(self.log).count("Reloading config.") <= before:
+            if not self.running():
+                raise RuntimeError("mosquitto died on SIGHUP (exit %s)" %
+                                   self.proc.returncode)
             if time.monotonic() > end:
                 raise TimeoutError("mosquitto did not reload")
             time.sleep(0.02)
