@@ -509,6 +509,30 @@ gpio_write(struct hal_backend *b, const int *points, const int *levels,
 	return rc;
 }
 
+/*
+ * Which of a reader's data lines read low (bit 0 D0, bit 1 D1), for line
+ * supervision; -1 when a line cannot be read.  A line requested for
+ * events reads its value through the same request.
+ */
+static int
+gpio_reader_lines(struct hal_backend *b, int point)
+{
+	struct gpio_priv *g = b->priv;
+	int i, v, low = 0;
+
+	for (i = 0; i < g->npins; i++) {
+		if (g->pins[i].kind != GPIO_PIN_WIEGAND ||
+		    g->pins[i].point != point)
+			continue;
+		if (!g->pins[i].requested ||
+		    (v = gpiod_line_get_value(g->pins[i].line)) < 0)
+			return -1;
+		if (v == 0)
+			low |= 1 << g->pins[i].bit;
+	}
+	return low;
+}
+
 const struct hal_backend_ops hal_gpiod_ops = {
 	.type = "gpiod",
 	.open = gpio_open,
@@ -518,4 +542,5 @@ const struct hal_backend_ops hal_gpiod_ops = {
 	.deadline = gpio_deadline,
 	.tick = gpio_tick,
 	.write = gpio_write,
+	.reader_lines = gpio_reader_lines,
 };

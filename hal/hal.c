@@ -118,6 +118,7 @@ hal_open(const struct board *b, const struct hal_params *params,
 		h->nbe++;
 	}
 	h->opening = false;
+	hal_lines_start(h);
 	return h;
 fail:
 	saved = errno != 0 ? errno : EIO;
@@ -206,7 +207,7 @@ hal_deadline(struct hal *h)
 		if ((us = wiegand_deadline(&h->pt[i].wg)) != 0)
 			d = hal_earlier(d, (us + 999) / 1000);
 	}
-	return d;
+	return hal_earlier(d, hal_lines_deadline(h));
 }
 
 /*
@@ -246,6 +247,7 @@ hal_tick(struct hal *h, uint64_t now_ms)
 		if (d != 0 && d <= now_us)
 			hal_wiegand_poll(h, i, now_us);
 	}
+	hal_lines_tick(h, now_ms);
 }
 
 /* The point of role on this board, or -1. */

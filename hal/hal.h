@@ -35,7 +35,9 @@ enum hal_event_type {
 	HAL_EV_CARD,		/* reader: bits = format, number = payload */
 	HAL_EV_KEY,		/* reader keypad: value 0-9, 10 '*', 11 '#' */
 	HAL_EV_BAD_FRAME,	/* reader: rejected frame; reason, bits */
-	HAL_EV_FAULT,		/* backend: value 1 = not answering, 0 = back */
+	HAL_EV_FAULT,		/* value 1 = not answering, 0 = back: a
+				   backend (point -1), or a reader whose
+				   data lines are held low (its point) */
 };
 
 struct hal_event {

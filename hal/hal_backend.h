@@ -25,6 +25,9 @@ struct hal_backend_ops {
 	/* Write physical levels of n output points, in as few I/Os as possible. */
 	int	 (*write)(struct hal_backend *, const int *points,
 		     const int *levels, int n);
+	/* Optional: which of a reader's data lines read low now (bit 0 D0,
+	 * bit 1 D1), or -1 when they cannot be read. */
+	int	 (*reader_lines)(struct hal_backend *, int point);
 };
 
 struct hal_backend {

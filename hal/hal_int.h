@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hal_backend.h"
+#include "reader_line.h"
 #include "wiegand.h"
 
 #define HAL_REASON_MAX	96
@@ -20,6 +21,7 @@ struct hal_pt {
 	int		 level;		/* physical output level, found/written */
 	int		 queued;	/* logical output waiting for hal_flush */
 	struct wiegand	 wg;		/* readers: the frame being received */
+	struct reader_line rl;		/* readers: their lines' health */
 };
 
 struct hal {
@@ -36,6 +38,8 @@ struct hal {
 	char			 fault_reason[BOARD_BACKENDS_MAX][HAL_REASON_MAX];
 	bool			 opening;	/* inputs found are not changes */
 	bool			 announce;	/* faults found while opening */
+	uint64_t		 lines_at;	/* next reader line sample; 0:
+						   no reader's lines readable */
 	struct hal_pt		 pt[];		/* one per board point */
 };
 
@@ -44,5 +48,12 @@ struct hal_pt	*hal_pt_of(const struct hal *, int point, enum board_kind);
 void		 hal_emit_fault(struct hal *, int backend, const char *reason,
 		     uint64_t at_ms);
 void		 hal_wiegand_poll(struct hal *, int point, uint64_t now_us);
+void		 hal_emit_point(struct hal *, struct hal_event *, int point,
+		     uint64_t at_ms);
+
+/* hal_lines.c */
+void		 hal_lines_start(struct hal *);
+uint64_t	 hal_lines_deadline(const struct hal *);
+void		 hal_lines_tick(struct hal *, uint64_t now_ms);
 
 #endif

@@ -38,7 +38,7 @@ hal_params(const struct hal *h)
 }
 
 /* Send one event of a point to the caller. */
-static void
+void
 hal_emit_point(struct hal *h, struct hal_event *ev, int point,
     uint64_t at_ms)
 {
@@ -162,6 +162,7 @@ hal_report_wiegand_bit(struct hal *h, int point, int bit, uint64_t at_us)
 	if (d != 0 && d <= at_us)
 		hal_wiegand_poll(h, point, at_us);
 	wiegand_bit(&pt->wg, bit != 0, at_us);
+	reader_line_bit(&pt->rl, bit != 0);
 }
 
 /* A backend stops (fault=1) or starts (fault=0) answering. */

@@ -477,6 +477,17 @@ sim_write(struct hal_backend *be, const int *points, const int *levels,
 	return 0;
 }
 
+/* A reader's data lines held low (the "line" op): bit 0 D0, bit 1 D1. */
+static int
+sim_reader_lines(struct hal_backend *be, int point)
+{
+	struct sim *s = be->priv;
+
+	if (!sim_owns(s, point) || s->board->points[point].kind != BOARD_READER)
+		return -1;
+	return s->w[point].level & 3;
+}
+
 const struct hal_backend_ops hal_sim_ops = {
 	.type = "sim",
 	.open = sim_open,
@@ -486,4 +497,5 @@ const struct hal_backend_ops hal_sim_ops = {
 	.deadline = sim_deadline,
 	.tick = sim_tick,
 	.write = sim_write,
+	.reader_lines = sim_reader_lines,
 };

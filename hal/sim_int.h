@@ -41,7 +41,8 @@ struct sim_queue {
 
 /* One simulated wire: what a meter on it would read. */
 struct sim_wire {
-	int		 level;		/* inputs and outputs: 0/1 */
+	int		 level;		/* inputs and outputs: 0/1; readers:
+					   data lines held low, bit 0 D0 */
 	int		 loop;		/* supervised: enum hal_loop */
 	bool		 written;	/* outputs: driven since open */
 	struct sim_queue *queue;	/* readers */

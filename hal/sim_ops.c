@@ -225,6 +225,47 @@ sim_op_bits(struct sim *s, json_t *req, json_t *reply, char *err)
 	return sim_send(s, p, &f, 1, reply, err);
 }
 
+/* The data lines of a reader held low, as ["d0", "d1"]. */
+static json_t *
+sim_held_json(const struct sim *s, int p)
+{
+	json_t *a = json_array();
+
+	if (s->w[p].level & 1)
+		json_array_append_new(a, json_string("d0"));
+	if (s->w[p].level & 2)
+		json_array_append_new(a, json_string("d1"));
+	return a;
+}
+
+/*
+ * {"op":"line","reader":R,"line":"d0|d1","state":"low|idle"}: hold a data
+ * line low (shorted to ground, the reader unpowered or cut away) or let
+ * it go back to idle.  Pulses on a held line are lost.
+ */
+static int
+sim_op_line(struct sim *s, json_t *req, json_t *reply, char *err)
+{
+	const char *line = json_string_value(json_object_get(req, "line"));
+	const char *state = json_string_value(json_object_get(req, "state"));
+	int p, bit, low;
+
+	if ((p = sim_arg_point(s, req, "reader", BOARD_READER, err)) < 0)
+		return -1;
+	if (line == NULL || (strcmp(line, "d0") && strcmp(line, "d1")))
+		return sim_fail(err, "'line' must be \"d0\" or \"d1\"");
+	if (state == NULL || (strcmp(state, "low") && strcmp(state, "idle")))
+		return sim_fail(err, "'state' must be \"low\" or \"idle\"");
+	bit = line[1] == '1' ? 2 : 1;
+	low = !strcmp(state, "low");
+	if ((s->w[p].level & bit) != (low ? bit : 0)) {
+		s->w[p].level ^= bit;
+		(void)sim_wires_save(s);
+	}
+	json_object_set_new(reply, "held", sim_held_json(s, p));
+	return 0;
+}
+
 /* {"op":"input","point":P,"value":0|1}: logical, 1 = active. */
 static int
 sim_op_input(struct sim *s, json_t *req, json_t *reply, char *err)
@@ -327,6 +368,7 @@ sim_point_json(struct sim *s, int i)
 	if (bp->kind == BOARD_READER) {
 		json_object_set_new(o, "d0", json_string(bp->line));
 		json_object_set_new(o, "d1", json_string(bp->line_d1));
+		json_object_set_new(o, "held_low", sim_held_json(s, i));
 		return o;
 	}
 	json_object_set_new(o, "line", json_string(bp->line));
@@ -405,6 +447,7 @@ static const struct {
 	    sim_op_present },
 	{ "keys", " reader keys interval_us ", sim_op_keys },
 	{ "bits", " reader bits interval_us ", sim_op_bits },
+	{ "line", " reader line state ", sim_op_line },
 	{ "input", " point value ", sim_op_input },
 	{ "loop", " point state ", sim_op_loop },
 	{ "outputs", " ", sim_op_outputs },

@@ -33,6 +33,9 @@ sim_reader_emit(struct sim *s, int point, const struct sim_frame *f,
 	if (span > now_us)
 		span = now_us;
 	for (i = 0; i < f->n; i++) {
+		/* A line held low cannot pulse: its bits are lost. */
+		if (s->w[point].level & (1 << (f->bits[i] != 0)))
+			continue;
 		t = now_us - span + (uint64_t)i * f->interval_us;
 		hal_report_wiegand_bit(s->hal, point, f->bits[i],
 		    t < now_us ? t : now_us);

@@ -60,8 +60,8 @@ sim_wire_restore(struct sim *s, int i, json_t *v)
 		for (k = 0; k < 4; k++)
 			if (!strcmp(str, sim_loop_names[k]))
 				s->w[i].loop = k;
-	} else if (bp->kind != BOARD_READER && json_is_integer(v) &&
-	    (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= (bp->kind == BOARD_READER ? 3 : 1)) {
 		s->w[i].level = (int)json_integer_value(v);
 	}
 }
@@ -107,7 +107,9 @@ sim_wires_json(struct sim *s)
 
 	for (i = 0; root != NULL && i < s->board->npoints; i++) {
 		bp = &s->board->points[i];
-		if (!sim_owns(s, i) || bp->kind == BOARD_READER)
+		/* A reader's wire is saved only while a line is held low. */
+		if (!sim_owns(s, i) || (bp->kind == BOARD_READER &&
+		    s->w[i].level == 0))
 			continue;
 		json_object_set_new(root, bp->line,
 		    bp->kind == BOARD_SUPERVISED ?

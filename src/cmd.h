@@ -46,5 +46,9 @@ size_t	 cmd_utf8_cut(const char *s, size_t max);
 /* Role bits of a role name ("staff", "management", "installer"); 0 if
  * unknown. */
 unsigned cmd_role_parse(const char *name);
+/* NULL if free text for the journal names no resident the register holds
+ * an alias of (now or in a stay not yet anonymised); else an error reply
+ * ("names_resident") that says which field. */
+json_t	*cmd_text_check(struct husvagt *, const char *field, const char *text);
 
 #endif

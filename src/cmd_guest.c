@@ -353,6 +353,9 @@ cmd_guest_block(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 
 	if ((err = cmd_guest_name("name", name)) != NULL)
 		return err;
+	if (desc != NULL && (err = cmd_text_check(h, "description", desc)) !=
+	    NULL)
+		return err;
 	if ((key = namefold(name, strlen(name))) == NULL)
 		return cmd_error("internal", "out of memory");
 	clock_iso8601(now, sizeof(now));

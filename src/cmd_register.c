@@ -21,8 +21,13 @@ reg_str(const json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-/* Is the folded alias key a whole word (or words) of text, the folded
- * description with a space at each end? */
+/*
+ * Is the folded alias key a whole word (or words) of text, the folded
+ * description with a space at each end?  Her genitive counts too: "Liljes
+ * værelse", and "Lilje's", which folds to the same.  So "roses" is refused
+ * while a Rose lives here: a plural costs a rewording, a name on the
+ * event topic cannot be taken back.
+ */
 static int
 reg_key_in(const char *key, const void *text)
 {
@@ -32,7 +37,8 @@ reg_key_in(const char *key, const void *text)
 	if (n == 0)
 		return 0;
 	for (; (p = strstr(p + 1, key)) != NULL; )
-		if (p[-1] == ' ' && p[n] == ' ')
+		if (p[-1] == ' ' && (p[n] == ' ' ||
+		    (p[n] == 's' && p[n + 1] == ' ')))
 			return 1;
 	return 0;
 }
@@ -127,17 +133,19 @@ reg_outcome(const char *o)
 	return -1;
 }
 
-/* Refuse a description that names someone the register holds an alias
- * of (whole words, folded as names are: case, accents, spacing). */
-static json_t *
-reg_description_check(struct husvagt *h, const char *text)
+/* Refuse free text (field) that names someone the register holds an
+ * alias of (whole words, folded as names are: case, accents, spacing):
+ * it would go into the journal, which keeps it past her stay and sends
+ * it on the event topic. */
+json_t *
+cmd_text_check(struct husvagt *h, const char *field, const char *text)
 {
 	char *key, *padded;
 	int64_t id = 0;
 	int found;
 
 	if ((key = namefold(text, strlen(text))) == NULL)
-		return cmd_error("bad_value", "description is not valid text");
+		return cmd_error("bad_value", "%s is not valid text", field);
 	padded = malloc(strlen(key) + 3);
 	if (padded != NULL)
 		sprintf(padded, " %s ", key);
@@ -149,8 +157,8 @@ reg_description_check(struct husvagt *h, const char *text)
 	if (found < 0)
 		return cmd_error("failed", "the register could not be read");
 	if (found)
-		return cmd_error("names_resident", "the description names a "
-		    "resident; describe the enquiry without her alias");
+		return cmd_error("names_resident", "the %s names a resident; "
+		    "write it without her alias", field);
 	return NULL;
 }
 
@@ -195,7 +203,7 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 		    "asked_about_resident, other", outcome);
 	if (text == NULL)
 		text = "";
-	if ((err = reg_description_check(h, text)) != NULL)
+	if ((err = cmd_text_check(h, "description", text)) != NULL)
 		return err;
 	security = !strcmp(outcome, "asked_about_resident");
 	if ((id = reg_enquiry_insert(h, outcome, text, a->login)) < 0)

@@ -135,6 +135,9 @@ cmd_guest_admit(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	char why[160];
 	int64_t visit;
 
+	if (reason != NULL && (err = cmd_text_check(h, "reason", reason)) !=
+	    NULL)
+		return err;
 	if ((err = cmd_visit_eval(h, args, &d, &e)) != NULL)
 		return err;
 	if (!e.v.allow && !e.v.overridable)

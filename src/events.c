@@ -286,12 +286,18 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 	events_fire_end(h, batch);
 }
 
-/* A backend stopped or started answering. */
+/*
+ * A backend stopped or started answering, or a reader's data lines were
+ * found held low or idle again: the fault is at the backend or the reader.
+ */
 static void
 events_fault(struct husvagt *h, const struct hal_event *ev)
 {
 	const char *type = ev->value ? "alarm.fault" : "fault.cleared";
 	const char *point = ev->backend != NULL ? ev->backend : "";
+
+	if (ev->point >= 0)
+		point = hal_point_info(h->hal, ev->point)->role;
 
 	husvagt_journal(h, type, point, "system", "",
 	    events_alarm_detail(h, type, point, json_pack("{s:s}", "reason",

@@ -264,9 +264,10 @@ register_retention_run(sqlite3 *db, const char *cutoff, int n[3])
 	    "guest_key = NULL WHERE (guest IS NOT NULL OR guest_key IS NOT "
 	    "NULL) AND stay_id IN (" REGISTER_GONE ")", cutoff,
 	    now);
-	n[2] = register_erase(db, "UPDATE visit SET guest = NULL WHERE guest "
-	    "IS NOT NULL AND (stay_id IN (" REGISTER_GONE ") OR (stay_id IS "
-	    "NULL AND checked_out_at < ?1))", cutoff, now);
+	n[2] = register_erase(db, "UPDATE visit SET guest = NULL, "
+	    "override_reason = NULL WHERE (guest IS NOT NULL OR "
+	    "override_reason IS NOT NULL) AND (stay_id IN (" REGISTER_GONE
+	    ") OR (stay_id IS NULL AND checked_out_at < ?1))", cutoff, now);
 	n[0] = register_erase(db, "UPDATE stay SET alias = NULL, "
 	    "anonymised_at = ?2 WHERE departure IS NOT NULL AND departure < "
 	    "?1 AND anonymised_at IS NULL", cutoff, now);

@@ -173,13 +173,14 @@ report_week_index(const struct report_date *from,
 	return (int)((report_monday(day) - report_monday(from)) / 7);
 }
 
-int
-report_utc_secs(const char *s, int64_t *secs)
+/* A journal time as milliseconds since the epoch; -1 if not one. */
+static int
+report_utc_ms(const char *s, int64_t *ms)
 {
 	struct report_date dt;
 	char date[11];
-	int hh, mm, ss;
-	size_t n;
+	int hh, mm, ss, frac = 0;
+	size_t n, i;
 
 	if (strlen(s) < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
 		return -1;
@@ -195,23 +196,37 @@ report_utc_secs(const char *s, int64_t *secs)
 		n = strspn(s + 1, "0123456789");
 		if (n == 0)
 			return -1;
+		for (i = 0; i < 3; i++)
+			frac = frac * 10 + (i < n ? s[1 + i] - '0' : 0);
 		s += 1 + n;
 	}
 	if (strcmp(s, "Z") != 0)
 		return -1;
-	*secs = report_days(&dt) * 86400 + hh * 3600 + mm * 60 + ss;
+	*ms = (report_days(&dt) * 86400 + hh * 3600 + mm * 60 + ss) * 1000 +
+	    frac;
+	return 0;
+}
+
+int
+report_utc_secs(const char *s, int64_t *secs)
+{
+	int64_t ms;
+
+	if (report_utc_ms(s, &ms) == -1)
+		return -1;
+	*secs = ms / 1000;	/* times after 1970: no rounding towards 0 */
 	return 0;
 }
 
 int64_t
 report_seconds_between(const char *a, const char *b)
 {
-	int64_t sa, sb;
+	int64_t ma, mb;
 
-	if (a == NULL || b == NULL || report_utc_secs(a, &sa) == -1 ||
-	    report_utc_secs(b, &sb) == -1 || sb < sa)
+	if (a == NULL || b == NULL || report_utc_ms(a, &ma) == -1 ||
+	    report_utc_ms(b, &mb) == -1 || mb < ma)
 		return -1;
-	return sb - sa;
+	return (mb - ma) / 1000;
 }
 
 static int

@@ -55,8 +55,9 @@ int	 report_week_index(const struct report_date *from,
  * since the epoch into *secs; -1 when s is not one.
  */
 int	 report_utc_secs(const char *s, int64_t *secs);
-/* Seconds from a to b, both journal times; -1 when either is not one
- * or b is before a. */
+/* Whole seconds from a to b, both journal times, their milliseconds
+ * counted (0.7 s across a second boundary is 0); -1 when either is not
+ * one or b is before a. */
 int64_t	 report_seconds_between(const char *a, const char *b);
 /* The median of n values (sorted in place; for an even n the mean of
  * the two middle ones, rounded down); -1 when n is 0. */

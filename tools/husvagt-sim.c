@@ -50,6 +50,7 @@ static const char simc_usage_text[] =
 "  panic PLACE [--release]                    panic.PLACE active (or normal)\n"
 "  fire on|off                                the fire panel loop\n"
 "  loop ROLE normal|active|cut|short          any supervised loop\n"
+"  line READER d0|d1 low|idle                 hold a reader's data line low\n"
 "  input ROLE 0|1                             any input (1 = active)\n"
 "  outputs | inputs | points [--json]         what the wires carry\n"
 "  history [--since N] [--json]               output changes, with times\n"
@@ -280,6 +281,15 @@ simc_loop(struct simc *c, const char *cmd, char **argv)
 	return simc_set_loop(c, argv[0], argv[1]);
 }
 
+/* line READER d0|d1 low|idle: a data line shorted, or back to idle. */
+static int
+simc_line(struct simc *c, const char *cmd, char **argv)
+{
+	(void)cmd;
+	return simc_do(c, json_pack("{ss ss ss ss}", "op", "line", "reader",
+	    argv[0], "line", argv[1], "state", argv[2]));
+}
+
 /* input ROLE 0|1: any input, logically. */
 static int
 simc_input(struct simc *c, const char *cmd, char **argv)
@@ -430,6 +440,7 @@ static const struct {
 	{ "panic", 1, 1, simc_panic },
 	{ "fire", 1, 1, simc_fire },
 	{ "loop", 2, 2, simc_loop },
+	{ "line", 3, 3, simc_line },
 	{ "input", 2, 2, simc_input },
 	{ "outputs", 0, 0, simc_list },
 	{ "inputs", 0, 0, simc_list },

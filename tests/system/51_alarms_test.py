@@ -5,10 +5,11 @@ nothing at the door; open alarms survive a restart; who may list and who
 may acknowledge."""
 
 import json
+import time
 
 import pytest
 
-from conftest import history_mark, rows_of, wait_until
+from conftest import history_mark, lock_moves, rows_of, wait_until
 
 FAST = "[defaults]\nrelease_s = 3\nheld_warning_s = 20\nheld_s = 40"
 PIN_CONF = FAST + "\npin_timeout_s = 3"
@@ -163,3 +164,93 @@ def test_restart_with_a_loop_still_cut_keeps_one_alarm(b):
     b.sim_ok("loop", point="tamper.cabinet", state="normal")
     wait_until(lambda: not one(b, "tamper", "tamper.cabinet")[
         "cause_active"], what="cause cleared")
+
+
+def test_reader_line_held_low_is_a_fault_until_idle_and_acked(b):
+    """Wiegand cannot answer, so a data line held low (shorted, the reader
+    unpowered or cut away) is how a reader that can no longer be heard
+    shows: a fault alarm at the reader within READER_LINE_STUCK_MS plus two
+    samples; a card on the dead line is lost, and nothing opens."""
+    b.enrol("stay:12", 1201, "entrance")
+    seq = b.last_seq()
+    t0 = time.monotonic()
+    b.sim_ok("line", reader="front.reader", line="d0", state="low")
+    row = b.wait_journal("alarm.fault", after=seq, point="front.reader",
+                         timeout=3)
+    took = time.monotonic() - t0
+    assert 0.45 <= took <= 1.5, took
+    assert row["actor"] == "system"
+    assert row["detail"]["reason"] == "D0 held low"
+    a = wait_until(lambda: one(b, "fault", "front.reader"), what="listed")
+    assert a["cause_active"] and not a["acked"]
+
+    mark = history_mark(b)
+    seq = b.last_seq()
+    b.present("front.reader", 1201)
+    bad = b.wait_journal("reader.bad_frame", after=seq, point="front")
+    assert bad["detail"]["reader"] == "front.reader"
+    assert bad["detail"]["bits"] < 26
+    time.sleep(0.3)
+    assert rows_of(b, "access.granted", seq) == []
+    assert rows_of(b, "access.denied", seq) == []    # no card was read
+    assert lock_moves(b, mark, "front") == []
+
+    # Still held: no second alarm, however long.
+    time.sleep(1.0)
+    assert len([x for x in listed(b) if x["class"] == "fault"]) == 1
+    assert len(rows_of(b, "alarm.fault", seq)) == 0
+
+    # Acknowledged while the line is still down: still listed.
+    ack(b, a["id"])
+    a = one(b, "fault", "front.reader")
+    assert a["acked"] and a["cause_active"]
+    seq = b.last_seq()
+    b.sim_ok("line", reader="front.reader", line="d0", state="idle")
+    row = b.wait_journal("fault.cleared", after=seq, point="front.reader",
+                         timeout=3)
+    wait_until(lambda: one(b, "fault", "front.reader") is None, what="gone")
+    # The reader is heard again: her card is read (the front door then
+    # wants her PIN).
+    seq = b.last_seq()
+    b.present("front.reader", 1201)
+    row = b.wait_journal("access.denied", after=seq, point="front")
+    assert (row["subject"], row["detail"]["reason"]) == (
+        "stay:12", "pin_required")
+
+
+def test_reader_line_still_low_after_restart_keeps_one_alarm(b):
+    seq = b.last_seq()
+    b.sim_ok("line", reader="garden.reader", line="d1", state="low")
+    b.wait_journal("alarm.fault", after=seq, point="garden.reader",
+                   timeout=3)
+    a = wait_until(lambda: one(b, "fault", "garden.reader"), what="listed")
+    b.stop()
+    b.start()
+    # The sim's wires outlive the daemon; the first samples find it again.
+    wait_until(lambda: (one(b, "fault", "garden.reader") or {}).get(
+        "cause_active"), timeout=3, what="cause present again")
+    again = one(b, "fault", "garden.reader")
+    assert again["id"] == a["id"] and not again["acked"]
+    assert [x["id"] for x in listed(b) if x["class"] == "fault"] == [a["id"]]
+    b.sim_ok("line", reader="garden.reader", line="d1", state="idle")
+    wait_until(lambda: not one(b, "fault", "garden.reader")["cause_active"],
+               timeout=3, what="cause cleared")
+    ack(b, a["id"])
+    assert one(b, "fault", "garden.reader") is None
+
+
+def test_sim_line_refuses_bad_requests(b):
+    for args, words in (
+            (dict(reader="front.contact", line="d0", state="low"),
+             "of kind input, not reader"),
+            (dict(reader="front.reader", line="d2", state="low"),
+             "'line' must be"),
+            (dict(reader="front.reader", line="d0", state="down"),
+             "'state' must be"),
+            (dict(reader="front.reader", line="d0", state="low", x=1),
+             "x")):
+        r = b.sim("line", **args)
+        assert not r["ok"] and words in r["error"], (args, r)
+    held = [p for p in b.sim_ok("points")["points"]
+            if p["point"] == "front.reader"][0]["held_low"]
+    assert held == []

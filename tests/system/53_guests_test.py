@@ -175,6 +175,14 @@ def test_blocklisted_caller_is_refused_and_cannot_be_overridden(
     stay = admit_stay(b, "Lilje", "103")
     # She has, say, agreed to see him before; the blocklist still wins.
     b.ok("guest.agree", stay=stay, guest="Jørgen Hansen", relation="family")
+    # The description may not name her: the journal and the blocklist
+    # outlive her stay.
+    r = b.request("guest.block", name="Jørgen Hansen",
+                  description="Lilje's ex-husband")
+    assert (r["error"], r["message"]) == (
+        "names_resident", "the description names a resident; write it "
+        "without her alias")
+    assert b.ok("guest.blocked")["blocked"] == []
     seq = b.last_seq()
     ctl_as(b, "leder", "guest", "block", "Jørgen Hansen", "--description",
            "the man she fled from; call the police", check=0)
@@ -260,6 +268,16 @@ def test_rule_denials_and_overrides_with_a_reason(make_building):
     assert lock_moves(b, mark, "front") == []
     assert rows_of(b, "visit.admitted", seq) == []
     assert rows_of(b, "visit.refused", seq) == []
+    # The reason goes into the journal and out on the event topic: it may
+    # not name a resident.
+    r = b.request("guest.admit", door="front", guest="Eva Berg",
+                  reason="ROSE asked us to")
+    assert (r["error"], r["message"]) == (
+        "names_resident", "the reason names a resident; write it without "
+        "her alias")
+    time.sleep(0.3)
+    assert lock_moves(b, mark, "front") == []
+    assert rows_of(b, "visit.admitted", seq) == []
     p = ctl_as(b, "anna", "--json", "guest", "admit", "--door", "front",
                "--guest", "Eva Berg", "--reason", "her mother is in "
                "hospital", check=0)

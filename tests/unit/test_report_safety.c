@@ -163,6 +163,16 @@ test_utc_times(void **unused)
 	    "2026-11-23T18:52:30.999Z"), 750);
 	assert_int_equal(report_seconds_between("2026-12-31T23:59:00.000Z",
 	    "2027-01-01T00:01:00.000Z"), 120);
+	/* The milliseconds count: 0.714 s across a second boundary is 0,
+	 * 1.9 s is 1, whatever the number of fraction digits. */
+	assert_int_equal(report_seconds_between("2026-11-23T18:40:00.900Z",
+	    "2026-11-23T18:40:01.614Z"), 0);
+	assert_int_equal(report_seconds_between("2026-11-23T18:40:00.5Z",
+	    "2026-11-23T18:40:02.4Z"), 1);
+	assert_int_equal(report_seconds_between("2026-11-23T18:40:00.123456Z",
+	    "2026-11-23T18:40:01.123Z"), 1);
+	assert_int_equal(report_seconds_between("2026-11-23T18:40:00.900Z",
+	    "2026-11-23T18:40:00.100Z"), -1);
 	assert_int_equal(report_seconds_between("2026-11-23T18:40:00.000Z",
 	    "2026-11-23T18:39:00.000Z"), -1);
 	assert_int_equal(report_seconds_between(NULL,
