@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #define READER_LINE_CHECK_MS	250	/* how often the lines are sampled */
-#define READER_LINE_STUCK_MS	500	/* low this long, unpulsed: fault */
+/* Low this long, unpulsed, is a fault: two samples in a row, so a reader
+ * is reported within two sampling intervals. */
+#define READER_LINE_STUCK_MS	READER_LINE_CHECK_MS
 
 struct reader_line {
 	uint64_t	 low_since[2];	/* ms of the first low sample since the

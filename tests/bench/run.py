@@ -23,6 +23,11 @@ Everything runs on local files and Unix sockets under one temporary folder
     (median, p99) beside one Modbus write round trip (bench_modbus_rtt)
     in the same run, once with the fire input on the sim backend and once
     on a module's analog input (polled)
+ 8. reader line supervision: a reader's D0 held low on the sim (the
+    driver socket's "line" op) -> alarm.fault at the reader in the journal,
+    and back to idle -> fault.cleared, at random phases of the 250 ms
+    sampling (median, max; the journal polled every 2 ms), beside the
+    bounds: two sampling intervals to raise, one to clear
 
 Figures 4 and 5 are medians over 5 starts; the exec time is taken just
 before Popen, so it includes Python's fork and exec.
@@ -62,6 +67,8 @@ FIRE_LOCKS = 8          # egress locks per module
 FIRE_TRIPS = 50         # fire set and reset, per placement of the input
 FIRE_POLL_MS = 50       # the modules' poll interval
 RTT_WRITES = 500        # Modbus write round trips timed
+LINE_TRIPS = 30         # reader lines held low and let go
+LINE_CHECK_MS = 250     # the sampling interval (hal/reader_line.h)
 
 NOTES = """
 Notes
@@ -583,6 +590,51 @@ def fig_fire():
                  shown(args)))
 
 
+def line_wait(d, seq, type_, point):
+    """Seconds until a row of type at point appears after seq."""
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        rows_ = call(d.control, {"verb": "journal.rows",
+                                 "args": {"after": seq}})["result"]["rows"]
+        if any(r["type"] == type_ and r["point"] == point for r in rows_):
+            return
+        time.sleep(0.002)
+    sys.exit("bench: no %s at %s" % (type_, point))
+
+
+def fig_reader_line():
+    import random
+    d = Daemon(sim_config("lines"))
+    d.start()
+    reader = DOOR + ".reader"
+    print("$ %s; sim line %s d0 low|idle x %d" % (shown(d.args), reader,
+          LINE_TRIPS), flush=True)
+    times = {"low": [], "idle": []}
+    want = {"low": "alarm.fault", "idle": "fault.cleared"}
+    bound = {"low": 2 * LINE_CHECK_MS, "idle": LINE_CHECK_MS}
+    for _ in range(LINE_TRIPS):
+        for state in ("low", "idle"):
+            time.sleep(random.uniform(0, 0.25))
+            seq = call(d.control, {"verb": "status"})["result"][
+                "journal_seq"]
+            t0 = time.monotonic()
+            r = call(d.sim, {"op": "line", "reader": reader, "line": "d0",
+                             "state": state})
+            assert r.get("ok"), r
+            line_wait(d, seq, want[state], reader)
+            times[state].append((time.monotonic() - t0) * 1000)
+    d.stop()
+    d.log.close()
+    for state in ("low", "idle"):
+        v = sorted(times[state])
+        print("    %s -> %s: median %.0f ms, max %.0f ms" % (
+            state, want[state], statistics.median(v), v[-1]))
+        rows.append(("reader D0 %s -> %s (median / max)" % (
+            state, want[state]), "%.0f / %.0f ms (bound %d)" % (
+            statistics.median(v), v[-1], bound[state]),
+            "%s; sim line %s d0 %s" % (shown(d.args), reader, state)))
+
+
 def table():
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -603,6 +655,7 @@ def main():
         fig_daemon()
         fig_mqtt()
         fig_fire()
+        fig_reader_line()
     finally:
         for p in daemons:
             if p.poll() is None:
