@@ -178,7 +178,7 @@ def test_reader_line_held_low_is_a_fault_until_idle_and_acked(b):
     row = b.wait_journal("alarm.fault", after=seq, point="front.reader",
                          timeout=3)
     took = time.monotonic() - t0
-    assert 0.2 <= took <= 1.0, took
+    assert 0.2 <= took <= 2.0, took     # make bench: median 0.39 s
     assert row["actor"] == "system"
     assert row["detail"]["reason"] == "D0 held low"
     a = wait_until(lambda: one(b, "fault", "front.reader"), what="listed")

@@ -348,9 +348,13 @@ test_wiegand_bits(void **state)
 		hal_report_wiegand_bit(f->hal, rd, bits[i],
 		    t0 + (uint64_t)i * 2000);
 	assert_int_equal(f->n, 0);
-	d = hal_deadline(f->hal);
+	/* A reader line sample may fall due first (the machine stalled
+	 * since open): it reports nothing, as the lines are idle. */
+	for (i = 0; i < 4 && f->n == 0; i++) {
+		d = hal_deadline(f->hal);
+		hal_tick(f->hal, d);
+	}
 	assert_true(d * 1000 >= t0 + 25 * 2000);
-	hal_tick(f->hal, d);
 	assert_int_equal(f->n, 1);
 	assert_int_equal(f->ev[0].type, HAL_EV_CARD);
 	assert_int_equal(f->ev[0].point, rd);
