@@ -339,7 +339,7 @@ test_wiegand_bits(void **state)
 {
 	struct fx *f = *state;
 	int rd = hal_point(f->hal, "door.reader"), i, n;
-	uint64_t t0 = clock_mono_us(), d;
+	uint64_t t0 = clock_mono_us(), d = 0;
 	uint8_t bits[64];
 
 	n = wiegand_encode(26, 12u << 16 | 3456u, bits, 64);
