@@ -113,7 +113,12 @@ Notes
   Every trip is checked: each module got exactly one write, of its 8
   coils, and reads all released afterwards.  p99 of 50 is the slowest
   trip.  The round trip is bench_modbus_rtt writing 8 coils (function 15,
-  as the HAL does) to a fifth modbus-sim, 500 times, one at a time."""
+  as the HAL does) to a fifth modbus-sim, 500 times, one at a time.- Reader line: husvagtd samples every reader's data lines every 250 ms; a
+  line low at two samples in a row with no pulse between is a fault, so the
+  raise takes 250 to 500 ms after the hold and the clear up to 250 ms.  The
+  bench sleeps a random 0-250 ms before each change, so the phase against
+  the sampling varies; the time includes polling journal.rows every 2 ms.
+"""
 
 RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
 rows = []               # (figure, value, command) for the table
