@@ -19,9 +19,14 @@ def raw(building, data, shut=True, timeout=5.0):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(timeout)
     s.connect(str(building.control))
-    s.sendall(data)
-    if shut:
-        s.shutdown(socket.SHUT_WR)
+    try:
+        s.sendall(data)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        # A line over the limit is refused and the connection closed
+        # while we may still be sending it: read what was said.
+        pass
     out = b""
     try:
         while True:
