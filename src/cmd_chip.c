@@ -198,10 +198,11 @@ cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 }
 
 /*
- * A resident's chip (holder stay:ID): a discharged stay gets none, and
- * without zones it opens the front door, her corridor and her room.  A
- * stay:ID the register does not know is enrolled as given, as chips were
- * before the register existed.  NULL, or the error reply.
+ * A resident's chip (holder stay:ID): a stay the register does not know
+ * and a discharged stay get none, and without zones it opens the front
+ * door, her corridor and her room.  A chip for a stay that does not exist
+ * (a mistyped number) would outlive her discharge, which revokes the
+ * chips of her own stay only.  NULL, or the error reply.
  */
 static json_t *
 cmd_chip_stay(struct husvagt *h, json_t *args)
@@ -216,7 +217,9 @@ cmd_chip_stay(struct husvagt *h, json_t *args)
 	case -1:
 		return cmd_error("failed", "the register could not be read");
 	case 0:
-		return NULL;
+		return cmd_error("not_found", "no stay %lld in the register; "
+		    "admit her first (stay.admit), then enrol her chip",
+		    (long long)id);
 	}
 	if (!s.current)
 		return cmd_error("discharged", "stay %lld was discharged on %s; "

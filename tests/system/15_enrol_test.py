@@ -34,6 +34,9 @@ class Enrolling:
     """husvagtctl chip enrol --reader ... running in the background."""
 
     def __init__(self, b, *args, login=None):
+        words = [str(a) for a in args]
+        if "--holder" in words[:-1]:
+            b._resident_of(words[words.index("--holder") + 1])
         cmd = [str(BUILD / "husvagtctl"), "-s", str(b.control)]
         if login:
             cmd += ["--as", login]
@@ -399,6 +402,7 @@ USAGE = [  # (arguments, what the message must say)
 @pytest.mark.parametrize("args,says", USAGE)
 def test_usage_errors(building, args, says):
     b = building
+    b.auto_residents = False    # nothing reaches the daemon
     seq = b.last_seq()
     p = b.ctl("chip", "enrol", *args)
     assert p.returncode == 2, (p.stdout, p.stderr)

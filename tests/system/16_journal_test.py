@@ -415,6 +415,7 @@ def test_every_state_changing_command_is_journalled_with_its_actor(
     assert password not in json.dumps(b.journal())
 
     # Enrolling at a reader: armed and enrolled, both with the actor.
+    b.resident(5)
     seq = b.last_seq()
     e = subprocess.Popen(
         [str(BUILD / "husvagtctl"), "-s", str(b.control), "--as", "leder",

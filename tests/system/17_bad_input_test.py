@@ -263,6 +263,7 @@ def _release_cases():
 def test_wrong_types_and_absurd_values(building):
     b = building
     b.enrol("stay:1", 2001, "corridor-1")
+    b.resident(7)       # the holder the bad enrolments below name
     before = snapshot(b)
     seq = b.last_seq()
     sent = []

@@ -84,6 +84,7 @@ def test_full_disk_refuses_what_it_cannot_journal_but_rex_releases(
     b = building_on
     b.enrol("stay:1", 2001, "corridor-1")
     b.enrol("staff:anna", 2002, "*")
+    b.resident(2)           # her stay is admitted; her chip comes below
     seq = b.last_seq()
     creds = b.ok("status")["credentials"]
     filler = fill(disk)

@@ -212,6 +212,7 @@ def test_command_with_the_role_works_and_is_journalled(mqtt_site):
 
 def test_management_enrols_over_mqtt(mqtt_site):
     s = mqtt_site
+    s.b.resident(7)
     leder = s.staff("leder")
     r = s.command(leder, "leder", "chip.enrol", {
         "holder": "stay:7", "facility": 12, "card": 34567,

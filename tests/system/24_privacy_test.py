@@ -51,7 +51,10 @@ def test_no_card_number_or_label_leaves_husvagt(broker, make_building):
     leder = s.staff("leder")
     anna = s.staff("anna")
 
-    # Enrolments: by number on the control socket and over MQTT.
+    # Enrolments: by number on the control socket and over MQTT, for
+    # stays the register holds.
+    for stay in (1, 2, 3, 4):
+        s.b.resident(stay)
     s.b.enrol("stay:1", 48213, "*", facility=177, label=LABELS[0])
     r = s.command(leder, "leder", "chip.enrol", {
         "holder": "stay:2", "format": 34, "number": 2882400018,

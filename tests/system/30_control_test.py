@@ -164,6 +164,7 @@ def test_unknown_uid_is_refused_and_journalled(make_building, tmp_path):
                                         "xml"],
     ["point", "set", "siren", "2"], ["status", "--bogus"]])
 def test_usage_errors_exit_2_before_connecting(building, args):
+    building.auto_residents = False     # nothing reaches the daemon
     seq = building.last_seq()
     p = building.ctl(*args, check=2)
     assert "usage: husvagtctl" in p.stderr
@@ -205,6 +206,7 @@ def test_enrol_pin_from_stdin_list_revoke(building):
 
 
 def test_enrol_at_a_reader(building):
+    building.resident(5)
     p = subprocess.Popen(
         [str(BUILD / "husvagtctl"), "-s",
          str(building.control), "chip", "enrol", "--holder", "stay:5",

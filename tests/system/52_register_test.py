@@ -110,9 +110,21 @@ def test_resident_opens_her_doors_and_discharge_revokes_at_once(
                       **zones)
         assert r["error"] == "discharged", r
         assert "stay 1 was discharged on " + local_date() in r["message"]
-    # A stay the register never saw is still enrolled as given.
-    assert b.ok("chip.enrol", holder="stay:77", facility=1, card=2077,
-                zones="corridor-2")["zones"] == "corridor-2"
+    # A stay the register never saw gets no chip either (a mistyped
+    # number would give a chip no discharge revokes), by number or at a
+    # reader, and nothing is enrolled.
+    b.auto_residents = False
+    creds = b.ok("status")["credentials"]
+    for how in ({"facility": 1, "card": 2077}, {"reader": "office.reader"}):
+        r = b.request("chip.enrol", holder="stay:77", zones="corridor-2",
+                      **how)
+        assert (r["error"], r["message"]) == (
+            "not_found", "no stay 77 in the register; admit her first "
+            "(stay.admit), then enrol her chip"), r
+    p = b.ctl("chip", "enrol", "--holder", "stay:77", "--facility", "1",
+              "--card", "2078", check=1)
+    assert "no stay 77 in the register" in p.stderr
+    assert b.ok("status")["credentials"] == creds
 
 
 def test_discharge_ends_her_agreements_in_the_same_transaction(building):
