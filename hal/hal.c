@@ -207,7 +207,7 @@ hal_deadline(struct hal *h)
 		if ((us = wiegand_deadline(&h->pt[i].wg)) != 0)
 			d = hal_earlier(d, (us + 999) / 1000);
 	}
-	return hal_earlier(d, hal_lines_deadline(h));
+	return hal_earlier(d, h->lines_at);	/* reader line samples */
 }
 
 /*

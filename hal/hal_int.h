@@ -53,7 +53,6 @@ void		 hal_emit_point(struct hal *, struct hal_event *, int point,
 
 /* hal_lines.c */
 void		 hal_lines_start(struct hal *);
-uint64_t	 hal_lines_deadline(const struct hal *);
 void		 hal_lines_tick(struct hal *, uint64_t now_ms);
 
 #endif

@@ -36,12 +36,6 @@ hal_lines_start(struct hal *h)
 		}
 }
 
-uint64_t
-hal_lines_deadline(const struct hal *h)
-{
-	return h->lines_at;
-}
-
 /* Sample one reader's lines; report it going into or out of fault. */
 static void
 hal_lines_sample(struct hal *h, struct hal_backend *be, int point,

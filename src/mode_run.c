@@ -4,11 +4,11 @@
  * moves; entering a fire holds every egress door released in one pass
  * with one flush of the HAL (one write per backend); a staff reset after
  * the panel cleared unholds them.  A lockdown and a drill are kept in the
- * settings table so that a restart keeps the house as it was.  A fire comes back at
- * start from the fire input, and also from the settings table when it
- * was not yet reset: a crash between the panel clearing and the staff
- * reset must not end the fire for staff (DESIGN 3) and relock the egress
- * doors.
+ * settings table so that a restart keeps the house as it was.  A fire
+ * comes back at start from the fire input, and also from the settings
+ * table when it was not yet reset: a crash between the panel clearing and
+ * the staff reset must not end the fire for staff (DESIGN 3) and relock
+ * the egress doors.
  */
 #include <stdio.h>
 #include <string.h>

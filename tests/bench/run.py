@@ -39,6 +39,7 @@ presented on the sim socket releases corridor-1 (denied with none).
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -113,7 +114,8 @@ Notes
   Every trip is checked: each module got exactly one write, of its 8
   coils, and reads all released afterwards.  p99 of 50 is the slowest
   trip.  The round trip is bench_modbus_rtt writing 8 coils (function 15,
-  as the HAL does) to a fifth modbus-sim, 500 times, one at a time.- Reader line: husvagtd samples every reader's data lines every 250 ms; a
+  as the HAL does) to a fifth modbus-sim, 500 times, one at a time.
+- Reader line: husvagtd samples every reader's data lines every 250 ms; a
   line low at two samples in a row with no pulse between is a fault, so the
   raise takes 250 to 500 ms after the hold and the clear up to 250 ms.  The
   bench sleeps a random 0-250 ms before each change, so the phase against
@@ -596,7 +598,7 @@ def fig_fire():
 
 
 def line_wait(d, seq, type_, point):
-    """Seconds until a row of type at point appears after seq."""
+    """Wait (at most 5 s) for a row of type at point after seq."""
     end = time.monotonic() + 5
     while time.monotonic() < end:
         rows_ = call(d.control, {"verb": "journal.rows",
@@ -608,7 +610,6 @@ def line_wait(d, seq, type_, point):
 
 
 def fig_reader_line():
-    import random
     d = Daemon(sim_config("lines"))
     d.start()
     reader = DOOR + ".reader"
