@@ -46,14 +46,31 @@ WERROR    ?= $(if $(CI),-Werror,)
 SAN       ?=
 
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(WERROR) $(HARDEN) $(SAN) \
-             -Ilib -Ihal -Isrc $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+             $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libunistring (name folding for the blocklist) has no pkg-config file.
 LDLIBS    += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lunistring -lm
 LDFLAGS   += $(SAN)
 
+# src/ is in layers, lowest first; a folder sees only its own headers and
+# those of the layers below it (docs/ARCHITECTURE.md), so an upward
+# #include does not compile.  lib/ is below everything; hal/ sees only
+# lib/, and the house and above see hal/.
+LAYERS    := core conf store house cmd daemon
+INC_lib   := -Ilib
+INC_hal   := -Ilib -Ihal
+INC_core  := -Isrc/core
+INC_conf  := -Ilib $(INC_core) -Isrc/conf
+INC_store := $(INC_conf) -Isrc/store
+INC_house := $(INC_store) -Ihal -Isrc/house
+INC_cmd   := $(INC_house) -Isrc/cmd
+INC_daemon := $(INC_cmd) -Isrc/daemon
+# Clients and tests may use every header.
+INC_all   := $(INC_daemon)
+
 LIB_SRC   := $(wildcard lib/*.c)
 HAL_SRC   := $(wildcard hal/*.c)
-CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_SRC  := $(filter-out src/daemon/main.c,\
+             $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 TOOLS     := husvagtctl husvagt-sim modbus-sim
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -71,15 +88,19 @@ ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 .SECONDARY:
 all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS) $(BENCHES)
 
+# The include path of a source file: its layer's for lib/, hal/ and
+# src/<layer>/, every header for tools/ and tests/.
+inc_of = $(or $(INC_$(word 2,$(subst /, ,$(1)))),$(INC_$(word 1,$(subst /, ,$(1)))),$(INC_all))
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(call inc_of,$<) -MMD -MP -c $< -o $@
 
 $(BUILD)/libhusvagt.a: $(ALL_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/husvagtd: $(call obj,src/main.c) $(BUILD)/libhusvagt.a
+$(BUILD)/husvagtd: $(call obj,src/daemon/main.c) $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 CTL_OBJ   := $(call obj,$(wildcard tools/ctl_*.c))

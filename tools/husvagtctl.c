@@ -1,7 +1,7 @@
 /*
  * husvagtctl: the staff's and installer's command line to husvagtd.  It
  * talks only to the daemon's control socket, one JSON request line and one
- * reply line at a time (src/cmd.h); the kernel tells the daemon who is
+ * reply line at a time (src/cmd/cmd.h); the kernel tells the daemon who is
  * asking, so the tool carries no secrets.  Commands are a table: each
  * names its verb and how its positionals and options become the request's
  * arguments, so most need no code of their own.  Every argument is checked

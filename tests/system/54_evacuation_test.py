@@ -36,13 +36,13 @@ def db(b):
 
 
 def admit(b, alias, room, **household):
-    """stay.admit (src/cmd_stay.c); the stay's id."""
+    """stay.admit (src/cmd/cmd_stay.c); the stay's id."""
     return b.ok("stay.admit", alias=alias, room=room, **household)["stay"]
 
 
 def visit(b, stay, guest, relation="family"):
-    """guest.agree and guest.admit at the front door (src/cmd_guest.c,
-    src/cmd_visit.c); the visit's id."""
+    """guest.agree and guest.admit at the front door (src/cmd/cmd_guest.c,
+    src/cmd/cmd_visit.c); the visit's id."""
     b.ok("guest.agree", stay=stay, guest=guest, relation=relation)
     return b.ok("guest.admit", door="front", guest=guest, stay=stay)["visit"]
 

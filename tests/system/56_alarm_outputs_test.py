@@ -2,7 +2,7 @@
 building's siren (fire, panic, forced) and the relay to the alarm
 transmitter (panic, duress, fire), read on the simulated board.
 
-The rule (src/alarm_out.c, husvagt.conf(5)): a sounder is on while an
+The rule (src/house/alarm_out.c, husvagt.conf(5)): a sounder is on while an
 alarm of its classes is not yet acknowledged, so acknowledging silences
 it even while the cause persists; the transmitter is on while such an
 alarm is in alarm.list at all (not both acknowledged and cleared).  A

@@ -1,5 +1,5 @@
 /*
- * The safety report's queries (src/cmd_report.c) against a real SQLite
+ * The safety report's queries (src/cmd/cmd_report.c) against a real SQLite
  * file holding a March with every kind of row the report reads, at times
  * chosen to sit on the edges: the period's first and last instants in
  * the site's time zone across the change to summer time, a lockdown begun

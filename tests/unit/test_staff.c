@@ -1,5 +1,5 @@
 /*
- * Staff logins (src/staff.c) against a real SQLite file and real broker
+ * Staff logins (src/house/staff.c) against a real SQLite file and real broker
  * files in a scratch folder, with the real mosquitto_passwd: add, passwd,
  * remove, refusals that change nothing, the ACL's fixed part kept (and its
  * marker added when missing), file modes kept, no password in the

@@ -1,0 +1,532 @@
+/*
+ * The site configuration parser.  Keys are looked up in small tables so
+ * that an unknown key, a wrong type or an absurd value is reported with
+ * its line, and parsing goes on to find every other error too.
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "role.h"
+#include "config.h"
+#include "inifile.h"
+
+/*
+ * inih keeps 49 characters of a section title and drops the rest without
+ * a word, so a longer title would silently name another door.
+ */
+#define CONFIG_SECTION_MAX	48
+
+enum config_dkey {
+	DK_ZONE, DK_EGRESS, DK_PIN, DK_FORCED, DK_RELEASE, DK_WARN, DK_HELD,
+	DK_N
+};
+
+static const char *const config_dkeys[DK_N] = {
+	"zone", "egress", "pin", "forced_alarm", "release_s",
+	"held_warning_s", "held_s",
+};
+
+struct config_parse {
+	struct site_config	*c;
+	struct diag		*d;
+	struct site_door	*door;		/* current [door X] section */
+	struct config_register_parse reg;	/* current [room X] */
+	int			 section_line;	/* of the current section */
+	int			 section_ok;	/* 0 once reported as unknown */
+	int			 nkeys;		/* keys read, good or bad */
+	int			 dline[CONFIG_DOORS_MAX][DK_N];	/* 0: not set */
+	int			 def_warn_line, def_held_line;
+	int			 name_line, board_line;	/* given at all */
+};
+
+/* Copy a string value into a fixed field, refusing what does not fit. */
+static int
+config_str(struct config_parse *p, const char *file, int line,
+    const char *key, const char *value, char *dst, size_t len)
+{
+	if (strlen(value) >= len || value[0] == '\0') {
+		diag_error(p->d, file, line, "%s: must be 1 to %zu characters",
+		    key, len - 1);
+		return -1;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+/* A whole number of seconds within [min, max]. */
+static int
+config_secs(struct config_parse *p, const char *file, int line,
+    const char *key, const char *value, long min, long max, int *dst)
+{
+	long v;
+
+	if (ini_long(p->d, file, line, key, value, min, max, &v) != 0)
+		return -1;
+	*dst = (int)v;
+	return 0;
+}
+
+/* Names of doors, zones and logins: lower case, digits, '-' and '_'. */
+static int
+config_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONFIG_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+static int
+config_site_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+
+	if (!strcmp(k, "name")) {
+		if (!config_name_ok(v)) {
+			diag_error(p->d, f, l, "name: '%s' must be lower-case "
+			    "letters, digits, '-' or '_'", v);
+			return -1;
+		}
+		return config_str(p, f, l, k, v, c->name, sizeof(c->name));
+	}
+	if (!strcmp(k, "timezone"))
+		return config_str(p, f, l, k, v, c->timezone,
+		    sizeof(c->timezone));
+	if (!strcmp(k, "board"))
+		return config_str(p, f, l, k, v, c->board, sizeof(c->board));
+	if (!strcmp(k, "state_dir"))
+		return config_str(p, f, l, k, v, c->state_dir,
+		    sizeof(c->state_dir));
+	if (!strcmp(k, "control_socket"))
+		return config_str(p, f, l, k, v, c->control_socket,
+		    sizeof(c->control_socket));
+	if (!strcmp(k, "sim_socket"))
+		return config_str(p, f, l, k, v, c->sim_socket,
+		    sizeof(c->sim_socket));
+	diag_error(p->d, f, l, "unknown key '%s' in [site]", k);
+	return -1;
+}
+
+/* Door timing keys, shared by [defaults] and [door X]. */
+static int
+config_timing_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v, int *release, int *warn, int *held)
+{
+	if (!strcmp(k, "release_s"))
+		return config_secs(p, f, l, k, v, 3, 3600, release);
+	if (!strcmp(k, "held_warning_s"))
+		return config_secs(p, f, l, k, v, 1, 86400, warn);
+	if (!strcmp(k, "held_s"))
+		return config_secs(p, f, l, k, v, 1, 86400, held);
+	return 1;
+}
+
+static int
+config_defaults_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+	int b, rc;
+
+	if (!strcmp(k, "held_warning_s"))
+		p->def_warn_line = l;
+	if (!strcmp(k, "held_s"))
+		p->def_held_line = l;
+	rc = config_timing_key(p, f, l, k, v, &c->release_s,
+	    &c->held_warning_s, &c->held_s);
+	if (rc <= 0)
+		return rc;
+	if (!strcmp(k, "lockout_failures"))
+		return config_secs(p, f, l, k, v, 1, 32, &c->lockout_failures);
+	if (!strcmp(k, "lockout_window_s"))
+		return config_secs(p, f, l, k, v, 1, 3600,
+		    &c->lockout_window_s);
+	if (!strcmp(k, "lockout_s"))
+		return config_secs(p, f, l, k, v, 1, 3600, &c->lockout_s);
+	if (!strcmp(k, "pin_timeout_s"))
+		return config_secs(p, f, l, k, v, 3, 120, &c->pin_timeout_s);
+	if (!strcmp(k, "enrol_timeout_s"))
+		return config_secs(p, f, l, k, v, 5, 600, &c->enrol_timeout_s);
+	if (!strcmp(k, "duress") || !strcmp(k, "drill_release")) {
+		if (ini_bool(p->d, f, l, k, v, &b) != 0)
+			return -1;
+		*(!strcmp(k, "duress") ? &c->duress : &c->drill_release) = b;
+		return 0;
+	}
+	diag_error(p->d, f, l, "unknown key '%s' in [defaults]", k);
+	return -1;
+}
+
+/*
+ * Start a [door NAME] section.  The door is completed in config_finish(),
+ * where it takes whatever [defaults] says, wherever [defaults] stands.
+ */
+static struct site_door *
+config_door_new(struct config_parse *p, const char *f, int l,
+    const char *name)
+{
+	struct site_config *c = p->c;
+	struct site_door *d;
+	int i;
+
+	if (!config_name_ok(name)) {
+		diag_error(p->d, f, l, "door name '%s' must be lower-case "
+		    "letters, digits, '-' or '_'", name);
+		return NULL;
+	}
+	for (i = 0; i < c->ndoors; i++)
+		if (!strcmp(c->doors[i].name, name)) {
+			diag_error(p->d, f, l, "door '%s' is already defined "
+			    "at line %d", name, c->doors[i].line);
+			return NULL;
+		}
+	if (c->ndoors == CONFIG_DOORS_MAX) {
+		diag_error(p->d, f, l, "more than %d doors", CONFIG_DOORS_MAX);
+		return NULL;
+	}
+	d = &c->doors[c->ndoors++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->forced_alarm = true;
+	d->line = l;
+	return d;
+}
+
+/*
+ * Note a key of a [door X] section: its index in config_dkeys, or -1 when
+ * it is unknown or set twice (reported).
+ */
+static int
+config_door_seen(struct config_parse *p, const char *f, int l,
+    const char *k)
+{
+	int *lines = p->dline[p->door - p->c->doors], i;
+
+	for (i = 0; i < DK_N; i++)
+		if (!strcmp(k, config_dkeys[i]))
+			break;
+	if (i == DK_N) {
+		diag_error(p->d, f, l, "unknown key '%s' in [door %s]", k,
+		    p->door->name);
+		return -1;
+	}
+	if (lines[i] != 0) {
+		diag_error(p->d, f, l, "%s: set twice in [door %s] (first at "
+		    "line %d)", k, p->door->name, lines[i]);
+		return -1;
+	}
+	lines[i] = l;
+	return i;
+}
+
+/* The value of door key i (from config_door_seen). */
+static int
+config_door_key(struct config_parse *p, const char *f, int l, int i,
+    const char *k, const char *v)
+{
+	struct site_door *d = p->door;
+	int b;
+
+	if (i >= DK_RELEASE)
+		return config_timing_key(p, f, l, k, v, &d->release_s,
+		    &d->held_warning_s, &d->held_s);
+	if (i == DK_ZONE) {
+		if (!config_name_ok(v)) {
+			diag_error(p->d, f, l, "zone: '%s' must be lower-case "
+			    "letters, digits, '-' or '_'", v);
+			return -1;
+		}
+		return config_str(p, f, l, k, v, d->zone, sizeof(d->zone));
+	}
+	if (ini_bool(p->d, f, l, k, v, &b) != 0)
+		return -1;
+	if (i == DK_EGRESS)
+		d->egress = b;
+	else if (i == DK_PIN)
+		d->pin = b;
+	else
+		d->forced_alarm = b;
+	return 0;
+}
+
+static int
+config_staff_key(struct config_parse *p, const char *f, int l,
+    const char *k, const char *v)
+{
+	struct site_config *c = p->c;
+	struct site_staff *s;
+	unsigned roles = role_parse(v);
+	int i;
+
+	if (!config_name_ok(k) || strlen(k) > ROLE_LOGIN_MAX) {
+		diag_error(p->d, f, l, "staff login '%s' must be 1-%d "
+		    "lower-case letters, digits, '-' or '_'", k, ROLE_LOGIN_MAX);
+		return -1;
+	}
+	if (roles == 0) {
+		diag_error(p->d, f, l, "staff %s: unknown role '%s' (staff, "
+		    "management or installer)", k, v);
+		return -1;
+	}
+	for (i = 0; i < c->nstaff; i++)
+		if (!strcmp(c->staff[i].login, k)) {
+			diag_error(p->d, f, l, "staff %s: listed twice", k);
+			return -1;
+		}
+	if (c->nstaff == CONFIG_STAFF_MAX) {
+		diag_error(p->d, f, l, "more than %d staff", CONFIG_STAFF_MAX);
+		return -1;
+	}
+	s = &c->staff[c->nstaff++];
+	snprintf(s->login, sizeof(s->login), "%s", k);
+	s->roles = roles;
+	return 0;
+}
+
+/* Whether s holds a control character (tab included). */
+static int
+config_has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* A section title the rest of the parser can take at its word, or -1. */
+static int
+config_section_title(struct config_parse *p, const char *f, int l,
+    const char *section)
+{
+	if (config_has_ctrl(section)) {
+		diag_error(p->d, f, l, "a section title contains a control "
+		    "character");
+		return -1;
+	}
+	if (strlen(section) > CONFIG_SECTION_MAX) {
+		diag_error(p->d, f, l, "section title [%s...] is longer than "
+		    "%d characters", section, CONFIG_SECTION_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Note a new section (l: its header's line) once, at its first key. */
+static int
+config_section(struct config_parse *p, const char *f, int l,
+    const char *section)
+{
+	if (p->section_line == l)
+		return p->section_ok ? 0 : -1;
+	p->section_line = l;
+	p->section_ok = 0;
+	p->door = NULL;
+	p->reg.room = NULL;
+	if (config_section_title(p, f, l, section) != 0)
+		return -1;
+	p->section_ok = 1;
+	if (!strncmp(section, "door ", 5)) {
+		p->door = config_door_new(p, f, l, section + 5);
+		p->section_ok = p->door != NULL;
+	} else if (!strncmp(section, "room ", 5)) {
+		p->section_ok = config_room_new(p->c, &p->reg, p->d, f, l,
+		    section + 5) == 0;
+	} else if (strcmp(section, "site") && strcmp(section, "defaults") &&
+	    strcmp(section, "staff") && strcmp(section, "mqtt") &&
+	    strcmp(section, "guests") && strcmp(section, "register") &&
+	    strcmp(section, "alarm-outputs")) {
+		diag_error(p->d, f, l, "unknown section [%s]", section);
+		p->section_ok = 0;
+	}
+	return p->section_ok ? 0 : -1;
+}
+
+/*
+ * One key.  Where a key was given is noted before its value is judged,
+ * so that a value refused is one error, not also "missing"; and nothing
+ * echoes a control character to the installer's terminal.
+ */
+static int
+config_key(void *arg, const char *f, int l, int sl, const char *section,
+    const char *k, const char *v)
+{
+	struct config_parse *p = arg;
+	int i = -1;
+
+	p->nkeys++;
+	if (section[0] == '\0') {
+		diag_error(p->d, f, l, "'%s' is outside a section",
+		    config_has_ctrl(k) ? "?" : k);
+		return -1;
+	}
+	if (config_section(p, f, sl, section) != 0)
+		return -1;
+	if (config_has_ctrl(k)) {
+		diag_error(p->d, f, l, "a key contains a control character");
+		return -1;
+	}
+	if (!strcmp(section, "site") && !strcmp(k, "name"))
+		p->name_line = l;
+	if (!strcmp(section, "site") && !strcmp(k, "board"))
+		p->board_line = l;
+	if (p->door != NULL && (i = config_door_seen(p, f, l, k)) < 0)
+		return -1;
+	if (config_has_ctrl(v)) {
+		diag_error(p->d, f, l, "%s: the value contains a control "
+		    "character", k);
+		return -1;
+	}
+	if (!strcmp(section, "site"))
+		return config_site_key(p, f, l, k, v);
+	if (!strcmp(section, "defaults"))
+		return config_defaults_key(p, f, l, k, v);
+	if (!strcmp(section, "staff"))
+		return config_staff_key(p, f, l, k, v);
+	if (!strcmp(section, "mqtt"))
+		return config_mqtt_key(&p->c->mqtt, p->d, f, l, k, v);
+	if (!strcmp(section, "guests"))
+		return config_guests_key(p->c, p->d, f, l, k, v);
+	if (!strcmp(section, "register"))
+		return config_register_key(p->c, p->d, f, l, k, v);
+	if (!strcmp(section, "alarm-outputs"))
+		return config_alarm_out_key(p->c, p->d, f, l, k, v);
+	if (p->reg.room != NULL)
+		return config_room_key(p->c, &p->reg, p->d, f, l, k, v);
+	return config_door_key(p, f, l, i, k, v);
+}
+
+static void
+config_set_defaults(struct site_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->timezone, sizeof(c->timezone), "Europe/Copenhagen");
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/husvagt");
+	snprintf(c->control_socket, sizeof(c->control_socket),
+	    "/run/husvagt/control.sock");
+	snprintf(c->sim_socket, sizeof(c->sim_socket), "/run/husvagt/sim.sock");
+	c->release_s = 5;
+	c->held_warning_s = 30;
+	c->held_s = 60;
+	c->lockout_failures = 5;
+	c->lockout_window_s = 30;
+	c->lockout_s = 30;
+	c->pin_timeout_s = 10;
+	c->duress = true;
+	c->enrol_timeout_s = 60;
+	config_mqtt_defaults(&c->mqtt);
+	config_register_defaults(c);
+}
+
+/* Resolve a path relative to the configuration file's folder. */
+static void
+config_resolve(const struct site_config *c, char *path, size_t len,
+    struct diag *d)
+{
+	char dir[CONFIG_PATH_MAX], out[CONFIG_PATH_MAX * 2 + 2];
+	int n;
+
+	if (path[0] == '/' || path[0] == '\0')
+		return;
+	memcpy(dir, c->path, sizeof(dir));
+	n = snprintf(out, sizeof(out), "%s/%s", dirname(dir), path);
+	if (n < 0 || (size_t)n >= len) {
+		diag_error(d, c->path, 0, "path '%s' is too long", path);
+		return;
+	}
+	memcpy(path, out, (size_t)n + 1);
+}
+
+/* The later of two lines, either of which may be 0 (not set). */
+static int
+config_later(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The held-open warning must come before the alarm.  [defaults] is checked
+ * where it sets them; a door only where it sets one of the two itself, so
+ * that one wrong line is one error rather than one per door.
+ */
+static void
+config_held_check(struct config_parse *p)
+{
+	struct site_config *c = p->c;
+	struct site_door *door;
+	int i, *lines;
+
+	if (c->held_warning_s >= c->held_s)
+		diag_error(p->d, c->path, config_later(p->def_warn_line,
+		    p->def_held_line), "[defaults] held_warning_s (%d) must be "
+		    "less than held_s (%d)", c->held_warning_s, c->held_s);
+	for (i = 0; i < c->ndoors; i++) {
+		door = &c->doors[i];
+		lines = p->dline[i];
+		if ((lines[DK_WARN] == 0 && lines[DK_HELD] == 0) ||
+		    door->held_warning_s < door->held_s)
+			continue;
+		diag_error(p->d, c->path, config_later(lines[DK_WARN],
+		    lines[DK_HELD]), "door %s: held_warning_s (%d) must be "
+		    "less than held_s (%d)", door->name, door->held_warning_s,
+		    door->held_s);
+	}
+}
+
+/* Whole-file checks once every key is known; doors take the defaults. */
+static void
+config_finish(struct config_parse *p)
+{
+	struct site_config *c = p->c;
+	struct site_door *door;
+	int i;
+
+	if (p->name_line == 0)
+		diag_error(p->d, c->path, 0, "[site] name is missing");
+	if (p->board_line == 0)
+		diag_error(p->d, c->path, 0, "[site] board is missing");
+	if (c->ndoors == 0)
+		diag_error(p->d, c->path, 0, "no [door NAME] section");
+	config_resolve(c, c->board, sizeof(c->board), p->d);
+	config_resolve(c, c->state_dir, sizeof(c->state_dir), p->d);
+	config_resolve(c, c->control_socket, sizeof(c->control_socket), p->d);
+	config_resolve(c, c->sim_socket, sizeof(c->sim_socket), p->d);
+	for (i = 0; i < c->ndoors; i++) {
+		door = &c->doors[i];
+		if (door->release_s == 0)
+			door->release_s = c->release_s;
+		if (door->held_warning_s == 0)
+			door->held_warning_s = c->held_warning_s;
+		if (door->held_s == 0)
+			door->held_s = c->held_s;
+		if (p->dline[i][DK_ZONE] == 0)
+			diag_error(p->d, c->path, door->line,
+			    "door %s: zone is missing", door->name);
+	}
+	config_held_check(p);
+	config_register_finish(c, p->d);
+}
+
+int
+config_load(struct site_config *c, const char *path, struct diag *d)
+{
+	struct config_parse p = { .c = c, .d = d };
+	int before = d->count, rc;
+
+	config_set_defaults(c);
+	if (strlen(path) >= sizeof(c->path)) {
+		diag_error(d, path, 0, "path too long");
+		return -1;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	rc = inifile_parse(path, config_key, &p, d);
+	/* Whole-file checks on a file that could not be read would only add
+	 * noise to the one error that matters. */
+	if (rc == 0 || p.nkeys > 0)
+		config_finish(&p);
+	return rc == 0 && d->count == before ? 0 : -1;
+}

@@ -1,0 +1,42 @@
+/*
+ * The daemon: start, reload and stop the house, the poll loop, and the
+ * MQTT bridge.  The control socket has its own header (control.h).
+ */
+#ifndef HUSVAGT_HUSVAGTD_H
+#define HUSVAGT_HUSVAGTD_H
+
+#include <poll.h>
+
+#include "house.h"
+
+/* daemon.c */
+int	 husvagt_start(struct husvagt *);
+void	 husvagt_stop(struct husvagt *);
+int	 husvagt_reload(struct husvagt *);
+
+/* mqtt.c */
+/*
+ * The MQTT bridge (DESIGN 9): when [mqtt] enabled = yes, connect to the
+ * broker from the loop and publish the journal, the retained state and
+ * the replies to commands.  mqtt_open() leaves h->mqtt NULL when the
+ * bridge is disabled; every other call takes NULL and does nothing.
+ * mqtt_open() never waits for the broker; it returns -1 only when out of
+ * memory.  mqtt_close() (clean stop) waits at most a second to hand over
+ * what the journal holds, saves the acknowledged seq and leaves with the
+ * will ("offline").
+ */
+int	 mqtt_open(struct husvagt *);
+void	 mqtt_close(struct husvagt *);
+int	 mqtt_pollfds(struct mqtt *, struct pollfd *, int max);
+void	 mqtt_dispatch(struct mqtt *, const struct pollfd *, int n);
+void	 mqtt_tick(struct mqtt *, uint64_t now);
+uint64_t mqtt_deadline(struct mqtt *);
+/* Before a reload takes nc: the bridge keeps its connection settings and
+ * topic root (and says so when they changed); doors may come and go. */
+void	 mqtt_reload(struct mqtt *, const struct site_config *nc);
+
+/* loop.c */
+int	 loop_run(struct husvagt *);
+void	 loop_block_signals(void);
+
+#endif

@@ -1,0 +1,466 @@
+/*
+ * The evacuation roll call (DESIGN 7).  The database is the record: a
+ * row of evacuation (kind fire or drill, started, all-clear, closed) and
+ * one evac_item per person or household expected outside, with when and
+ * by whom each was accounted for.  A restart, even kill -9, finds it as
+ * it was; nothing is kept in memory.
+ *
+ * Who is expected comes from the register and the duty table at the
+ * moment the record opens, never from the doors: a chip says where a
+ * door was opened, not who is inside.  Items: room:NAME (the current
+ * stay of that room with its household), visit:ID (an open visit),
+ * staff:LOGIN (on duty).  Their detail holds counts and ids, never an
+ * alias; the alias is looked up for evac.status's reply alone
+ * (evac_show.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "evac.h"
+#include "house.h"
+#include "log.h"
+
+/* Who is expected, copied into the new record evac ?1. */
+static const char *const evac_sql_expected[] = {
+	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
+	"'room:' || r.name, json_object('room', r.name, 'stay', s.id, "
+	"'adults', s.adults, 'children_0_2', s.children_0_2, "
+	"'children_3_5', s.children_3_5, 'children_6_9', s.children_6_9, "
+	"'children_10_17', s.children_10_17, 'needs_help', "
+	"json(CASE WHEN s.needs_help THEN 'true' ELSE 'false' END)) "
+	"FROM stay s JOIN room r ON r.id = s.room_id "
+	"WHERE s.departure IS NULL",
+	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
+	"'visit:' || id, json_object('visit', id, 'stay', stay_id) "
+	"FROM visit WHERE checked_out_at IS NULL",
+	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
+	"'staff:' || login, json_object('login', login) "
+	"FROM duty WHERE off_at IS NULL",
+};
+
+/* Run sql with ?1 = id and ?2.. = texts (NULL: SQL NULL); -1 on error. */
+static int
+evac_run(struct husvagt *h, const char *sql, int64_t id, const char *t2,
+    const char *t3)
+{
+	return db_run(h->db, sql, id, t2, t3);
+}
+
+/* One integer from sql with ?1 = id (and ?2 = t); -1 on error. */
+static int64_t
+evac_int(struct husvagt *h, const char *sql, int64_t id, const char *t)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (db_prepare(h->db, sql, &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (t != NULL)
+		sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The open record: 1 with its id and kind, 0 none, -1 error. */
+static int
+evac_open_row(struct husvagt *h, int64_t *id, char *kind, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, "SELECT id, kind FROM evacuation WHERE "
+	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", &st) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(kind, len, "%s", sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+int64_t
+evac_open_id(struct husvagt *h)
+{
+	char kind[8];
+	int64_t id = 0;
+	int rc = evac_open_row(h, &id, kind, sizeof(kind));
+
+	return rc < 0 ? -1 : rc == 0 ? 0 : id;
+}
+
+int64_t
+evac_count(struct husvagt *h, int64_t id, const char *prefix, bool accounted)
+{
+	return evac_int(h, accounted ? "SELECT count(*) FROM evac_item "
+	    "WHERE evac_id = ?1 AND who LIKE ?2 || '%' AND accounted_at IS "
+	    "NOT NULL" : "SELECT count(*) FROM evac_item WHERE evac_id = ?1 "
+	    "AND who LIKE ?2 || '%' AND accounted_at IS NULL", id, prefix);
+}
+
+/* A new record of kind started now by actor; its id, or -1. */
+static int64_t
+evac_insert(struct husvagt *h, const char *kind, const char *now,
+    const char *actor)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+
+	if (db_prepare(h->db, "INSERT INTO evacuation (kind, started_at, "
+	    "started_by) VALUES (?, ?, ?)", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(h->db);
+	else
+		log_warnx("evac: %s", sqlite3_errmsg(h->db));
+	sqlite3_finalize(st);
+	return id;
+}
+
+/*
+ * Open a record of kind holding who is expected now, then journal
+ * evacuation.started with the counts.  The record and its items are
+ * written in one transaction, so a crash leaves all of it or none.
+ */
+static void
+evac_start(struct husvagt *h, const char *kind, const char *actor)
+{
+	char now[32];
+	int64_t id;
+	size_t i;
+
+	clock_iso8601(now, sizeof(now));
+	if (db_exec(h->db, "BEGIN IMMEDIATE") == -1)
+		return;
+	if ((id = evac_insert(h, kind, now, actor)) < 0)
+		goto fail;
+	for (i = 0; i < sizeof(evac_sql_expected) /
+	    sizeof(evac_sql_expected[0]); i++)
+		if (evac_run(h, evac_sql_expected[i], id, NULL, NULL) == -1)
+			goto fail;
+	if (db_exec(h->db, "COMMIT") == -1)
+		goto fail;
+	husvagt_journal(h, "evacuation.started", "", actor, "",
+	    json_pack("{s:I, s:s, s:I, s:I, s:I}", "evacuation",
+	    (json_int_t)id, "kind", kind,
+	    "rooms", (json_int_t)evac_count(h, id, "room:", false),
+	    "visits", (json_int_t)evac_count(h, id, "visit:", false),
+	    "staff", (json_int_t)evac_count(h, id, "staff:", false)));
+	log_warnx("evacuation %lld (%s) started: the roll call is open",
+	    (long long)id, kind);
+	house_state_changed(h);
+	return;
+fail:
+	db_exec(h->db, "ROLLBACK");
+	log_warnx("evac: the %s evacuation record could not be opened", kind);
+}
+
+/* Close record id as actor; journals evacuation.closed with why. */
+static int
+evac_close_row(struct husvagt *h, int64_t id, const char *actor,
+    const char *why)
+{
+	json_t *detail;
+	char now[32];
+
+	detail = json_pack("{s:I, s:I}", "evacuation", (json_int_t)id,
+	    "unaccounted", (json_int_t)evac_count(h, id, "", false));
+	if (why != NULL)
+		json_object_set_new(detail, "reason", json_string(why));
+	clock_iso8601(now, sizeof(now));
+	if (husvagt_journal(h, "evacuation.closed", "", actor, "",
+	    detail) < 0 || evac_run(h, "UPDATE evacuation SET closed_at = ?2, "
+	    "closed_by = ?3 WHERE id = ?1", id, now, actor) == -1)
+		return -1;
+	house_state_changed(h);
+	return 0;
+}
+
+/* A fire during the drill: its record becomes the fire's. */
+static void
+evac_to_fire(struct husvagt *h, int64_t id, const char *actor)
+{
+	if (evac_run(h, "UPDATE evacuation SET kind = 'fire' WHERE id = ?1",
+	    id, NULL, NULL) == -1)
+		return;
+	husvagt_journal(h, "evacuation.kind_changed", "", actor, "",
+	    json_pack("{s:I, s:s, s:s}", "evacuation", (json_int_t)id,
+	    "from", "drill", "to", "fire"));
+	log_warnx("evacuation %lld: the drill is now a fire", (long long)id);
+}
+
+/*
+ * Set once evac_at_start has run.  The modes husvagtd restores at start
+ * (a lockdown, a fire not yet reset) are not new events: the roll call
+ * they had is in the database, open or closed by staff, and a fire that
+ * staff had already counted must not open a second one.  evac_at_start
+ * decides from the fire input alone.  One daemon, one flag.
+ */
+static bool evac_live;
+
+/* Act on a change of the mode from old. */
+static void
+evac_apply(struct husvagt *h, const struct mode_state *old, const char *actor)
+{
+	char kind[8];
+	int64_t id = 0;
+	int open;
+
+	if ((open = evac_open_row(h, &id, kind, sizeof(kind))) < 0)
+		return;
+	switch (evac_decide(old, &h->mode, open ? kind : NULL)) {
+	case EVAC_NONE:
+		break;
+	case EVAC_OPEN_FIRE:
+		evac_start(h, "fire", actor);
+		break;
+	case EVAC_OPEN_DRILL:
+		evac_start(h, "drill", actor);
+		break;
+	case EVAC_TO_FIRE:
+		evac_to_fire(h, id, actor);
+		break;
+	case EVAC_REPLACE_FIRE:
+		if (evac_close_row(h, id, "system", "fire") == 0)
+			evac_start(h, "fire", actor);
+		break;
+	}
+}
+
+void
+evac_mode_changed(struct husvagt *h, const struct mode_state *old,
+    const char *actor)
+{
+	if (evac_live)
+		evac_apply(h, old, actor);
+}
+
+/*
+ * At start: the open record is in the database as it was, and is
+ * published again.  A fire input active now is a fire: unless its roll
+ * call is still open, it opens one (the panel tripped while the daemon
+ * was down, or again after staff closed the last one).
+ */
+void
+evac_at_start(struct husvagt *h)
+{
+	struct mode_state none;
+	char kind[8];
+	int64_t id = 0;
+
+	evac_live = true;
+	mode_init(&none);
+	if (h->mode.fire_input)
+		evac_apply(h, &none, "system");
+	if (evac_open_row(h, &id, kind, sizeof(kind)) != 1)
+		return;
+	log_warnx("evacuation %lld (%s) is open: %lld of %lld not yet "
+	    "accounted for", (long long)id, kind,
+	    (long long)evac_count(h, id, "", false),
+	    (long long)evac_int(h, "SELECT count(*) FROM evac_item WHERE "
+	    "evac_id = ?1", id, NULL));
+	house_state_changed(h);
+}
+
+/* ---- accounting ------------------------------------------------------ */
+
+/* "expected: room:101, visit:3, ..." into msg after its text. */
+static void
+evac_expected_list(struct husvagt *h, int64_t id, char *msg, size_t len)
+{
+	sqlite3_stmt *st;
+	size_t n = strlen(msg);
+	const char *sep = "; expected: ";
+	int k = 0, rc;
+
+	if (db_prepare(h->db, "SELECT who FROM evac_item WHERE evac_id = ?1"
+	    EVAC_ORDER, &st) == -1)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n + 64 < len) {
+		n += (size_t)snprintf(msg + n, len - n, "%s%s", sep,
+		    sqlite3_column_text(st, 0));
+		sep = ", ";
+		k++;
+	}
+	if (k == 0)
+		snprintf(msg + n, len - n, "; nobody was expected");
+	else if (rc == SQLITE_ROW)	/* more than the message holds */
+		snprintf(msg + n, len - n, ", ...");
+	sqlite3_finalize(st);
+}
+
+/* An item of evac id: 1 found (with when and by whom it was accounted
+ * for, and the stay of a room), 0 not in the record, -1 error. */
+static int
+evac_item_get(struct husvagt *h, int64_t id, const char *who, char *at,
+    char *by, size_t len, int64_t *stay)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, "SELECT accounted_at, accounted_by, "
+	    "json_extract(detail, '$.stay') FROM evac_item WHERE "
+	    "evac_id = ?1 AND who = ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(at, len, "%s", sqlite3_column_text(st, 0) ?
+		    (const char *)sqlite3_column_text(st, 0) : "");
+		snprintf(by, len, "%s", sqlite3_column_text(st, 1) ?
+		    (const char *)sqlite3_column_text(st, 1) : "");
+		*stay = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+/* Set (or with NULLs clear) when and by whom an item was accounted
+ * for; -1 on error. */
+static int
+evac_item_mark(struct husvagt *h, int64_t id, const char *who,
+    const char *at, const char *by)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, "UPDATE evac_item SET accounted_at = ?3, "
+	    "accounted_by = ?4 WHERE evac_id = ?1 AND who = ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);	/* NULL: NULL */
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("evac: %s: %s", who, sqlite3_errmsg(h->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* The journal subject of an item: a room's stay, else the item. */
+static void
+evac_subject(const char *who, int64_t stay, char *buf, size_t len)
+{
+	if (!strncmp(who, "room:", 5) && stay > 0)
+		snprintf(buf, len, "stay:%lld", (long long)stay);
+	else if (!strncmp(who, "room:", 5))
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s", who);
+}
+
+/*
+ * After an item changed: the last one accounted for is the all-clear
+ * (minutes since the start); one unaccounted again withdraws it.
+ */
+static void
+evac_all_clear(struct husvagt *h, int64_t id, const char *actor, bool on,
+    const char *now)
+{
+	int64_t left = evac_count(h, id, "", false);
+	int64_t set = evac_int(h, "SELECT all_clear_at IS NOT NULL FROM "
+	    "evacuation WHERE id = ?1", id, NULL);
+	double min;
+
+	if (on && left == 0 && set == 0) {
+		if (evac_run(h, "UPDATE evacuation SET all_clear_at = ?2 "
+		    "WHERE id = ?1", id, now, NULL) == -1)
+			return;
+		min = (double)evac_int(h, "SELECT " EVAC_TENTHS " FROM "
+		    "evacuation WHERE id = ?1", id, NULL) / 10;
+		husvagt_journal(h, "evacuation.all_clear", "", actor, "",
+		    json_pack("{s:I, s:f}", "evacuation", (json_int_t)id,
+		    "minutes", min));
+	} else if (!on && left > 0 && set == 1) {
+		if (evac_run(h, "UPDATE evacuation SET all_clear_at = NULL "
+		    "WHERE id = ?1", id, NULL, NULL) == -1)
+			return;
+		husvagt_journal(h, "evacuation.all_clear_withdrawn", "", actor,
+		    "", json_pack("{s:I, s:I}", "evacuation", (json_int_t)id,
+		    "unaccounted", (json_int_t)left));
+	}
+}
+
+const char *
+evac_account(struct husvagt *h, const char *who, bool on, const char *actor,
+    char *msg, size_t len)
+{
+	char at[40], by[40], now[32], subject[EVAC_WHO_MAX + 8];
+	int64_t id = evac_open_id(h), stay = 0;
+	int rc;
+
+	if (id < 0)
+		return "internal";
+	if (id == 0) {
+		snprintf(msg, len, "no evacuation is open: nobody to account "
+		    "for");
+		return "no_evacuation";
+	}
+	if ((rc = evac_item_get(h, id, who, at, by, sizeof(at), &stay)) < 0)
+		return "internal";
+	if (rc == 0) {
+		snprintf(msg, len, "%s is not on the roll call of evacuation "
+		    "%lld", who, (long long)id);
+		evac_expected_list(h, id, msg, len);
+		return "not_expected";
+	}
+	if (on && at[0] != '\0') {
+		snprintf(msg, len, "%s was already accounted for at %s by %s",
+		    who, at, by);
+		return "already_accounted";
+	}
+	if (!on && at[0] == '\0') {
+		snprintf(msg, len, "%s is not accounted for", who);
+		return "not_accounted";
+	}
+	clock_iso8601(now, sizeof(now));
+	evac_subject(who, stay, subject, sizeof(subject));
+	if (husvagt_journal(h, on ? "evacuation.accounted" :
+	    "evacuation.unaccounted", "", actor, subject, json_pack("{s:I, "
+	    "s:s}", "evacuation", (json_int_t)id, "who", who)) < 0 ||
+	    evac_item_mark(h, id, who, on ? now : NULL, on ? actor : NULL) ==
+	    -1)
+		return "internal";
+	evac_all_clear(h, id, actor, on, now);
+	house_state_changed(h);
+	return NULL;
+}
+
+const char *
+evac_close(struct husvagt *h, const char *actor, char *msg, size_t len)
+{
+	int64_t id = evac_open_id(h);
+
+	if (id < 0)
+		return "internal";
+	if (id == 0) {
+		snprintf(msg, len, "no evacuation is open");
+		return "no_evacuation";
+	}
+	if (h->mode.fire_input) {
+		snprintf(msg, len, "the fire panel is still in alarm: close "
+		    "evacuation %lld once it has cleared", (long long)id);
+		return "fire_input_active";
+	}
+	if (evac_close_row(h, id, actor, NULL) == -1)
+		return "internal";
+	return NULL;
+}

@@ -1,0 +1,264 @@
+/*
+ * The house: the daemon's one struct husvagt (the site, its doors, its
+ * store) and the functions of the parts that say what happens when a wire
+ * speaks or a verb acts.  Nothing here knows the verbs, the control socket
+ * or MQTT: they sit above and register hooks (struct house_hooks).
+ */
+#ifndef HUSVAGT_HOUSE_H
+#define HUSVAGT_HOUSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "role.h"
+#include "config.h"
+#include "door.h"
+#include "hal.h"
+#include "keys.h"
+#include "lockout.h"
+#include "mode.h"
+
+#define HUSVAGT_VERSION "0.1.0"
+
+struct journal;
+struct control;	/* the daemon's, opaque here */
+struct mqtt;	/* the daemon's, opaque here */
+
+/* A door at run time: its configuration, its points, its state. */
+struct door_rt {
+	char			 name[CONFIG_NAME_MAX];
+	const struct site_door	*cfg;
+	struct door_cfg		 fsm;
+	struct door_state	 st;
+	uint64_t		 deadline;
+	int			 p_lock, p_contact, p_rex, p_reader,
+				 p_reader_out, p_intercom;
+	struct lockout		 lockout;	/* of its reader(s) */
+	bool			 mode_hold;	/* held by a fire or a drill
+						   (mode_run.c), not a command */
+	/* chip + PIN: a card waiting for its PIN */
+	int64_t			 pin_cred;	/* credential waiting; 0 none */
+	uint64_t		 pin_until;
+	char			 pin_buf[12];
+	int			 pin_len;
+};
+
+/* Enrol-by-presenting: armed per reader by chip.enrol with "reader". */
+struct enrol_slot {
+	int		 point;		/* reader point; -1 when unused */
+	uint64_t	 until;
+	json_t		*args;		/* the enrol arguments, owned */
+	char		 actor[ROLE_LOGIN_MAX + 1];
+	char		 state[16];	/* waiting, enrolled, timeout, failed,
+					   cancelled */
+	int64_t		 id;
+	char		 error[64];
+	uint64_t	 conn;		/* the connection waiting; 0: none */
+};
+
+#define ENROL_SLOTS	4
+#define PULSES_MAX	8
+
+/* An installer's timed test of an output (point.set). */
+struct pulse {
+	int		 point;		/* -1 when unused */
+	int		 restore;	/* value to put back */
+	uint64_t	 until;
+};
+
+/*
+ * What the house tells the daemon's outer parts (the MQTT bridge): set by
+ * the one that listens (mqtt_open), cleared when it goes; a NULL member is
+ * not called.
+ */
+struct house_hooks {
+	/* Something published as state may have changed. */
+	void		(*state_changed)(void *arg);
+	/* Add the listener's own fields to a status reply. */
+	void		(*status)(void *arg, json_t *status);
+	void		 *arg;
+};
+
+struct husvagt {
+	struct site_config	 cfg;
+	struct board		 board;
+	struct keys		 keys;
+	sqlite3			*db;
+	struct journal		*journal;
+	struct hal		*hal;
+	struct control		*control;
+	struct mqtt		*mqtt;		/* NULL: [mqtt] enabled = no */
+	struct door_rt		*doors;
+	int			 ndoors;
+	struct enrol_slot	 enrol[ENROL_SLOTS];
+	struct lockout_cfg	 lockout_cfg;
+	struct pulse		 pulses[PULSES_MAX];
+	uint64_t		 flush_retry_at;	/* retry failed writes */
+	uint64_t		 broker_reload_at;	/* staff.c: SIGHUP due */
+	struct mode_state	 mode;		/* mode_run.c */
+	struct house_hooks	 hooks;
+	int64_t			 ncreds;	/* live credentials: counted at
+						   start, kept by enrol/revoke so
+						   status never scans the table */
+	uint64_t		 started_ms;
+	bool			 stopping;
+	bool			 reload;
+};
+
+/* house.c: the services of every part, and the timers */
+/* Journal with the daemon's journal; returns seq or -1. */
+int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
+	     const char *actor, const char *subject, json_t *detail_stolen);
+/* Write queued outputs; a failure is retried from husvagt_tick. */
+void	 husvagt_flush(struct husvagt *, uint64_t now);
+/* Tell the hooks that state may have changed; let them add to status. */
+void	 house_state_changed(struct husvagt *);
+void	 house_status(struct husvagt *, json_t *status);
+/* Run what is due; the earliest time anything wants to run (0: none). */
+void	 husvagt_tick(struct husvagt *, uint64_t now);
+uint64_t husvagt_deadline(struct husvagt *);
+
+/* doors.c: the doors at run time */
+/* Build the doors' run-time state from the configuration and the contacts
+ * as the HAL found them; no output is written.  0 or -1 (out of memory). */
+int	 doors_build(struct husvagt *, uint64_t now);
+/* After a reload built the new doors: keep the state of doors in both;
+ * engage the lock of doors the new configuration no longer has. */
+void	 doors_carry(struct husvagt *, struct door_rt *old, int nold);
+void	 doors_removed(struct husvagt *, struct door_rt *old, int nold);
+/* Reader lockout from the site's defaults. */
+void	 doors_lockout_cfg(struct husvagt *);
+/* Whether every door's and alarm output's points exist on the board with
+ * the right kind; 0 or -1 with the errors in diag. */
+int	 husvagt_check_doors(const struct site_config *, const struct board *,
+	     struct diag *);
+void	 husvagt_apply_lock(struct husvagt *, struct door_rt *);
+int	 husvagt_apply_all_locks(struct husvagt *);
+struct door_rt *husvagt_door(struct husvagt *, const char *name);
+/* Feed one door event, apply outputs, journal the records. */
+void	 husvagt_door_event(struct husvagt *, struct door_rt *,
+	     enum door_input, const char *actor, uint64_t now);
+/* Roles of a staff login: the configuration's [staff] and the staff
+ * table's live logins (staff.c); 0 if unknown. */
+unsigned husvagt_roles_of(const struct husvagt *, const char *login);
+
+/* events.c: what happens when a wire speaks */
+void	 husvagt_hal_event(void *arg, const struct hal_event *);
+/* Raise the alarms of loops and alarm inputs already active at start. */
+void	 husvagt_alarms_at_start(struct husvagt *, uint64_t now);
+
+/* pulse.c */
+/* Set a non-lock output for secs seconds, then put it back. */
+int	 husvagt_pulse(struct husvagt *, int point, int value, int secs,
+	     const char *actor);
+/* reader.c */
+void	 reader_card(struct husvagt *, const struct hal_event *);
+void	 reader_key(struct husvagt *, const struct hal_event *);
+void	 reader_bad_frame(struct husvagt *, const struct hal_event *);
+void	 reader_tick(struct husvagt *, uint64_t now);
+uint64_t reader_deadline(struct husvagt *);
+/* Arm enrol-by-presenting at a reader; args are kept (a new reference is
+ * taken).  Returns the slot or NULL when all are busy. */
+struct enrol_slot *reader_enrol_arm(struct husvagt *, int point,
+	     const json_t *args, const char *actor, uint64_t now);
+struct enrol_slot *reader_enrol_find(struct husvagt *, int point);
+/* Connection conn closed: cancel the enrolments it was waiting for. */
+void	 reader_enrol_abandon(struct husvagt *, uint64_t conn);
+
+/* mode_run.c */
+/* Give the mode machine one input: journal mode.changed, keep the
+ * lockdown, hold or unhold the egress doors.  Returns mode_step's
+ * answer; MODE_E_OK when something changed. */
+enum mode_err husvagt_mode_input(struct husvagt *, enum mode_input,
+	     enum mode_actor, const char *actor, const char *point);
+/* The mode and its latches, for mode.status and state/mode.  New ref. */
+json_t	*husvagt_mode_json(const struct husvagt *);
+/* At start, before any lock is written: fire from the input, a kept
+ * lockdown from the settings table. */
+void	 husvagt_mode_at_start(struct husvagt *);
+/* After a reload: egress doors new to the configuration join a fire
+ * (or a drill that releases them). */
+void	 husvagt_mode_reloaded(struct husvagt *);
+
+/* pulse.c */
+void	 pulse_init(struct husvagt *);
+void	 pulse_tick(struct husvagt *, uint64_t now);
+uint64_t pulse_deadline(struct husvagt *);
+
+/* staff.c */
+/* Signal the broker when a scheduled reload is due. */
+void	 staff_tick(struct husvagt *, uint64_t now);
+/* Staff logins kept in the database and in the broker's password file and
+ * ACL ([mqtt] passwd_path, acl_path); see staff.c.  The operations return
+ * NULL or an error code with a message in msg; *reloaded says whether the
+ * broker was signalled to reread its files. */
+#define STAFF_PASSWORD_MIN	12
+#define STAFF_PASSWORD_MAX	128
+bool	 staff_login_ok(const char *login);
+bool	 staff_broker_managed(const struct husvagt *);
+/* Role bits of a live login of the staff table; 0 if none. */
+unsigned staff_roles(sqlite3 *, const char *login);
+const char *staff_add(struct husvagt *, const char *login, const char *role,
+	     const char *password, bool *reloaded, char *msg, size_t len);
+const char *staff_remove(struct husvagt *, const char *login, bool *reloaded,
+	     char *msg, size_t len);
+const char *staff_passwd(struct husvagt *, const char *login,
+	     const char *password, bool *reloaded, char *msg, size_t len);
+/* Live logins (all when removed), then the configuration's [staff]. */
+json_t	*staff_list(struct husvagt *, bool removed);
+/* At start: the broker's files made to follow the staff table. */
+int	 staff_broker_sync(struct husvagt *);
+
+/* alarm.c */
+/* The registry of open alarms, kept in the database.  Classes: fire,
+ * panic, duress, tamper, forced, held, fault.  alarm_raise returns the
+ * alarm's id (the open one of the same class and point if there is one;
+ * physical: its cause is present until alarm_cause_cleared) or -1. */
+int64_t	 alarm_raise(struct husvagt *, const char *cls, const char *point,
+	     bool physical);
+void	 alarm_cause_cleared(struct husvagt *, const char *cls,
+	     const char *point);
+/* Acknowledge (journals alarm.acknowledged); NULL or an error code. */
+const char *alarm_ack(struct husvagt *, int64_t id, const char *actor);
+/* [{id, class, point, since, cause_active, acked}].  New ref. */
+json_t	*alarm_list_json(struct husvagt *);
+void	 alarm_at_start(struct husvagt *);
+
+/* register.c (the anonymous register: rooms, stays, enquiries) */
+/* At start and after a reload: the room table follows [room X]. */
+int	 register_rooms_sync(struct husvagt *);
+/* The daily retention job; its deadline (0: none). */
+void	 register_tick(struct husvagt *, uint64_t now);
+uint64_t register_deadline(struct husvagt *);
+/* Anonymous counts for state/occupancy (rooms, occupied, free single /
+ * double, adults, children) and vacancy.  New refs. */
+json_t	*register_occupancy_json(struct husvagt *);
+json_t	*register_vacancy_json(struct husvagt *);
+
+/* guest.c (agreements, blocklist, visits) */
+/* Overstay: open visits past their limit or the visiting hours raise
+ * the overstay alarm; its deadline (0: none). */
+void	 guest_tick(struct husvagt *, uint64_t now);
+uint64_t guest_deadline(struct husvagt *);
+
+/* evac.c (the evacuation roll call) */
+/* After the mode moved from old: a fire or a drill opens an evacuation
+ * record (fire taking over a drill's record). */
+void	 evac_mode_changed(struct husvagt *, const struct mode_state *old,
+	     const char *actor);
+/* At start: the open record is published again. */
+void	 evac_at_start(struct husvagt *);
+/* The live roll call for the retained state/evacuation topic: rooms by
+ * number and counts, never an alias.  New ref. */
+json_t	*evac_state_json(struct husvagt *);
+
+/* alarm_out.c: outputs held on while an alarm of their classes is open
+ * ([alarm-outputs]); called after any alarm opens or closes. */
+void	 alarm_outputs_update(struct husvagt *);
+/* Before a reload takes nc: outputs it no longer names are switched off. */
+void	 alarm_outputs_reload(struct husvagt *, const struct site_config *nc);
+
+#endif
