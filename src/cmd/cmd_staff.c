@@ -8,6 +8,7 @@
 
 #include "cmd_verbs.h"
 #include "evac.h"
+#include "broker.h"
 #include "house.h"
 
 static const char *
@@ -53,9 +54,9 @@ cmd_staff_add(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	cmd_staff_subject(subject, sizeof(subject), login);
 	husvagt_journal(h, "staff.added", "", a->login, subject,
 	    json_pack("{s:s, s:b, s:b}", "role", role, "broker",
-	    staff_broker_managed(h), "broker_reloaded", reloaded));
+	    broker_managed(h), "broker_reloaded", reloaded));
 	return cmd_ok(json_pack("{s:s, s:s, s:b, s:b}", "login", login,
-	    "role", role, "broker", staff_broker_managed(h),
+	    "role", role, "broker", broker_managed(h),
 	    "broker_reloaded", reloaded));
 }
 
@@ -109,5 +110,5 @@ cmd_staff_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (list == NULL)
 		return cmd_error("failed", "could not read the staff logins");
 	return cmd_ok(json_pack("{s:o, s:b}", "staff", list, "broker",
-	    staff_broker_managed(h)));
+	    broker_managed(h)));
 }

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "cred.h"
+#include "broker.h"
 #include "db.h"
 #include "husvagtd.h"
 #include "journal.h"
@@ -98,7 +99,7 @@ husvagt_start(struct husvagt *h)
 	h->ncreds = cred_count(h->db);
 	if (register_rooms_sync(h) != 0)
 		return -1;
-	staff_broker_sync(h);		/* the broker's files follow the table */
+	broker_sync(h);		/* the broker's files follow the table */
 	husvagt_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
@@ -125,7 +126,7 @@ husvagt_stop(struct husvagt *h)
 
 	if (h->journal != NULL)
 		husvagt_journal(h, "system.stopped", "", "system", "", NULL);
-	staff_tick(h, UINT64_MAX);	/* a broker reload still due */
+	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
 	if (h->hal != NULL)
 		hal_close(h->hal);

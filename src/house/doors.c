@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "house.h"
+#include "staff_table.h"
 
 
 /* Role name of a door's point: "<door>.<what>". */
@@ -314,5 +315,5 @@ husvagt_roles_of(const struct husvagt *h, const char *login)
 	for (i = 0; i < h->cfg.nstaff; i++)
 		if (!strcmp(h->cfg.staff[i].login, login))
 			roles |= h->cfg.staff[i].roles;
-	return roles | staff_roles(h->db, login);
+	return roles | staff_table_roles(h->db, login);
 }

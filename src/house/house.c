@@ -2,6 +2,7 @@
  * The services every part of the house uses: the journal, the outputs'
  * flush, the hooks the daemon's outer parts registered, and the timers.
  */
+#include "broker.h"
 #include "house.h"
 #include "journal.h"
 
@@ -62,7 +63,7 @@ husvagt_tick(struct husvagt *h, uint64_t now)
 	pulse_tick(h, now);
 	if (h->flush_retry_at != 0 && h->flush_retry_at <= now)
 		husvagt_flush(h, now);
-	staff_tick(h, now);
+	broker_tick(h, now);
 	register_tick(h, now);
 	guest_tick(h, now);
 }

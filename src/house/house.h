@@ -97,7 +97,7 @@ struct husvagt {
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
 	uint64_t		 flush_retry_at;	/* retry failed writes */
-	uint64_t		 broker_reload_at;	/* staff.c: SIGHUP due */
+	uint64_t		 broker_reload_at;	/* broker.c: SIGHUP due */
 	struct mode_state	 mode;		/* mode_run.c */
 	struct house_hooks	 hooks;
 	int64_t			 ncreds;	/* live credentials: counted at
@@ -189,18 +189,13 @@ void	 pulse_tick(struct husvagt *, uint64_t now);
 uint64_t pulse_deadline(struct husvagt *);
 
 /* staff.c */
-/* Signal the broker when a scheduled reload is due. */
-void	 staff_tick(struct husvagt *, uint64_t now);
-/* Staff logins kept in the database and in the broker's password file and
- * ACL ([mqtt] passwd_path, acl_path); see staff.c.  The operations return
+/* Staff logins kept in the staff table and in the broker's password file
+ * and ACL ([mqtt] passwd_path, acl_path; broker.h).  The operations return
  * NULL or an error code with a message in msg; *reloaded says whether the
  * broker was signalled to reread its files. */
 #define STAFF_PASSWORD_MIN	12
 #define STAFF_PASSWORD_MAX	128
 bool	 staff_login_ok(const char *login);
-bool	 staff_broker_managed(const struct husvagt *);
-/* Role bits of a live login of the staff table; 0 if none. */
-unsigned staff_roles(sqlite3 *, const char *login);
 const char *staff_add(struct husvagt *, const char *login, const char *role,
 	     const char *password, bool *reloaded, char *msg, size_t len);
 const char *staff_remove(struct husvagt *, const char *login, bool *reloaded,
@@ -209,8 +204,6 @@ const char *staff_passwd(struct husvagt *, const char *login,
 	     const char *password, bool *reloaded, char *msg, size_t len);
 /* Live logins (all when removed), then the configuration's [staff]. */
 json_t	*staff_list(struct husvagt *, bool removed);
-/* At start: the broker's files made to follow the staff table. */
-int	 staff_broker_sync(struct husvagt *);
 
 /* alarm.c */
 /* The registry of open alarms, kept in the database.  Classes: fire,

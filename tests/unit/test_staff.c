@@ -13,8 +13,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "broker.h"
 #include "db.h"
 #include "husvagtd.h"
+#include "staff_table.h"
 #include "tmpdir.h"
 
 #define MARKER "# --- staff logins (husvagtctl staff): everything below " \
@@ -143,7 +145,7 @@ test_add_passwd_remove(void **state)
 	bool reloaded = true;
 
 	assert_null(add(f, "maria", "staff", "maria-password-1"));
-	assert_int_equal(staff_roles(f->h.db, "maria"), ROLE_STAFF);
+	assert_int_equal(staff_table_roles(f->h.db, "maria"), ROLE_STAFF);
 	p = get(m->passwd_path);
 	assert_non_null(strstr(p, "husvagtd:$7$101$x$y\n"));
 	assert_non_null(p = strstr(p, "maria:$7$"));
@@ -180,14 +182,14 @@ test_add_passwd_remove(void **state)
 
 	assert_null(staff_remove(&f->h, "maria", &reloaded, msg,
 	    sizeof(msg)));
-	assert_int_equal(staff_roles(f->h.db, "maria"), 0);
+	assert_int_equal(staff_table_roles(f->h.db, "maria"), 0);
 	assert_null(strstr(get(m->passwd_path), "maria:"));
 	assert_null(strstr(get(m->acl_path), "maria"));
 	assert_string_equal(staff_remove(&f->h, "maria", &reloaded, msg,
 	    sizeof(msg)), "not_found");
 	/* Removed, the login may come back. */
 	assert_null(add(f, "maria", "management", "maria-password-3"));
-	assert_int_equal(staff_roles(f->h.db, "maria"), ROLE_MANAGEMENT);
+	assert_int_equal(staff_table_roles(f->h.db, "maria"), ROLE_MANAGEMENT);
 	assert_non_null(strstr(get(m->acl_path), "# maria: management\n"));
 	/* No password in the database file. */
 	db_close(f->h.db);
@@ -240,14 +242,14 @@ test_refusals_change_nothing(void **state)
 	    msg, sizeof(msg)), "bad_password");
 	assert_string_equal(get(m->passwd_path), pw);
 	assert_string_equal(get(m->acl_path), acl);
-	assert_int_equal(staff_roles(f->h.db, "bob"), 0);
+	assert_int_equal(staff_table_roles(f->h.db, "bob"), 0);
 
 	/* Without the ACL nothing is added, not even to the table. */
 	snprintf(acl, sizeof(acl), "%s.gone", m->acl_path);
 	assert_int_equal(rename(m->acl_path, acl), 0);
 	assert_string_equal(add(f, "bob", "staff", "bob-password-12"),
 	    "broker_files");
-	assert_int_equal(staff_roles(f->h.db, "bob"), 0);
+	assert_int_equal(staff_table_roles(f->h.db, "bob"), 0);
 	assert_string_equal(get(m->passwd_path), pw);
 }
 
@@ -278,9 +280,9 @@ test_not_managed(void **state)
 	json_t *list;
 
 	f->h.cfg.mqtt.passwd_path[0] = f->h.cfg.mqtt.acl_path[0] = '\0';
-	assert_false(staff_broker_managed(&f->h));
+	assert_false(broker_managed(&f->h));
 	assert_null(add(f, "maria", "staff", "maria-password-1"));
-	assert_int_equal(staff_roles(f->h.db, "maria"), ROLE_STAFF);
+	assert_int_equal(staff_table_roles(f->h.db, "maria"), ROLE_STAFF);
 	assert_string_equal(staff_passwd(&f->h, "maria", "maria-password-2",
 	    &reloaded, msg, sizeof(msg)), "not_configured");
 	list = staff_list(&f->h, false);
@@ -307,7 +309,7 @@ test_sync(void **state)
 	fputs("ghost:$7$101$a$b\nregional:$7$101$c$d\n", fp);
 	fclose(fp);
 	put(m->acl_path, HEAD MARKER "user maria\ntopic readwrite #\n", 0640);
-	assert_int_equal(staff_broker_sync(&f->h), 0);
+	assert_int_equal(broker_sync(&f->h), 0);
 	assert_null(strstr(get(m->passwd_path), "ghost:"));
 	assert_non_null(strstr(get(m->passwd_path), "regional:"));
 	assert_non_null(strstr(get(m->passwd_path), "maria:"));
@@ -316,7 +318,7 @@ test_sync(void **state)
 	/* In line already: nothing is rewritten. */
 	keep(before, sizeof(before), get(m->acl_path));
 	assert_int_equal(stat(m->acl_path, &a), 0);
-	assert_int_equal(staff_broker_sync(&f->h), 0);
+	assert_int_equal(broker_sync(&f->h), 0);
 	assert_int_equal(stat(m->acl_path, &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);
 	assert_string_equal(get(m->acl_path), before);
