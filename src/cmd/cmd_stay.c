@@ -11,28 +11,14 @@
 
 #include "clock.h"
 #include "cmd_verbs.h"
-#include "cred.h"
-#include "db.h"
 #include "house.h"
-#include "log.h"
 #include "namefold.h"
 #include "occupancy.h"
 #include "register.h"
+#include "stay_table.h"
 
 #define STAY_FIRST_YEAR		2000	/* no stay is older */
 #define STAY_DAYS_AHEAD		1	/* an arrival booked for tomorrow */
-
-/* A room as the verbs need it. */
-struct stay_room {
-	int64_t	 id;
-	char	 name[CONFIG_ROOM_NAME_MAX];
-	char	 corridor[CONFIG_NAME_MAX];
-	char	 zone[CONFIG_NAME_MAX];
-	int	 beds;
-	bool	 child_friendly;
-	bool	 retired;
-	int64_t	 stay;			/* the current stay; 0: free */
-};
 
 static const char *
 stay_str(const json_t *args, const char *key)
@@ -78,42 +64,11 @@ stay_date(const json_t *args, const char *key, const char *what, int ahead,
 	return NULL;
 }
 
-/* Look up a room by name: 1 found, 0 not, -1 database error. */
-static int
-stay_room_get(struct husvagt *h, const char *name, struct stay_room *r)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	if (db_prepare(h->db, "SELECT r.id, r.name, r.corridor, r.zone, "
-	    "r.beds, r.child_friendly, r.retired_at IS NOT NULL, (SELECT "
-	    "s.id FROM stay s WHERE s.room_id = r.id AND s.departure IS NULL) "
-	    "FROM room r WHERE r.name = ?1", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r->id = sqlite3_column_int64(st, 0);
-		snprintf(r->name, sizeof(r->name), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		snprintf(r->corridor, sizeof(r->corridor), "%s",
-		    (const char *)sqlite3_column_text(st, 2));
-		snprintf(r->zone, sizeof(r->zone), "%s",
-		    (const char *)sqlite3_column_text(st, 3));
-		r->beds = sqlite3_column_int(st, 4);
-		r->child_friendly = sqlite3_column_int(st, 5) != 0;
-		r->retired = sqlite3_column_int(st, 6) != 0;
-		r->stay = sqlite3_column_int64(st, 7);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* A room a stay may move into: it exists, is configured and free. */
 static json_t *
 stay_room_free(struct husvagt *h, const char *name, struct stay_room *r)
 {
-	switch (stay_room_get(h, name, r)) {
+	switch (stay_table_room(h->db, name, r)) {
 	case -1:
 		return cmd_error("failed", "the register could not be read");
 	case 0:
@@ -188,57 +143,36 @@ static json_t *
 stay_room_history(struct husvagt *h, const struct stay_room *r,
     const char *arrival)
 {
-	sqlite3_stmt *st;
-	json_t *err = NULL;
+	char until[32];
+	int64_t other;
 
-	if (db_prepare(h->db, "SELECT id, departure FROM stay WHERE room_id = "
-	    "?1 AND departure > ?2 ORDER BY departure DESC LIMIT 1",
-	    &st) == -1)
+	switch (stay_table_overlap(h->db, r->id, arrival, &other, until,
+	    sizeof(until))) {
+	case -1:
 		return cmd_error("failed", "the register could not be read");
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_text(st, 2, arrival, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		err = cmd_error("occupied", "room %s was occupied until %s "
-		    "(stay %lld); arrival %s would overlap", r->name,
-		    (const char *)sqlite3_column_text(st, 1),
-		    (long long)sqlite3_column_int64(st, 0), arrival);
-	sqlite3_finalize(st);
-	return err;
+	case 1:
+		return cmd_error("occupied", "room %s was occupied until %s "
+		    "(stay %lld); arrival %s would overlap", r->name, until,
+		    (long long)other, arrival);
+	}
+	return NULL;
 }
 
-/* Insert the stay; its id or -1. */
+/* Insert the stay of args; its id or -1. */
 static int64_t
 stay_insert(struct husvagt *h, const json_t *args, int64_t room,
     const char *arrival)
 {
 	static const char *const keys[] = { "children_0_2", "children_3_5",
 	    "children_6_9", "children_10_17" };
-	sqlite3_stmt *st;
-	char now[32];
-	int64_t id = -1;
+	struct stay_new n = { .alias = stay_str(args, "alias"), .room = room,
+	    .arrival = arrival, .adults = stay_int(args, "adults", 1),
+	    .needs_help = json_is_true(json_object_get(args, "needs_help")) };
 	int i;
 
-	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "INSERT INTO stay (alias, room_id, arrival, "
-	    "adults, children_0_2, children_3_5, children_6_9, "
-	    "children_10_17, needs_help, admitted_at) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10)", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, stay_str(args, "alias"), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, room);
-	sqlite3_bind_text(st, 3, arrival, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, stay_int(args, "adults", 1));
 	for (i = 0; i < 4; i++)
-		sqlite3_bind_int(st, 5 + i, stay_int(args, keys[i], 0));
-	sqlite3_bind_int(st, 9, json_is_true(json_object_get(args,
-	    "needs_help")));
-	sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(h->db);
-	else
-		log_warnx("register: admit: %s", sqlite3_errmsg(h->db));
-	sqlite3_finalize(st);
-	return id;
+		n.children[i] = stay_int(args, keys[i], 0);
+	return stay_table_insert(h->db, &n);
 }
 
 /* What staff should know about the room they chose: not meant for
@@ -298,55 +232,6 @@ cmd_stay_admit(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(reply);
 }
 
-/*
- * Run an UPDATE of the stay id with ?1 = text, ?2 = the time now and
- * ?3 = id bound; how many rows changed, or -1.
- */
-static int
-stay_update(struct husvagt *h, const char *sql, const char *text,
-    int64_t id)
-{
-	sqlite3_stmt *st;
-	char now[32];
-	int n = -1;
-
-	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		n = sqlite3_changes(h->db);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/*
- * Discharge in one transaction: the departure, every live chip of
- * stay:ID revoked, her guest agreements ended.  n gets chips and
- * agreements.  -1 when nothing was changed.
- */
-static int
-stay_discharge_tx(struct husvagt *h, int64_t id, const char *departure,
-    const char *holder, const char *actor, int n[2])
-{
-	if (db_exec(h->db, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (stay_update(h, "UPDATE stay SET departure = ?1, discharged_at = "
-	    "?2 WHERE id = ?3 AND departure IS NULL", departure, id) != 1 ||
-	    (n[0] = cred_revoke_holder(h->db, holder,
-	    (int64_t)clock_wall())) < 0 ||
-	    (n[1] = stay_update(h, "UPDATE agreement SET ended_by = ?1, "
-	    "ended_at = ?2 WHERE stay_id = ?3 AND ended_at IS NULL", actor,
-	    id)) < 0 ||
-	    db_exec(h->db, "COMMIT") == -1) {
-		db_exec(h->db, "ROLLBACK");
-		return -1;
-	}
-	return 0;
-}
-
 json_t *
 cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
     json_t *args)
@@ -366,7 +251,8 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
 		return cmd_error("bad_value", "departure %s is before arrival "
 		    "%s", departure, s.arrival);
 	snprintf(holder, sizeof(holder), "stay:%lld", (long long)id);
-	if (stay_discharge_tx(h, id, departure, holder, a->login, n) == -1)
+	if (stay_table_discharge(h->db, id, departure, holder, a->login,
+	    n) == -1)
 		return cmd_error("failed", "the register refused the "
 		    "discharge of stay %lld; nothing was changed",
 		    (long long)id);
@@ -379,6 +265,12 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
 	    "chips_revoked", n[0], "agreements_ended", n[1]));
 }
 
+/* Where a stay moves: from her room to another. */
+struct stay_move {
+	const struct register_stay	*from;
+	const struct stay_room		*to;
+};
+
 /*
  * A chip's zones after a move: her old corridor and room become the new
  * ones, everything else (the front door, zones staff added) stays.
@@ -386,9 +278,11 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
  * ran out: the chip keeps its zones, which staff can see in chip list).
  */
 static char *
-stay_rezone(const char *zones, const struct register_stay *from,
-    const struct stay_room *to)
+stay_rezone(const char *zones, void *arg)
 {
+	const struct stay_move *m = arg;
+	const struct register_stay *from = m->from;
+	const struct stay_room *to = m->to;
 	size_t len = strlen(zones) + 2 * CONFIG_NAME_MAX + 4;
 	char *copy = strdup(zones), *out = calloc(1, len), *tok, *save = NULL;
 	const char *z;
@@ -414,68 +308,6 @@ none:
 	return NULL;
 }
 
-/* Her live chips follow her to the new room; how many changed, or -1. */
-static int
-stay_chips_follow(struct husvagt *h, const char *holder,
-    const struct register_stay *from, const struct stay_room *to)
-{
-	sqlite3_stmt *st, *up;
-	char *zones;
-	int n = 0, rc;
-
-	if (db_prepare(h->db, "SELECT id, zones FROM credential WHERE holder "
-	    "= ?1 AND revoked_at IS NULL", &st) == -1)
-		return -1;
-	if (db_prepare(h->db, "UPDATE credential SET zones = ?1 WHERE id = "
-	    "?2", &up) == -1) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
-	while (n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		zones = stay_rezone((const char *)sqlite3_column_text(st, 1),
-		    from, to);
-		if (zones == NULL)
-			continue;
-		sqlite3_bind_text(up, 1, zones, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
-		n = sqlite3_step(up) == SQLITE_DONE ? n + 1 : -1;
-		sqlite3_reset(up);
-		free(zones);
-	}
-	if (n >= 0 && rc != SQLITE_DONE)
-		n = -1;
-	sqlite3_finalize(up);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* Move in one transaction: the stay's room and her chips' zones. */
-static int
-stay_move_tx(struct husvagt *h, const struct register_stay *s,
-    const struct stay_room *to, const char *holder)
-{
-	sqlite3_stmt *st;
-	int n, ok;
-
-	if (db_exec(h->db, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (db_prepare(h->db, "UPDATE stay SET room_id = ?1 WHERE id = ?2 AND "
-	    "departure IS NULL", &st) == -1)
-		goto rollback;
-	sqlite3_bind_int64(st, 1, to->id);
-	sqlite3_bind_int64(st, 2, s->id);
-	ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(h->db) == 1;
-	sqlite3_finalize(st);
-	if (!ok || (n = stay_chips_follow(h, holder, s, to)) < 0 ||
-	    db_exec(h->db, "COMMIT") == -1)
-		goto rollback;
-	return n;
-rollback:
-	db_exec(h->db, "ROLLBACK");
-	return -1;
-}
-
 json_t *
 cmd_stay_move(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
@@ -495,7 +327,8 @@ cmd_stay_move(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((err = stay_room_free(h, room, &to)) != NULL)
 		return err;
 	snprintf(holder, sizeof(holder), "stay:%lld", (long long)id);
-	if ((n = stay_move_tx(h, &s, &to, holder)) < 0)
+	if ((n = stay_table_move(h->db, id, to.id, holder, stay_rezone,
+	    &(struct stay_move){ &s, &to })) < 0)
 		return cmd_error("failed", "the register refused the move of "
 		    "stay %lld; nothing was changed", (long long)id);
 	husvagt_journal(h, "stay.moved", "", a->login, holder,

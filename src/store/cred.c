@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -166,6 +167,40 @@ cred_revoke_holder(sqlite3 *db, const char *holder, int64_t now)
 		return -1;
 	return cred_update(db, "UPDATE credential SET revoked_at = ?1 "
 	    "WHERE holder = ?2 AND revoked_at IS NULL", now, 0, holder);
+}
+
+int
+cred_rezone(sqlite3 *db, const char *holder,
+    char *(*rezone)(const char *zones, void *arg), void *arg)
+{
+	sqlite3_stmt *st, *up;
+	char *zones;
+	int n = 0, rc;
+
+	if (db_prepare(db, "SELECT id, zones FROM credential WHERE holder "
+	    "= ?1 AND revoked_at IS NULL", &st) == -1)
+		return -1;
+	if (db_prepare(db, "UPDATE credential SET zones = ?1 WHERE id = "
+	    "?2", &up) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	while (n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		zones = rezone((const char *)sqlite3_column_text(st, 1), arg);
+		if (zones == NULL)
+			continue;
+		sqlite3_bind_text(up, 1, zones, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
+		n = sqlite3_step(up) == SQLITE_DONE ? n + 1 : -1;
+		sqlite3_reset(up);
+		free(zones);
+	}
+	if (n >= 0 && rc != SQLITE_DONE)
+		n = -1;
+	sqlite3_finalize(up);
+	sqlite3_finalize(st);
+	return n;
 }
 
 /* Copy text into a fixed field; -1 when it does not fit. */

@@ -51,6 +51,11 @@ int	cred_revoke(sqlite3 *, int64_t id, int64_t now, const char **err);
 /* Revoke every live credential of holder; returns how many, or -1 on a
  * database error. */
 int	cred_revoke_holder(sqlite3 *, const char *holder, int64_t now);
+/* Give each live credential of holder the zones rezone(zones, arg)
+ * returns (a string to free; NULL: unchanged).  How many changed, or -1
+ * on a database error. */
+int	cred_rezone(sqlite3 *, const char *holder,
+	    char *(*rezone)(const char *zones, void *arg), void *arg);
 /*
  * Find the live or revoked credential of a card MAC.  Returns 1 found,
  * 0 not found, -1 on a database error.

@@ -1,0 +1,309 @@
+/*
+ * One control client: its request lines in, one reply line out for each,
+ * one reply in flight at a time (see control.c).
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "control.h"
+#include "control_int.h"
+#include "husvagtd.h"
+#include "log.h"
+
+/* Release a client's slot and everything it holds. */
+void
+control_client_close(struct control_client *cl)
+{
+	if (cl->fd == -1)
+		return;
+	close(cl->fd);
+	free(cl->in);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+/*
+ * Drop a client that went away or is sent away: what it still waited for
+ * (a chip to enrol) is cancelled, since nobody would hear of it.
+ */
+void
+control_drop(struct control *c, struct control_client *cl)
+{
+	if (cl->fd != -1)
+		reader_enrol_abandon(c->h, cl->conn);
+	control_client_close(cl);
+}
+
+/* Whether the input buffer holds a complete request line. */
+static bool
+control_has_line(const struct control_client *cl)
+{
+	if (cl->inlen > 0 && cl->eof)
+		return true;	/* the unterminated last line */
+	return memchr(cl->in, '\n', cl->inlen) != NULL;
+}
+
+/*
+ * Events wanted for a client.  POLLOUT is asked for a pending reply and
+ * also for requests already buffered, so that the loop comes back for them
+ * at once without reading more.
+ */
+short
+control_client_events(const struct control_client *cl)
+{
+	if (cl->outlen > 0 || control_has_line(cl))
+		return POLLOUT;
+	if (cl->closing || cl->eof)
+		return 0;
+	return POLLIN;
+}
+
+/*
+ * Queue reply as the client's one pending line.  A reply that cannot be
+ * serialised becomes a short error, so the client always gets a line;
+ * without even the memory for that, the client is let go rather than
+ * left waiting.
+ */
+static void
+control_queue(struct control_client *cl, const json_t *reply)
+{
+	static const char oom[] =
+	    "{\"ok\":false,\"error\":\"internal\",\"message\":\"out of memory\"}";
+	char *s, *t;
+	size_t len;
+
+	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
+		s = strdup(oom);
+	if (s == NULL || (t = realloc(s, strlen(s) + 2)) == NULL) {
+		free(s);
+		cl->closing = true;
+		return;
+	}
+	len = strlen(t);
+	t[len] = '\n';
+	t[len + 1] = '\0';
+	free(cl->out);
+	cl->out = t;
+	cl->outlen = len + 1;
+	cl->outoff = 0;
+}
+
+/*
+ * Queue an error reply built from code and message.  The message may quote
+ * what the peer sent (jansson's "near '...'"), so anything but printable
+ * ASCII becomes '?' to keep the reply valid UTF-8.
+ */
+static void
+control_queue_error(struct control_client *cl, const char *code,
+    const char *msg)
+{
+	char text[256];
+	json_t *reply;
+	size_t i;
+
+	snprintf(text, sizeof(text), "%s", msg);
+	for (i = 0; text[i] != '\0'; i++) {
+		if (text[i] < 0x20 || text[i] > 0x7e)
+			text[i] = '?';
+	}
+	reply = cmd_error(code, "%s", text);
+	control_queue(cl, reply);
+	json_decref(reply);
+}
+
+/*
+ * Journal a request refused because its sender is not proven to be staff:
+ * who tried is part of the record.  No staff login was proven, so the
+ * actor is "root" (a bad "as") or "system", and the uid is in the detail.
+ */
+static void
+control_refused(struct control *c, const struct control_client *cl,
+    const json_t *req, const char *code)
+{
+	const char *verb = json_string_value(json_object_get(req, "verb"));
+
+	log_warnx("control: uid %u refused: %s", (unsigned)cl->peer.uid, code);
+	husvagt_journal(c->h, "command.refused", "", cl->peer.root ? "root" :
+	    "system", "", json_pack("{s:s%, s:s, s:s, s:I}", "verb", verb,
+	    cmd_utf8_cut(verb, 64), "error", code, "via", "control", "uid",
+	    (json_int_t)cl->peer.uid));
+}
+
+/* Parse one request line of len bytes and queue its reply. */
+static void
+control_request(struct control *c, struct control_client *cl,
+    const char *line, size_t len)
+{
+	struct cmd_actor actor;
+	json_error_t err;
+	json_t *req, *reply;
+	const char *nul, *refused;
+	char msg[256];
+
+	if ((nul = memchr(line, '\0', len)) != NULL) {
+		snprintf(msg, sizeof(msg), "line 1 column %zu: NUL byte",
+		    (size_t)(nul - line) + 1);
+		control_queue_error(cl, "bad_json", msg);
+		return;
+	}
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &err);
+	if (req == NULL) {
+		snprintf(msg, sizeof(msg), "line %d column %d: %s", err.line,
+		    err.column, err.text);
+		control_queue_error(cl, "bad_json", msg);
+		return;
+	}
+	if (!json_is_object(req) ||
+	    !json_is_string(json_object_get(req, "verb"))) {
+		control_queue_error(cl, "bad_request",
+		    "a request is an object with a string \"verb\"");
+		goto out;
+	}
+	refused = control_peer_actor(c->h, &cl->peer, req, &actor, msg,
+	    sizeof(msg));
+	if (refused != NULL) {
+		control_queue_error(cl, refused, msg);
+		control_refused(c, cl, req, refused);
+		goto out;
+	}
+	json_object_del(req, "as");
+	actor.conn = cl->conn;
+	reply = cmd_exec(c->h, &actor, req);
+	control_queue(cl, reply);
+	json_decref(reply);
+out:
+	json_decref(req);
+}
+
+/*
+ * Take the first line out of the input buffer and answer it.  At end of
+ * input an unterminated last line counts as a line.
+ */
+static void
+control_next_line(struct control *c, struct control_client *cl)
+{
+	char *nl = memchr(cl->in, '\n', cl->inlen);
+	size_t len, used;
+
+	len = nl != NULL ? (size_t)(nl - cl->in) : cl->inlen;
+	used = nl != NULL ? len + 1 : len;
+	if (len > 0 && cl->in[len - 1] == '\r')
+		len--;
+	control_request(c, cl, cl->in, len);
+	memmove(cl->in, cl->in + used, cl->inlen - used);
+	cl->inlen -= used;
+}
+
+/*
+ * Write what the socket takes of the pending reply.  Returns -1 when the
+ * client is gone and must be dropped.
+ */
+static int
+control_flush(struct control_client *cl)
+{
+	ssize_t n;
+
+	while (cl->outoff < cl->outlen) {
+		n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n == -1)
+			return -1;
+		cl->outoff += (size_t)n;
+		cl->active_ms = clock_mono_ms();
+	}
+	free(cl->out);
+	cl->out = NULL;
+	cl->outlen = cl->outoff = 0;
+	return 0;
+}
+
+/*
+ * Answer buffered requests while replies go straight out, at most
+ * CONTROL_BURST of them so one busy client cannot starve the loop.
+ * Returns -1 when the client is done with and must be dropped.
+ */
+static int
+control_work(struct control *c, struct control_client *cl)
+{
+	int burst;
+
+	for (burst = 0; ; burst++) {
+		if (control_flush(cl) == -1)
+			return -1;
+		if (cl->outlen > 0)
+			return 0;
+		if (cl->closing)
+			return -1;
+		if (!control_has_line(cl))
+			return cl->eof ? -1 : 0;
+		if (burst == CONTROL_BURST)
+			return 0;
+		control_next_line(c, cl);
+	}
+}
+
+/*
+ * Read what the client sent.  A line longer than CONTROL_LINE_MAX gets an
+ * error and the client is closed after it: what follows cannot be told
+ * apart from the rest of that line.  Returns -1 on a read error.
+ */
+static int
+control_read(struct control_client *cl)
+{
+	size_t room = CONTROL_LINE_MAX + 1 - cl->inlen;
+	char msg[64];
+	ssize_t n;
+
+	do
+		n = recv(cl->fd, cl->in + cl->inlen, room, MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	cl->active_ms = clock_mono_ms();
+	if (n == 0) {
+		cl->eof = true;
+		return 0;
+	}
+	cl->inlen += (size_t)n;
+	if (cl->inlen == CONTROL_LINE_MAX + 1 &&
+	    memchr(cl->in, '\n', cl->inlen) == NULL) {
+		snprintf(msg, sizeof(msg), "a request line is at most %d bytes",
+		    CONTROL_LINE_MAX);
+		control_queue_error(cl, "line_too_long", msg);
+		cl->inlen = 0;
+		cl->closing = true;
+	}
+	return 0;
+}
+
+/* Handle poll's verdict on one client. */
+void
+control_client_event(struct control *c, struct control_client *cl,
+    short revents)
+{
+	if (revents & (POLLERR | POLLNVAL)) {
+		control_drop(c, cl);
+		return;
+	}
+	if ((revents & (POLLIN | POLLHUP)) && cl->outlen == 0 && !cl->closing &&
+	    !cl->eof && !control_has_line(cl) && control_read(cl) == -1) {
+		control_drop(c, cl);
+		return;
+	}
+	if (control_work(c, cl) == -1)
+		control_drop(c, cl);
+}

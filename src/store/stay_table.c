@@ -1,0 +1,164 @@
+/*
+ * The stay table's changes made by the stay verbs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cred.h"
+#include "db.h"
+#include "log.h"
+#include "stay_table.h"
+
+int
+stay_table_room(sqlite3 *db, const char *name, struct stay_room *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (db_prepare(db, "SELECT r.id, r.name, r.corridor, r.zone, "
+	    "r.beds, r.child_friendly, r.retired_at IS NOT NULL, (SELECT "
+	    "s.id FROM stay s WHERE s.room_id = r.id AND s.departure IS NULL) "
+	    "FROM room r WHERE r.name = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(st, 0);
+		snprintf(r->name, sizeof(r->name), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		snprintf(r->corridor, sizeof(r->corridor), "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		snprintf(r->zone, sizeof(r->zone), "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+		r->beds = sqlite3_column_int(st, 4);
+		r->child_friendly = sqlite3_column_int(st, 5) != 0;
+		r->retired = sqlite3_column_int(st, 6) != 0;
+		r->stay = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+stay_table_overlap(sqlite3 *db, int64_t room, const char *arrival,
+    int64_t *other, char *until, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT id, departure FROM stay WHERE room_id = "
+	    "?1 AND departure > ?2 ORDER BY departure DESC LIMIT 1",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_text(st, 2, arrival, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*other = sqlite3_column_int64(st, 0);
+		snprintf(until, len, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int64_t
+stay_table_insert(sqlite3 *db, const struct stay_new *n)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int64_t id = -1;
+	int i;
+
+	clock_iso8601(now, sizeof(now));
+	if (db_prepare(db, "INSERT INTO stay (alias, room_id, arrival, "
+	    "adults, children_0_2, children_3_5, children_6_9, "
+	    "children_10_17, needs_help, admitted_at) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10)", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, n->alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, n->room);
+	sqlite3_bind_text(st, 3, n->arrival, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, n->adults);
+	for (i = 0; i < 4; i++)
+		sqlite3_bind_int(st, 5 + i, n->children[i]);
+	sqlite3_bind_int(st, 9, n->needs_help);
+	sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(db);
+	else
+		log_warnx("register: admit: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return id;
+}
+
+/*
+ * Run an UPDATE of the stay id with ?1 = text, ?2 = the time now and
+ * ?3 = id bound; how many rows changed, or -1.
+ */
+static int
+stay_table_update(sqlite3 *db, const char *sql, const char *text,
+    int64_t id)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int n = -1;
+
+	clock_iso8601(now, sizeof(now));
+	if (db_prepare(db, sql, &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = sqlite3_changes(db);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+stay_table_discharge(sqlite3 *db, int64_t id, const char *departure,
+    const char *holder, const char *actor, int n[2])
+{
+	if (db_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (stay_table_update(db, "UPDATE stay SET departure = ?1, "
+	    "discharged_at = ?2 WHERE id = ?3 AND departure IS NULL",
+	    departure, id) != 1 ||
+	    (n[0] = cred_revoke_holder(db, holder,
+	    (int64_t)clock_wall())) < 0 ||
+	    (n[1] = stay_table_update(db, "UPDATE agreement SET ended_by = "
+	    "?1, ended_at = ?2 WHERE stay_id = ?3 AND ended_at IS NULL", actor,
+	    id)) < 0 ||
+	    db_exec(db, "COMMIT") == -1) {
+		db_exec(db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int
+stay_table_move(sqlite3 *db, int64_t id, int64_t room, const char *holder,
+    char *(*rezone)(const char *zones, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n, ok;
+
+	if (db_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (db_prepare(db, "UPDATE stay SET room_id = ?1 WHERE id = ?2 AND "
+	    "departure IS NULL", &st) == -1)
+		goto rollback;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_int64(st, 2, id);
+	ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;
+	sqlite3_finalize(st);
+	if (!ok || (n = cred_rezone(db, holder, rezone, arg)) < 0 ||
+	    db_exec(db, "COMMIT") == -1)
+		goto rollback;
+	return n;
+rollback:
+	db_exec(db, "ROLLBACK");
+	return -1;
+}

@@ -1,0 +1,63 @@
+/*
+ * The stay table's changes made by the stay verbs (stay_table.c): admit,
+ * discharge and move, each in one statement or one transaction.  The
+ * register's reads (register_stay_get and the lists) are house/register.c's.
+ */
+#ifndef HUSVAGT_STAY_TABLE_H
+#define HUSVAGT_STAY_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "config.h"
+
+/* A room as the stay verbs need it. */
+struct stay_room {
+	int64_t	 id;
+	char	 name[CONFIG_ROOM_NAME_MAX];
+	char	 corridor[CONFIG_NAME_MAX];
+	char	 zone[CONFIG_NAME_MAX];
+	int	 beds;
+	bool	 child_friendly;
+	bool	 retired;
+	int64_t	 stay;			/* the current stay; 0: free */
+};
+
+/* A stay to admit. */
+struct stay_new {
+	const char	*alias;
+	int64_t		 room;
+	const char	*arrival;		/* YYYY-MM-DD */
+	int		 adults;
+	int		 children[4];		/* 0-2, 3-5, 6-9, 10-17 */
+	bool		 needs_help;
+};
+
+/* Look up a room by name: 1 found, 0 not, -1 database error. */
+int	 stay_table_room(sqlite3 *, const char *name, struct stay_room *);
+/* The last stay of room that left after arrival: 1 with its id and
+ * departure (until, len >= 16), 0 none, -1 database error. */
+int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,
+	     int64_t *other, char *until, size_t len);
+/* Insert the stay; its id or -1 (logged). */
+int64_t	 stay_table_insert(sqlite3 *, const struct stay_new *);
+/*
+ * Discharge in one transaction: the departure, every live chip of holder
+ * revoked, the stay's guest agreements ended by actor.  n gets chips and
+ * agreements.  -1 when nothing was changed.
+ */
+int	 stay_table_discharge(sqlite3 *, int64_t id, const char *departure,
+	     const char *holder, const char *actor, int n[2]);
+/*
+ * Move in one transaction: the stay's room, and the zones of holder's
+ * live chips as rezone(zones, arg) gives them (NULL: unchanged).  How
+ * many chips changed, or -1 when nothing was changed.
+ */
+int	 stay_table_move(sqlite3 *, int64_t id, int64_t room,
+	     const char *holder, char *(*rezone)(const char *zones, void *arg),
+	     void *arg);
+
+#endif
