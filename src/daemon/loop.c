@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "clock.h"
+#include "broker.h"
 #include "control.h"
 #include "husvagtd.h"
 #include "log.h"
@@ -68,19 +69,65 @@ loop_signal(struct husvagt *h, int fd)
 	}
 }
 
+/*
+ * The loop's one table of timers, run in this order after every turn's
+ * descriptors.  A part with a timer adds one line here: its tick runs what
+ * is due, its deadline says when it next wants to run (0: never).
+ */
+struct loop_timer {
+	void		(*tick)(struct husvagt *, uint64_t now);
+	uint64_t	(*deadline)(struct husvagt *);
+};
+
+static void
+loop_hal_tick(struct husvagt *h, uint64_t now)
+{
+	hal_tick(h->hal, now);
+}
+
+static uint64_t
+loop_hal_deadline(struct husvagt *h)
+{
+	return hal_deadline(h->hal);
+}
+
+static void
+loop_mqtt_tick(struct husvagt *h, uint64_t now)
+{
+	mqtt_tick(h->mqtt, now);
+}
+
+static uint64_t
+loop_mqtt_deadline(struct husvagt *h)
+{
+	return mqtt_deadline(h->mqtt);
+}
+
+static const struct loop_timer loop_timers[] = {
+	{ loop_hal_tick,	loop_hal_deadline },	/* line sampling */
+	{ doors_tick,		doors_deadline },	/* relock, held open */
+	{ reader_tick,		reader_deadline },	/* PIN, enrol timeouts */
+	{ pulse_tick,		pulse_deadline },	/* point.set tests */
+	{ house_flush_tick,	house_flush_deadline },	/* outputs */
+	{ broker_tick,		broker_deadline },	/* broker reload */
+	{ register_tick,	register_deadline },	/* retention */
+	{ guest_tick,		guest_deadline },	/* overstay */
+	/* Last: what this turn journalled is published in this turn. */
+	{ loop_mqtt_tick,	loop_mqtt_deadline },
+};
+
+#define LOOP_NTIMERS	(sizeof(loop_timers) / sizeof(loop_timers[0]))
+
 /* Milliseconds poll() may sleep: until the earliest deadline. */
 static int
 loop_timeout(struct husvagt *h, uint64_t now, uint64_t watchdog_at)
 {
-	uint64_t t = husvagt_deadline(h), ht = hal_deadline(h->hal),
-	    mt = mqtt_deadline(h->mqtt);
+	uint64_t t = watchdog_at, d;
+	size_t i;
 
-	if (ht != 0 && (t == 0 || ht < t))
-		t = ht;
-	if (mt != 0 && (t == 0 || mt < t))
-		t = mt;
-	if (watchdog_at != 0 && (t == 0 || watchdog_at < t))
-		t = watchdog_at;
+	for (i = 0; i < LOOP_NTIMERS; i++)
+		if ((d = loop_timers[i].deadline(h)) != 0 && (t == 0 || d < t))
+			t = d;
 	if (t == 0)
 		return 1000;
 	if (t <= now)
@@ -107,6 +154,7 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	struct pollfd pfd[LOOP_FDS_MAX];
 	int nh, nc, nm, n = 1;
 	uint64_t now;
+	size_t i;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
@@ -124,10 +172,8 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	control_dispatch(h->control, pfd + 1 + nh, nc);
 	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
 	now = clock_mono_ms();
-	hal_tick(h->hal, now);
-	husvagt_tick(h, now);
-	/* Last: what this turn journalled is published in this turn. */
-	mqtt_tick(h->mqtt, now);
+	for (i = 0; i < LOOP_NTIMERS; i++)
+		loop_timers[i].tick(h, now);
 	if (watchdog_ms != 0 && now >= *watchdog_at) {
 		sd_notify(0, "WATCHDOG=1");
 		*watchdog_at = now + watchdog_ms;

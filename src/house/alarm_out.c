@@ -16,7 +16,7 @@
  * a transmitter (config_alarms.c).
  *
  * The values are queued here and written at the end of the loop's turn
- * (husvagt_tick flushes what is due), so the journal row that raised or
+ * (house_flush_tick flushes what is due), so the journal row that raised or
  * acknowledged the alarm is committed before the relay moves (DESIGN 8),
  * and the queue written is the last one computed: the intermediate
  * states of a start (causes presumed cleared, then raised again) never

@@ -217,6 +217,12 @@ broker_reload(struct husvagt *h)
 	return 1;
 }
 
+uint64_t
+broker_deadline(struct husvagt *h)
+{
+	return h->broker_reload_at;
+}
+
 void
 broker_tick(struct husvagt *h, uint64_t now)
 {

@@ -49,8 +49,9 @@ void	 broker_change_drop(struct broker_change *);
 /* Schedule a SIGHUP to the broker (sent by broker_tick); 1 when
  * scheduled, 0 when there is no broker to signal. */
 int	 broker_reload(struct husvagt *);
-/* Signal the broker when a scheduled reload is due. */
+/* Signal the broker when a scheduled reload is due; when that is. */
 void	 broker_tick(struct husvagt *, uint64_t now);
+uint64_t broker_deadline(struct husvagt *);
 /* At start: the broker's files made to follow the staff table. */
 int	 broker_sync(struct husvagt *);
 

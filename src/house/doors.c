@@ -317,3 +317,30 @@ husvagt_roles_of(const struct husvagt *h, const char *login)
 			roles |= h->cfg.staff[i].roles;
 	return roles | staff_table_roles(h->db, login);
 }
+
+/* The doors' timer: each door's state machine at its deadline. */
+void
+doors_tick(struct husvagt *h, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+
+		if (d->deadline != 0 && d->deadline <= now)
+			husvagt_door_event(h, d, DOOR_EV_TICK, "system", now);
+	}
+}
+
+uint64_t
+doors_deadline(struct husvagt *h)
+{
+	uint64_t t = 0;
+	int i;
+
+	for (i = 0; i < h->ndoors; i++)
+		if (h->doors[i].deadline != 0 &&
+		    (t == 0 || h->doors[i].deadline < t))
+			t = h->doors[i].deadline;
+	return t;
+}

@@ -112,16 +112,23 @@ struct husvagt {
 /* Journal with the daemon's journal; returns seq or -1. */
 int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
 	     const char *actor, const char *subject, json_t *detail_stolen);
-/* Write queued outputs; a failure is retried from husvagt_tick. */
+/* Write queued outputs; a failure is retried from house_flush_tick. */
 void	 husvagt_flush(struct husvagt *, uint64_t now);
 /* Tell the hooks that state may have changed; let them add to status. */
 void	 house_state_changed(struct husvagt *);
 void	 house_status(struct husvagt *, json_t *status);
-/* Run what is due; the earliest time anything wants to run (0: none). */
-void	 husvagt_tick(struct husvagt *, uint64_t now);
-uint64_t husvagt_deadline(struct husvagt *);
+/*
+ * Timers.  Each part with a timer has a tick (run what is due at now) and
+ * a deadline (the earliest time it wants to run; 0: none), and one line in
+ * the loop's table of timers (daemon/loop.c).
+ */
+void	 house_flush_tick(struct husvagt *, uint64_t now);
+uint64_t house_flush_deadline(struct husvagt *);
 
 /* doors.c: the doors at run time */
+/* The doors' timers (their state machines' deadlines). */
+void	 doors_tick(struct husvagt *, uint64_t now);
+uint64_t doors_deadline(struct husvagt *);
 /* Build the doors' run-time state from the configuration and the contacts
  * as the HAL found them; no output is written.  0 or -1 (out of memory). */
 int	 doors_build(struct husvagt *, uint64_t now);

@@ -15,7 +15,7 @@
  * tools/sim-config makes.  Rounds alternate: a grant for a random enrolled
  * card, a denial for an unknown card.  Every grant is checked to have
  * released the lock on the wire and every denial to have left it locked;
- * between rounds the door relocks by its own timer (husvagt_tick).
+ * between rounds the door relocks by its own timer (doors_tick).
  *
  * Time is stepped, not waited for: each round's event carries a time 60 s
  * after the last, so that the release timer can be run at once and the
@@ -140,7 +140,7 @@ access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
 		return 0;
 	}
 	if (grant) {
-		husvagt_tick(h, *t + d->fsm.release_ms);
+		doors_tick(h, *t + d->fsm.release_ms);
 		if (access_released(h, d) != 0) {
 			fprintf(stderr, "bench: the door did not relock\n");
 			return 0;
