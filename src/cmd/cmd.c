@@ -57,7 +57,7 @@ static const struct cmd_arg point_set_args[] = {
 	S("point", true, 1, 63), I("value", true, 0, 1),
 	I("seconds", false, 1, 60), END };
 
-/* The register (issue 5): register.c, cmd_stay.c */
+/* The register: register.c, cmd_stay.c, cmd_register.c */
 static const struct cmd_arg stay_admit_args[] = {
 	S("alias", true, 1, 40), S("room", true, 1, 15),
 	S("arrival", false, 10, 10),
@@ -357,7 +357,7 @@ static void
 cmd_journal_refusal(struct husvagt *h, const struct cmd_actor *actor,
     const char *verb, const json_t *reply)
 {
-	husvagt_journal(h, "command.refused", "", actor->login, "",
+	house_journal(h, "command.refused", "", actor->login, "",
 	    json_pack("{s:s%, s:s, s:s}", "verb", verb,
 	    cmd_utf8_cut(verb, 64),
 	    "error", json_string_value(json_object_get(reply, "error")),

@@ -1,6 +1,6 @@
 /*
  * Commands: one table of verbs shared by every transport (the control
- * socket now, MQTT later).  A request is a JSON object
+ * socket and MQTT's cmd topics).  A request is a JSON object
  *
  *	{"verb": "door.release", "args": {"door": "front"}}
  *

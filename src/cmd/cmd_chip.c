@@ -103,7 +103,7 @@ cmd_chip_arm(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		return cmd_error("busy", "%.63s is already waiting for a chip "
 		    "to enrol", reader);
 	s->conn = a->conn;	/* cancelled when the asker goes away */
-	husvagt_journal(h, "credential.enrol_armed", "", a->login,
+	house_journal(h, "credential.enrol_armed", "", a->login,
 	    cn.holder, json_pack("{s:s}", "reader", reader));
 	return cmd_ok(json_pack("{s:b, s:s, s:I}", "armed", 1, "reader",
 	    reader, "timeout_s", (json_int_t)((s->until - clock_mono_ms() +
@@ -212,7 +212,7 @@ cmd_chip_revoke(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 			return cmd_error(err, "credential %lld: %s",
 			    (long long)json_integer_value(jid), err);
 		h->ncreds--;
-		husvagt_journal(h, "credential.revoked", "", a->login, "",
+		house_journal(h, "credential.revoked", "", a->login, "",
 		    json_pack("{s:O}", "credential", jid));
 		return cmd_ok(json_pack("{s:i}", "revoked", 1));
 	}
@@ -222,7 +222,7 @@ cmd_chip_revoke(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((n = cred_revoke_holder(h->db, holder, now)) < 0)
 		return cmd_error("failed", "could not revoke");
 	h->ncreds -= n;
-	husvagt_journal(h, "credential.revoked", "", a->login, holder,
+	house_journal(h, "credential.revoked", "", a->login, holder,
 	    json_pack("{s:i}", "count", n));
 	return cmd_ok(json_pack("{s:i}", "revoked", n));
 }

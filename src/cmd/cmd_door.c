@@ -84,7 +84,7 @@ static struct door_rt *
 cmd_door_arg(struct husvagt *h, json_t *args, json_t **err)
 {
 	const char *name = json_string_value(json_object_get(args, "door"));
-	struct door_rt *d = husvagt_door(h, name);
+	struct door_rt *d = doors_find(h, name);
 
 	if (d == NULL)
 		*err = cmd_error("not_found", "no door named '%.63s'", name);
@@ -98,11 +98,11 @@ cmd_door_move(struct husvagt *h, const struct cmd_actor *a,
 {
 	uint64_t now = clock_mono_ms();
 
-	if (husvagt_journal(h, "door.commanded", d->name, a->login, "",
+	if (house_journal(h, "door.commanded", d->name, a->login, "",
 	    json_pack("{s:s, s:s}", "action", action, "via", a->via)) < 0)
 		return cmd_error("journal_failed", "the journal could not "
 		    "record the command; nothing was done");
-	husvagt_door_event(h, d, ev, a->login, now);
+	doors_event(h, d, ev, a->login, now);
 	return cmd_ok(cmd_door_json(h, d, now));
 }
 
@@ -213,7 +213,7 @@ cmd_point_set(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    "it with door release", role);
 	if (secs == 0)
 		secs = 3;
-	if (husvagt_pulse(h, p, value, (int)secs, a->login) != 0)
+	if (pulse_set(h, p, value, (int)secs, a->login) != 0)
 		return cmd_error("busy", "%.63s is already being pulsed, or "
 		    "too many points are", role);
 	return cmd_ok(cmd_point_json(h, p));

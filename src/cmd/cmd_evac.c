@@ -37,7 +37,7 @@ cmd_duty_login(struct husvagt *h, const struct cmd_actor *a, json_t *args,
 	if (strcmp(*login, a->login) && !(a->roles & ROLE_MANAGEMENT))
 		return cmd_error("forbidden", "%s may clock only themself in "
 		    "or out, not %s (management may)", a->login, *login);
-	if (!staff_login_ok(*login) || husvagt_roles_of(h, *login) == 0)
+	if (!staff_login_ok(*login) || staff_roles_of(h, *login) == 0)
 		return cmd_error("unknown_login", "%.64s is not a staff login "
 		    "of this site%s", *login, l == NULL ? ": give the login "
 		    "to clock in or out (staff on LOGIN)" : "");

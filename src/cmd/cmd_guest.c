@@ -209,7 +209,7 @@ cmd_guest_agree(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((id = cmd_agree_insert(h, args, from, a->login)) < 0)
 		return cmd_error("internal", "the agreement could not be "
 		    "stored");
-	if (husvagt_journal(h, "guest.agreed", "", a->login,
+	if (house_journal(h, "guest.agreed", "", a->login,
 	    cmd_guest_subject(subject, sizeof(subject), stay),
 	    json_pack("{s:I, s:s}", "agreement", (json_int_t)id, "relation",
 	    cmd_gstr(args, "relation"))) < 0) {
@@ -305,7 +305,7 @@ cmd_guest_retire(struct husvagt *h, const struct cmd_actor *a,
     const char *type, const char *subject, const char *key, int64_t id,
     const char *sql, char *now, size_t len)
 {
-	if (husvagt_journal(h, type, "", a->login, subject, json_pack("{s:I}",
+	if (house_journal(h, type, "", a->login, subject, json_pack("{s:I}",
 	    key, (json_int_t)id)) < 0)
 		return cmd_error("journal_failed", "the journal could not "
 		    "record it; nothing was changed");
@@ -376,7 +376,7 @@ cmd_guest_block(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (id < 0)
 		return cmd_error("internal", "the blocklist could not be "
 		    "written");
-	if (husvagt_journal(h, "guest.blocked", "", a->login, "",
+	if (house_journal(h, "guest.blocked", "", a->login, "",
 	    json_pack("{s:I}", "block", (json_int_t)id)) < 0) {
 		guest_exec(h, "DELETE FROM blocklist WHERE id = ?", id,
 		    NULL, NULL);

@@ -90,7 +90,7 @@ cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		free(buf);
 		return cmd_error("failed", "could not export the journal");
 	}
-	husvagt_journal(h, "journal.exported", "", a->login, "",
+	house_journal(h, "journal.exported", "", a->login, "",
 	    json_pack("{s:s, s:I, s:s?, s:s?}", "format", fmt,
 	    "rows", (json_int_t)n, "from", from, "to", to));
 	r = json_pack("{s:s, s:I, s:s%}", "format", fmt, "rows",

@@ -3,7 +3,7 @@
  * mode.fire, mode.reset and mode.drill; and about its alarms: alarm.list
  * and alarm.ack (alarm.c keeps them).  The table in cmd.c says who may
  * run each; mode.c checks again, and its answer becomes the reply.  The
- * change itself is journalled (mode.changed) by husvagt_mode_input with
+ * change itself is journalled (mode.changed) by mode_run_input with
  * the actor; a refusal by cmd.c (command.refused).
  */
 #include <string.h>
@@ -26,7 +26,7 @@ cmd_mode_input(struct husvagt *h, const struct cmd_actor *a,
 {
 	json_t *r;
 
-	switch (husvagt_mode_input(h, in, cmd_mode_actor(a), a->login, "")) {
+	switch (mode_run_input(h, in, cmd_mode_actor(a), a->login, "")) {
 	case MODE_E_OK:
 	case MODE_E_UNCHANGED:
 		break;
@@ -42,7 +42,7 @@ cmd_mode_input(struct husvagt *h, const struct cmd_actor *a,
 		return cmd_error("lockdown", "not during a lockdown: lift it "
 		    "first");
 	}
-	r = husvagt_mode_json(h);
+	r = mode_run_json(h);
 	return cmd_ok(r);
 }
 
@@ -51,7 +51,7 @@ cmd_mode_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	(void)a;
 	(void)args;
-	return cmd_ok(husvagt_mode_json(h));
+	return cmd_ok(mode_run_json(h));
 }
 
 json_t *

@@ -208,7 +208,7 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 	security = !strcmp(outcome, "asked_about_resident");
 	if ((id = reg_enquiry_insert(h, outcome, text, a->login)) < 0)
 		return cmd_error("failed", "the register refused the enquiry");
-	husvagt_journal(h, "enquiry.recorded", "", a->login, "",
+	house_journal(h, "enquiry.recorded", "", a->login, "",
 	    json_pack("{s:I, s:s, s:b, s:s}", "enquiry", (json_int_t)id,
 	    "outcome", outcome, "security", security, "description", text));
 	return cmd_ok(json_pack("{s:I, s:s, s:b}", "enquiry", (json_int_t)id,

@@ -32,7 +32,7 @@ cmd_staff_done(struct husvagt *h, const struct cmd_actor *a,
 	char subject[ROLE_LOGIN_MAX + 8];
 
 	cmd_staff_subject(subject, sizeof(subject), login);
-	husvagt_journal(h, type, "", a->login, subject,
+	house_journal(h, type, "", a->login, subject,
 	    json_pack("{s:b}", "broker_reloaded", reloaded));
 	return cmd_ok(json_pack("{s:s, s:b}", "login", login,
 	    "broker_reloaded", reloaded));
@@ -52,7 +52,7 @@ cmd_staff_add(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if (err != NULL)
 		return cmd_error(err, "%s", msg);
 	cmd_staff_subject(subject, sizeof(subject), login);
-	husvagt_journal(h, "staff.added", "", a->login, subject,
+	house_journal(h, "staff.added", "", a->login, subject,
 	    json_pack("{s:s, s:b, s:b}", "role", role, "broker",
 	    broker_managed(h), "broker_reloaded", reloaded));
 	return cmd_ok(json_pack("{s:s, s:s, s:b, s:b}", "login", login,

@@ -221,7 +221,7 @@ cmd_stay_admit(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    register_stay_get(h, id, &s) != 1)
 		return cmd_error("failed", "the register refused the stay");
 	snprintf(subject, sizeof(subject), "stay:%lld", (long long)id);
-	husvagt_journal(h, "stay.admitted", "", a->login, subject,
+	house_journal(h, "stay.admitted", "", a->login, subject,
 	    json_pack("{s:s, s:s}", "room", r.name, "arrival", arrival));
 	if (register_stay_zones(h, &s, zones, sizeof(zones)) == -1)
 		zones[0] = '\0';
@@ -257,7 +257,7 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
 		    "discharge of stay %lld; nothing was changed",
 		    (long long)id);
 	h->ncreds -= n[0];
-	husvagt_journal(h, "stay.discharged", "", a->login, holder,
+	house_journal(h, "stay.discharged", "", a->login, holder,
 	    json_pack("{s:s, s:s, s:i, s:i}", "room", s.room, "departure",
 	    departure, "chips_revoked", n[0], "agreements_ended", n[1]));
 	return cmd_ok(json_pack("{s:I, s:s, s:s, s:i, s:i}", "stay",
@@ -331,7 +331,7 @@ cmd_stay_move(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    &(struct stay_move){ &s, &to })) < 0)
 		return cmd_error("failed", "the register refused the move of "
 		    "stay %lld; nothing was changed", (long long)id);
-	husvagt_journal(h, "stay.moved", "", a->login, holder,
+	house_journal(h, "stay.moved", "", a->login, holder,
 	    json_pack("{s:s, s:s, s:i}", "from", s.room, "to", to.name,
 	    "chips_updated", n));
 	snprintf(s.corridor, sizeof(s.corridor), "%s", to.corridor);

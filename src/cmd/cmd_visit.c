@@ -23,7 +23,7 @@ static struct door_rt *
 cmd_visit_door(struct husvagt *h, const json_t *args, json_t **err)
 {
 	const char *name = cmd_vstr(args, "door");
-	struct door_rt *d = husvagt_door(h, name);
+	struct door_rt *d = doors_find(h, name);
 
 	if (d == NULL)
 		*err = cmd_error("not_found", "no door named '%.63s'", name);
@@ -97,7 +97,7 @@ cmd_visit_refused(struct husvagt *h, const char *actor, struct door_rt *d,
 	if (e->stay != 0)
 		snprintf(subject, sizeof(subject), "stay:%lld",
 		    (long long)e->stay);
-	return husvagt_journal(h, "visit.refused", d->name, actor, subject,
+	return house_journal(h, "visit.refused", d->name, actor, subject,
 	    json_pack("{s:o, s:o, s:o}", "reasons",
 	    guest_reasons_json(e->v.reasons, extra), "stay", e->stay ?
 	    json_integer(e->stay) : json_null(), "agreement", e->agreement ?
@@ -131,11 +131,11 @@ static void
 cmd_visit_release(struct husvagt *h, const struct cmd_actor *a,
     struct door_rt *d, int64_t visit)
 {
-	if (husvagt_journal(h, "door.commanded", d->name, a->login, "",
+	if (house_journal(h, "door.commanded", d->name, a->login, "",
 	    json_pack("{s:s, s:s, s:I}", "action", "release", "via", a->via,
 	    "visit", (json_int_t)visit)) < 0)
 		return;
-	husvagt_door_event(h, d, DOOR_EV_RELEASE, a->login, clock_mono_ms());
+	doors_event(h, d, DOOR_EV_RELEASE, a->login, clock_mono_ms());
 }
 
 json_t *

@@ -7,7 +7,7 @@
  *   transmitter = panic, duress, fire
  *
  * The key is the output point's role in the board file (checked against
- * the board where both are known, in husvagt_check_doors()).  A duress
+ * the board where both are known, in doors_check()).  A duress
  * alarm is silent (DESIGN 7): only the relay to the alarm transmitter, a
  * role starting with "transmitter", may carry it; a siren or a light
  * that answered a duress PIN would tell the person at the door.

@@ -233,7 +233,8 @@ door_init(const struct door_cfg *cfg, struct door_state *st, bool open,
 	door_finish(cfg, st, out);
 }
 
-/* Applies the due timers, then one event; see the table below. */
+/* Applies the due timers, then one event (the switch below; door.h says
+ * what each input does in each phase). */
 void
 door_step(const struct door_cfg *cfg, struct door_state *st,
     enum door_input ev, uint64_t now, struct door_out *out)

@@ -1,5 +1,5 @@
 /*
- * The safety report's arithmetic (issue 6): strict local dates, the
+ * The safety report's arithmetic: strict local dates, the
  * period they make, ISO weeks, the journal's UTC times as seconds and
  * medians.  Pure: no I/O, no clock, no time zone; cmd_report.c turns
  * local dates into UTC bounds and runs the SQL around these.

@@ -7,9 +7,10 @@
  *    the request carries "as": LOGIN, in which case it acts as that staff
  *    login with that login's roles (root vouches for the person at the
  *    keyboard, as sudo does);
- *  - any other uid: the Unix user name, which must be a configured staff
- *    login; its roles come from the configuration.  Unknown users are
- *    refused with "not_authorised".
+ *  - any other uid: the Unix user name, which must be a staff login; its
+ *    roles are those of the configuration's [staff] and the staff table
+ *    together (staff_roles_of).  Unknown users are refused with
+ *    "not_authorised".
  */
 #ifndef HUSVAGT_CONTROL_H
 #define HUSVAGT_CONTROL_H

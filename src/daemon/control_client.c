@@ -132,7 +132,7 @@ control_refused(struct control *c, const struct control_client *cl,
 	const char *verb = json_string_value(json_object_get(req, "verb"));
 
 	log_warnx("control: uid %u refused: %s", (unsigned)cl->peer.uid, code);
-	husvagt_journal(c->h, "command.refused", "", cl->peer.root ? "root" :
+	house_journal(c->h, "command.refused", "", cl->peer.root ? "root" :
 	    "system", "", json_pack("{s:s%, s:s, s:s, s:I}", "verb", verb,
 	    cmd_utf8_cut(verb, 64), "error", code, "via", "control", "uid",
 	    (json_int_t)cl->peer.uid));

@@ -64,7 +64,7 @@ control_peer_as(struct husvagt *h, const struct control_peer *p,
 		return "bad_request";
 	}
 	login = json_string_value(as);
-	if ((a->roles = husvagt_roles_of(h, login)) == 0) {
+	if ((a->roles = staff_roles_of(h, login)) == 0) {
 		snprintf(msg, len, "%s is not a husvagt staff login", login);
 		return "not_authorised";
 	}
@@ -88,7 +88,7 @@ control_peer_actor(struct husvagt *h, const struct control_peer *p,
 		return NULL;
 	}
 	if (p->name[0] != '\0')
-		a->roles = husvagt_roles_of(h, p->name);
+		a->roles = staff_roles_of(h, p->name);
 	if (a->roles == 0) {
 		snprintf(msg, len, "uid %u (%s) is not a husvagt staff login",
 		    (unsigned)p->uid, p->name[0] != '\0' ? p->name : "unknown");

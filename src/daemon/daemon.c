@@ -73,13 +73,13 @@ daemon_relock_journal(struct husvagt *h)
 		    hal_lock_wire(h->hal, d->p_lock, &released) != 0 ||
 		    !released)
 			continue;
-		husvagt_journal(h, "door.locked", d->name, "system", "",
+		house_journal(h, "door.locked", d->name, "system", "",
 		    json_pack("{s:s}", "reason", "start"));
 	}
 }
 
 int
-husvagt_start(struct husvagt *h)
+daemon_start(struct husvagt *h)
 {
 	struct hal_params hp = { .state_dir = h->cfg.state_dir,
 	    .sim_socket = h->cfg.sim_socket, .wiegand_timeout_ms = 50 };
@@ -91,7 +91,7 @@ husvagt_start(struct husvagt *h)
 	doors_lockout_cfg(h);
 	if (daemon_store_open(h) != 0)
 		return -1;
-	if ((h->hal = hal_open(&h->board, &hp, husvagt_hal_event, h)) == NULL)
+	if ((h->hal = hal_open(&h->board, &hp, events_hal, h)) == NULL)
 		return -1;
 	now = clock_mono_ms();
 	if (doors_build(h, now) != 0)
@@ -100,18 +100,18 @@ husvagt_start(struct husvagt *h)
 	if (register_rooms_sync(h) != 0)
 		return -1;
 	broker_sync(h);		/* the broker's files follow the table */
-	husvagt_journal(h, "system.started", "", "system", "",
+	house_journal(h, "system.started", "", "system", "",
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
 	    "credentials", (json_int_t)h->ncreds));
 	/* Before any lock is written: a fire still signalled keeps its
 	 * egress doors released, never locked in between. */
-	husvagt_mode_at_start(h);
+	mode_run_at_start(h);
 	daemon_relock_journal(h);
-	if (husvagt_apply_all_locks(h) != 0)
+	if (doors_apply_all(h) != 0)
 		log_warnx("some lock outputs could not be written at start");
 	alarm_at_start(h);
-	husvagt_alarms_at_start(h, now);
+	events_at_start(h, now);
 	evac_at_start(h);
 	alarm_outputs_update(h);
 	/* Last, so the bridge starts from a journal that says how we
@@ -120,12 +120,12 @@ husvagt_start(struct husvagt *h)
 }
 
 void
-husvagt_stop(struct husvagt *h)
+daemon_stop(struct husvagt *h)
 {
 	int i;
 
 	if (h->journal != NULL)
-		husvagt_journal(h, "system.stopped", "", "system", "", NULL);
+		house_journal(h, "system.stopped", "", "system", "", NULL);
 	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
 	if (h->hal != NULL)
@@ -149,7 +149,7 @@ husvagt_stop(struct husvagt *h)
  * keep their state; only doors new to the configuration start locked.
  */
 int
-husvagt_reload(struct husvagt *h)
+daemon_reload(struct husvagt *h)
 {
 	struct diag d = { 0 };
 	struct site_config *nc;
@@ -159,10 +159,10 @@ husvagt_reload(struct husvagt *h)
 	if ((nc = malloc(sizeof(*nc))) == NULL)
 		return -1;
 	if (config_load(nc, h->cfg.path, &d) != 0 ||
-	    husvagt_check_doors(nc, &h->board, &d) != 0) {
+	    doors_check(nc, &h->board, &d) != 0) {
 		log_warnx("reload: %d error(s), keeping the running "
 		    "configuration", d.count);
-		husvagt_journal(h, "system.reload_failed", "", "system", "",
+		house_journal(h, "system.reload_failed", "", "system", "",
 		    json_pack("{s:i}", "errors", d.count));
 		goto out;
 	}
@@ -181,12 +181,12 @@ husvagt_reload(struct husvagt *h)
 	doors_carry(h, old, nold);
 	doors_removed(h, old, nold);
 	free(old);
-	husvagt_mode_reloaded(h);
-	husvagt_apply_all_locks(h);
+	mode_run_reloaded(h);
+	doors_apply_all(h);
 	register_rooms_sync(h);
 	alarm_outputs_update(h);	/* the classes may have changed */
 	rc = 0;
-	husvagt_journal(h, "system.reloaded", "", "system", "",
+	house_journal(h, "system.reloaded", "", "system", "",
 	    json_pack("{s:i}", "doors", h->ndoors));
 out:
 	free(nc);

@@ -10,9 +10,9 @@
 #include "house.h"
 
 /* daemon.c */
-int	 husvagt_start(struct husvagt *);
-void	 husvagt_stop(struct husvagt *);
-int	 husvagt_reload(struct husvagt *);
+int	 daemon_start(struct husvagt *);
+void	 daemon_stop(struct husvagt *);
+int	 daemon_reload(struct husvagt *);
 
 /* mqtt.c */
 /*

@@ -200,7 +200,7 @@ loop_run(struct husvagt *h)
 		if (h->reload) {
 			h->reload = false;
 			sd_notify(0, "RELOADING=1");
-			husvagt_reload(h);
+			daemon_reload(h);
 			sd_notify(0, "READY=1");
 		}
 	}

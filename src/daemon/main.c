@@ -28,7 +28,7 @@ main_load(struct husvagt *h, const char *path, struct diag *d)
 	if (h->cfg.board[0] != '\0')
 		board_load(&h->board, h->cfg.board, d);
 	if (d->count == 0)
-		husvagt_check_doors(&h->cfg, &h->board, d);
+		doors_check(&h->cfg, &h->board, d);
 	return d->count == 0 ? 0 : -1;
 }
 
@@ -71,13 +71,13 @@ main(int argc, char **argv)
 	setenv("TZ", h.cfg.timezone, 1);
 	tzset();
 	loop_block_signals();
-	if (husvagt_start(&h) != 0)
+	if (daemon_start(&h) != 0)
 		fatalx("cannot start; see the messages above");
 	if ((h.control = control_open(h.cfg.control_socket, &h)) == NULL)
 		fatalx("cannot open the control socket %s",
 		    h.cfg.control_socket);
 	rc = loop_run(&h);
 	control_close(h.control);
-	husvagt_stop(&h);
+	daemon_stop(&h);
 	return rc == 0 ? 0 : 1;
 }

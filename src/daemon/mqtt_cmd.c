@@ -142,7 +142,7 @@ mqtt_cmd_unknown(struct mqtt *m, const char *login, const char *verb)
 {
 	log_warnx("mqtt: command %.64s from unknown login %.64s refused",
 	    verb, login);
-	husvagt_journal(m->h, "command.refused", "", "system", "",
+	house_journal(m->h, "command.refused", "", "system", "",
 	    json_pack("{s:s%, s:s%, s:s, s:s}", "verb", verb,
 	    cmd_utf8_cut(verb, 64), "login", login, cmd_utf8_cut(login, 64),
 	    "error", "not_authorised", "via", "mqtt"));
@@ -159,7 +159,7 @@ mqtt_cmd_run(struct mqtt *m, const char *login, const char *verb,
 	json_t *request, *reply;
 	size_t n = strlen(login);
 
-	actor.roles = husvagt_roles_of(m->h, login);
+	actor.roles = staff_roles_of(m->h, login);
 	if (actor.roles == 0 || n > ROLE_LOGIN_MAX)
 		return mqtt_cmd_unknown(m, login, verb);
 	memcpy(actor.login, login, n + 1);

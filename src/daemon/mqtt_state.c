@@ -91,7 +91,7 @@ mqtt_state_gone(struct mqtt *m)
 	while (i < m->ntopics) {
 		t = m->topics[i].topic;
 		if (strncmp(t, "state/door/", 11) != 0 ||
-		    husvagt_door(m->h, t + 11) != NULL) {
+		    doors_find(m->h, t + 11) != NULL) {
 			i++;
 			continue;
 		}
@@ -132,7 +132,7 @@ mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 	m->state_dirty = false;
 	m->state_at = now;
 	mqtt_state_doors(m, now);
-	mqtt_state_put(m, "state/mode", husvagt_mode_json(m->h));
+	mqtt_state_put(m, "state/mode", mode_run_json(m->h));
 	mqtt_state_alarms(m);
 	mqtt_state_put(m, "state/occupancy", register_occupancy_json(m->h));
 	mqtt_state_put(m, "state/evacuation", evac_state_json(m->h));

@@ -1,5 +1,5 @@
 /*
- * The registry of open alarms (issue 6).  The database's alarm table is
+ * The registry of open alarms.  The database's alarm table is
  * the registry, so a restart keeps what staff have not yet seen.  An
  * alarm is raised once per cause (class and point): raising it again
  * while it is open only marks its cause present again.  It leaves the
@@ -139,7 +139,7 @@ alarm_ack(struct husvagt *h, int64_t id, const char *actor)
 	if (acked)
 		return NULL;
 	clock_iso8601(now, sizeof(now));
-	if (husvagt_journal(h, "alarm.acknowledged", point, actor, "",
+	if (house_journal(h, "alarm.acknowledged", point, actor, "",
 	    json_pack("{s:I, s:s}", "alarm", (json_int_t)id, "class",
 	    cls)) < 0)
 		return "journal";
@@ -197,7 +197,7 @@ alarm_cause_present(struct husvagt *h, const char *role)
  * At start, after the doors have read their contacts and before the
  * alarm inputs are read: a forced or held door found closed, a loop or
  * input found at rest, and every module fault (the first polls raise it
- * again) have their causes cleared; husvagt_alarms_at_start then raises
+ * again) have their causes cleared; events_at_start then raises
  * (marks present) those still there.  An alarm whose cause is still there
  * is left as it was, acknowledgement included, so a restart neither
  * sounds a siren staff have silenced nor lists the alarm twice.

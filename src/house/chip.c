@@ -101,7 +101,7 @@ chip_enrol(struct husvagt *h, const json_t *args, int format,
 	if (id < 0)
 		return -1;
 	h->ncreds++;
-	husvagt_journal(h, "credential.enrolled", "", actor, cn.holder,
+	house_journal(h, "credential.enrolled", "", actor, cn.holder,
 	    json_pack("{s:I, s:i, s:s}", "credential", (json_int_t)id,
 	    "format", format, "zones", cn.zones));
 	return id;

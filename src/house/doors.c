@@ -1,15 +1,14 @@
 /*
  * The doors at run time: built from the site configuration and the
  * board's points, checked against the board, carried over a reload, and
- * their locks driven to what their state machines say.  Also who a login
- * is: the configuration's [staff] and the staff table together.
+ * their locks driven to what their state machines say; a door's events
+ * through its state machine to the journal and the lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "house.h"
-#include "staff_table.h"
 
 
 /* Role name of a door's point: "<door>.<what>". */
@@ -49,7 +48,7 @@ doors_points(struct husvagt *h, struct door_rt *d)
  * a lock already has changes nothing on the wire.
  */
 void
-husvagt_apply_lock(struct husvagt *h, struct door_rt *d)
+doors_apply_lock(struct husvagt *h, struct door_rt *d)
 {
 	if (d->p_lock >= 0)
 		hal_lock_set(h->hal, d->p_lock, d->st.released);
@@ -88,12 +87,12 @@ doors_build(struct husvagt *h, uint64_t now)
 
 /* Put every lock where its door's state says, in one flush. */
 int
-husvagt_apply_all_locks(struct husvagt *h)
+doors_apply_all(struct husvagt *h)
 {
 	int i;
 
 	for (i = 0; i < h->ndoors; i++)
-		husvagt_apply_lock(h, &h->doors[i]);
+		doors_apply_lock(h, &h->doors[i]);
 	return hal_flush(h->hal);
 }
 
@@ -131,20 +130,20 @@ doors_out(struct husvagt *h, struct door_rt *d, const char *actor,
 
 	d->deadline = out->deadline;
 	if (act_first) {
-		husvagt_apply_lock(h, d);
-		husvagt_flush(h, now);
+		doors_apply_lock(h, d);
+		house_flush(h, now);
 	}
 	for (i = 0; i < out->nrec; i++)
-		husvagt_journal(h, door_record_type(out->rec[i]), d->name,
+		house_journal(h, door_record_type(out->rec[i]), d->name,
 		    actor, "", doors_alarm(h, d, out->rec[i]));
 	if (!act_first) {
-		husvagt_apply_lock(h, d);
-		husvagt_flush(h, now);
+		doors_apply_lock(h, d);
+		house_flush(h, now);
 	}
 }
 
 void
-husvagt_door_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
+doors_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
     const char *actor, uint64_t now)
 {
 	struct door_out out;
@@ -155,7 +154,7 @@ husvagt_door_event(struct husvagt *h, struct door_rt *d, enum door_input ev,
 }
 
 struct door_rt *
-husvagt_door(struct husvagt *h, const char *name)
+doors_find(struct husvagt *h, const char *name)
 {
 	int i;
 
@@ -246,7 +245,7 @@ doors_check_alarm_outs(const struct site_config *c, const struct board *b,
  * an output of the board.  Errors name the configuration's line.
  */
 int
-husvagt_check_doors(const struct site_config *c, const struct board *b,
+doors_check(const struct site_config *c, const struct board *b,
     struct diag *d)
 {
 	int before = d->count, i;
@@ -298,24 +297,10 @@ doors_removed(struct husvagt *h, struct door_rt *old, int nold)
 				break;
 		if (i < h->ndoors || old[j].p_lock < 0 || !old[j].st.released)
 			continue;
-		husvagt_journal(h, "door.locked", old[j].name, "system", "",
+		house_journal(h, "door.locked", old[j].name, "system", "",
 		    json_pack("{s:s}", "reason", "removed"));
 		hal_lock_set(h->hal, old[j].p_lock, false);
 	}
-}
-
-/* The configuration's [staff] (bootstrap logins) and the staff table's
- * live logins (husvagtctl staff add) together. */
-unsigned
-husvagt_roles_of(const struct husvagt *h, const char *login)
-{
-	unsigned roles = 0;
-	int i;
-
-	for (i = 0; i < h->cfg.nstaff; i++)
-		if (!strcmp(h->cfg.staff[i].login, login))
-			roles |= h->cfg.staff[i].roles;
-	return roles | staff_table_roles(h->db, login);
 }
 
 /* The doors' timer: each door's state machine at its deadline. */
@@ -328,7 +313,7 @@ doors_tick(struct husvagt *h, uint64_t now)
 		struct door_rt *d = &h->doors[i];
 
 		if (d->deadline != 0 && d->deadline <= now)
-			husvagt_door_event(h, d, DOOR_EV_TICK, "system", now);
+			doors_event(h, d, DOOR_EV_TICK, "system", now);
 	}
 }
 

@@ -91,7 +91,7 @@ duty_set(struct husvagt *h, const char *login, bool on, const char *via,
 	clock_iso8601(now, sizeof(now));
 	snprintf(subject, sizeof(subject), "staff:%s", login);
 	/* The journal first: a change nobody could read back is not made. */
-	if (husvagt_journal(h, on ? "staff.on_duty" : "staff.off_duty", "",
+	if (house_journal(h, on ? "staff.on_duty" : "staff.off_duty", "",
 	    actor, subject, json_pack("{s:s}", "via", via)) < 0 ||
 	    duty_write(h, login, on, via, now) == -1)
 		return "internal";

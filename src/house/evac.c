@@ -151,7 +151,7 @@ evac_start(struct husvagt *h, const char *kind, const char *actor)
 			goto fail;
 	if (db_exec(h->db, "COMMIT") == -1)
 		goto fail;
-	husvagt_journal(h, "evacuation.started", "", actor, "",
+	house_journal(h, "evacuation.started", "", actor, "",
 	    json_pack("{s:I, s:s, s:I, s:I, s:I}", "evacuation",
 	    (json_int_t)id, "kind", kind,
 	    "rooms", (json_int_t)evac_count(h, id, "room:", false),
@@ -179,7 +179,7 @@ evac_close_row(struct husvagt *h, int64_t id, const char *actor,
 	if (why != NULL)
 		json_object_set_new(detail, "reason", json_string(why));
 	clock_iso8601(now, sizeof(now));
-	if (husvagt_journal(h, "evacuation.closed", "", actor, "",
+	if (house_journal(h, "evacuation.closed", "", actor, "",
 	    detail) < 0 || evac_run(h, "UPDATE evacuation SET closed_at = ?2, "
 	    "closed_by = ?3 WHERE id = ?1", id, now, actor) == -1)
 		return -1;
@@ -194,7 +194,7 @@ evac_to_fire(struct husvagt *h, int64_t id, const char *actor)
 	if (evac_run(h, "UPDATE evacuation SET kind = 'fire' WHERE id = ?1",
 	    id, NULL, NULL) == -1)
 		return;
-	husvagt_journal(h, "evacuation.kind_changed", "", actor, "",
+	house_journal(h, "evacuation.kind_changed", "", actor, "",
 	    json_pack("{s:I, s:s, s:s}", "evacuation", (json_int_t)id,
 	    "from", "drill", "to", "fire"));
 	log_warnx("evacuation %lld: the drill is now a fire", (long long)id);
@@ -386,14 +386,14 @@ evac_all_clear(struct husvagt *h, int64_t id, const char *actor, bool on,
 			return;
 		min = (double)evac_int(h, "SELECT " EVAC_TENTHS " FROM "
 		    "evacuation WHERE id = ?1", id, NULL) / 10;
-		husvagt_journal(h, "evacuation.all_clear", "", actor, "",
+		house_journal(h, "evacuation.all_clear", "", actor, "",
 		    json_pack("{s:I, s:f}", "evacuation", (json_int_t)id,
 		    "minutes", min));
 	} else if (!on && left > 0 && set == 1) {
 		if (evac_run(h, "UPDATE evacuation SET all_clear_at = NULL "
 		    "WHERE id = ?1", id, NULL, NULL) == -1)
 			return;
-		husvagt_journal(h, "evacuation.all_clear_withdrawn", "", actor,
+		house_journal(h, "evacuation.all_clear_withdrawn", "", actor,
 		    "", json_pack("{s:I, s:I}", "evacuation", (json_int_t)id,
 		    "unaccounted", (json_int_t)left));
 	}
@@ -433,7 +433,7 @@ evac_account(struct husvagt *h, const char *who, bool on, const char *actor,
 	}
 	clock_iso8601(now, sizeof(now));
 	evac_subject(who, stay, subject, sizeof(subject));
-	if (husvagt_journal(h, on ? "evacuation.accounted" :
+	if (house_journal(h, on ? "evacuation.accounted" :
 	    "evacuation.unaccounted", "", actor, subject, json_pack("{s:I, "
 	    "s:s}", "evacuation", (json_int_t)id, "who", who)) < 0 ||
 	    evac_item_mark(h, id, who, on ? now : NULL, on ? actor : NULL) ==

@@ -1,5 +1,5 @@
 /*
- * The evacuation roll call and staff on duty (DESIGN 7, issue 6).
+ * The evacuation roll call and staff on duty (DESIGN 7).
  *
  * A fire or a drill opens one evacuation record holding who is expected
  * outside at that moment: each occupied room with its household (from

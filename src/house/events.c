@@ -44,13 +44,13 @@ static void
 events_mode(struct husvagt *h, const char *role, bool active, bool normal)
 {
 	if (!strcmp(role, "fire") && active)
-		husvagt_mode_input(h, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM,
+		mode_run_input(h, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM,
 		    "system", role);
 	else if (!strcmp(role, "fire") && normal)
-		husvagt_mode_input(h, MODE_IN_FIRE_CLEARED, MODE_BY_SYSTEM,
+		mode_run_input(h, MODE_IN_FIRE_CLEARED, MODE_BY_SYSTEM,
 		    "system", role);
 	else if (!strncmp(role, "panic.", 6) && active)
-		husvagt_mode_input(h, MODE_IN_PANIC, MODE_BY_SYSTEM, "system",
+		mode_run_input(h, MODE_IN_PANIC, MODE_BY_SYSTEM, "system",
 		    role);
 }
 
@@ -123,7 +123,7 @@ events_alarm_input(struct husvagt *h, const char *role, int value)
 	else if (value && !strncmp(role, "tamper.", 7))
 		type = "alarm.tamper";
 	batch = events_fire_begin(h, type);
-	husvagt_journal(h, type, role, "system", "",
+	house_journal(h, type, role, "system", "",
 	    events_alarm_detail(h, type, role, json_pack("{s:i}", "value",
 	    value)));
 	if (value == 0)
@@ -146,12 +146,12 @@ events_input(struct husvagt *h, const struct hal_event *ev)
 		return;
 	}
 	if (which == &d->p_contact)
-		husvagt_door_event(h, d, ev->value ? DOOR_EV_OPENED :
+		doors_event(h, d, ev->value ? DOOR_EV_OPENED :
 		    DOOR_EV_CLOSED, "system", ev->at_ms);
 	else if (which == &d->p_rex && ev->value)
-		husvagt_door_event(h, d, DOOR_EV_REX, "system", ev->at_ms);
+		doors_event(h, d, DOOR_EV_REX, "system", ev->at_ms);
 	else if (which == &d->p_intercom && ev->value)
-		husvagt_journal(h, "intercom.call", d->name, "system", "",
+		house_journal(h, "intercom.call", d->name, "system", "",
 		    NULL);
 }
 
@@ -182,7 +182,7 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 	    !strncmp(bp->role, "tamper.", 7))
 		type = "alarm.tamper";
 	batch = events_fire_begin(h, type);
-	husvagt_journal(h, type, bp->role, "system", "",
+	house_journal(h, type, bp->role, "system", "",
 	    events_alarm_detail(h, type, bp->role, json_pack("{s:s}", "loop",
 	    events_loop_name(ev->value))));
 	if (ev->value == HAL_LOOP_NORMAL)
@@ -205,7 +205,7 @@ events_fault(struct husvagt *h, const struct hal_event *ev)
 	if (ev->point >= 0)
 		point = hal_point_info(h->hal, ev->point)->role;
 
-	husvagt_journal(h, type, point, "system", "",
+	house_journal(h, type, point, "system", "",
 	    events_alarm_detail(h, type, point, json_pack("{s:s}", "reason",
 	    ev->reason != NULL ? ev->reason : "")));
 	if (!ev->value)
@@ -218,7 +218,7 @@ events_fault(struct husvagt *h, const struct hal_event *ev)
  * still in alarm after a restart) is raised here, from what the HAL read.
  */
 void
-husvagt_alarms_at_start(struct husvagt *h, uint64_t now)
+events_at_start(struct husvagt *h, uint64_t now)
 {
 	struct hal_event ev = { .type = HAL_EV_LOOP, .at_ms = now };
 	const struct board_point *bp;
@@ -241,7 +241,7 @@ husvagt_alarms_at_start(struct husvagt *h, uint64_t now)
 }
 
 void
-husvagt_hal_event(void *arg, const struct hal_event *ev)
+events_hal(void *arg, const struct hal_event *ev)
 {
 	struct husvagt *h = arg;
 

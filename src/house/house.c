@@ -9,7 +9,7 @@
 #define HOUSE_FLUSH_RETRY_MS	500
 
 int64_t
-husvagt_journal(struct husvagt *h, const char *type, const char *point,
+house_journal(struct husvagt *h, const char *type, const char *point,
     const char *actor, const char *subject, json_t *detail)
 {
 	int64_t seq;
@@ -39,7 +39,7 @@ house_status(struct husvagt *h, json_t *status)
  * engaged (or released) once is not left that way until the next event.
  */
 void
-husvagt_flush(struct husvagt *h, uint64_t now)
+house_flush(struct husvagt *h, uint64_t now)
 {
 	if (hal_flush(h->hal) == 0)
 		h->flush_retry_at = 0;
@@ -53,7 +53,7 @@ void
 house_flush_tick(struct husvagt *h, uint64_t now)
 {
 	if (h->flush_retry_at != 0 && h->flush_retry_at <= now)
-		husvagt_flush(h, now);
+		house_flush(h, now);
 }
 
 uint64_t

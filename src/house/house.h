@@ -108,12 +108,12 @@ struct husvagt {
 	bool			 reload;
 };
 
-/* house.c: the services of every part, and the timers */
-/* Journal with the daemon's journal; returns seq or -1. */
-int64_t	 husvagt_journal(struct husvagt *, const char *type, const char *point,
+/* house.c: the services of every part */
+/* Append a row to the journal (detail is taken over); its seq or -1. */
+int64_t	 house_journal(struct husvagt *, const char *type, const char *point,
 	     const char *actor, const char *subject, json_t *detail_stolen);
 /* Write queued outputs; a failure is retried from house_flush_tick. */
-void	 husvagt_flush(struct husvagt *, uint64_t now);
+void	 house_flush(struct husvagt *, uint64_t now);
 /* Tell the hooks that state may have changed; let them add to status. */
 void	 house_state_changed(struct husvagt *);
 void	 house_status(struct husvagt *, json_t *status);
@@ -140,27 +140,20 @@ void	 doors_removed(struct husvagt *, struct door_rt *old, int nold);
 void	 doors_lockout_cfg(struct husvagt *);
 /* Whether every door's and alarm output's points exist on the board with
  * the right kind; 0 or -1 with the errors in diag. */
-int	 husvagt_check_doors(const struct site_config *, const struct board *,
+int	 doors_check(const struct site_config *, const struct board *,
 	     struct diag *);
-void	 husvagt_apply_lock(struct husvagt *, struct door_rt *);
-int	 husvagt_apply_all_locks(struct husvagt *);
-struct door_rt *husvagt_door(struct husvagt *, const char *name);
+void	 doors_apply_lock(struct husvagt *, struct door_rt *);
+int	 doors_apply_all(struct husvagt *);
+struct door_rt *doors_find(struct husvagt *, const char *name);
 /* Feed one door event, apply outputs, journal the records. */
-void	 husvagt_door_event(struct husvagt *, struct door_rt *,
+void	 doors_event(struct husvagt *, struct door_rt *,
 	     enum door_input, const char *actor, uint64_t now);
-/* Roles of a staff login: the configuration's [staff] and the staff
- * table's live logins (staff.c); 0 if unknown. */
-unsigned husvagt_roles_of(const struct husvagt *, const char *login);
 
 /* events.c: what happens when a wire speaks */
-void	 husvagt_hal_event(void *arg, const struct hal_event *);
+void	 events_hal(void *arg, const struct hal_event *);
 /* Raise the alarms of loops and alarm inputs already active at start. */
-void	 husvagt_alarms_at_start(struct husvagt *, uint64_t now);
+void	 events_at_start(struct husvagt *, uint64_t now);
 
-/* pulse.c */
-/* Set a non-lock output for secs seconds, then put it back. */
-int	 husvagt_pulse(struct husvagt *, int point, int value, int secs,
-	     const char *actor);
 /* reader.c */
 void	 reader_card(struct husvagt *, const struct hal_event *);
 void	 reader_key(struct husvagt *, const struct hal_event *);
@@ -179,18 +172,21 @@ void	 reader_enrol_abandon(struct husvagt *, uint64_t conn);
 /* Give the mode machine one input: journal mode.changed, keep the
  * lockdown, hold or unhold the egress doors.  Returns mode_step's
  * answer; MODE_E_OK when something changed. */
-enum mode_err husvagt_mode_input(struct husvagt *, enum mode_input,
+enum mode_err mode_run_input(struct husvagt *, enum mode_input,
 	     enum mode_actor, const char *actor, const char *point);
 /* The mode and its latches, for mode.status and state/mode.  New ref. */
-json_t	*husvagt_mode_json(const struct husvagt *);
+json_t	*mode_run_json(const struct husvagt *);
 /* At start, before any lock is written: fire from the input, a kept
  * lockdown from the settings table. */
-void	 husvagt_mode_at_start(struct husvagt *);
+void	 mode_run_at_start(struct husvagt *);
 /* After a reload: egress doors new to the configuration join a fire
  * (or a drill that releases them). */
-void	 husvagt_mode_reloaded(struct husvagt *);
+void	 mode_run_reloaded(struct husvagt *);
 
-/* pulse.c */
+/* pulse.c: an installer's timed test of an output (point.set) */
+/* Set a non-lock output for secs seconds, then put it back. */
+int	 pulse_set(struct husvagt *, int point, int value, int secs,
+	     const char *actor);
 void	 pulse_init(struct husvagt *);
 void	 pulse_tick(struct husvagt *, uint64_t now);
 uint64_t pulse_deadline(struct husvagt *);
@@ -203,6 +199,9 @@ uint64_t pulse_deadline(struct husvagt *);
 #define STAFF_PASSWORD_MIN	12
 #define STAFF_PASSWORD_MAX	128
 bool	 staff_login_ok(const char *login);
+/* Roles of a staff login: the configuration's [staff] and the staff
+ * table's live logins (staff.c); 0 if unknown. */
+unsigned staff_roles_of(const struct husvagt *, const char *login);
 const char *staff_add(struct husvagt *, const char *login, const char *role,
 	     const char *password, bool *reloaded, char *msg, size_t len);
 const char *staff_remove(struct husvagt *, const char *login, bool *reloaded,

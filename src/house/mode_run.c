@@ -113,11 +113,11 @@ mode_egress(struct husvagt *h, bool hold, const char *reason,
 		door_step(&d->fsm, &d->st, hold ? DOOR_EV_HOLD :
 		    DOOR_EV_UNHOLD, now, &out);
 		for (k = 0; k < out.nrec; k++)
-			husvagt_journal(h, door_record_type(out.rec[k]),
+			house_journal(h, door_record_type(out.rec[k]),
 			    d->name, actor, "", json_pack("{s:s}", "reason",
 			    reason));
 		d->deadline = out.deadline;
-		husvagt_apply_lock(h, d);	/* queued: mode_flush() */
+		doors_apply_lock(h, d);	/* queued: mode_flush() */
 	}
 }
 
@@ -125,7 +125,7 @@ mode_egress(struct husvagt *h, bool hold, const char *reason,
 static void
 mode_flush(struct husvagt *h, uint64_t now)
 {
-	husvagt_flush(h, now);		/* retried from the tick if it fails */
+	house_flush(h, now);		/* retried from the tick if it fails */
 	if (h->flush_retry_at != 0)
 		log_warnx("mode: some egress locks could not be written yet");
 }
@@ -135,7 +135,7 @@ static void
 mode_journal(struct husvagt *h, const struct mode_state *old,
     const char *cause, const char *actor, const char *point)
 {
-	husvagt_journal(h, "mode.changed", point, actor, "",
+	house_journal(h, "mode.changed", point, actor, "",
 	    json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b}",
 	    "from", mode_name(mode_effective(old)),
 	    "to", mode_name(mode_effective(&h->mode)),
@@ -190,7 +190,7 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 }
 
 enum mode_err
-husvagt_mode_input(struct husvagt *h, enum mode_input in,
+mode_run_input(struct husvagt *h, enum mode_input in,
     enum mode_actor by, const char *actor, const char *point)
 {
 	return mode_input(h, in, by, actor, point, NULL);
@@ -198,7 +198,7 @@ husvagt_mode_input(struct husvagt *h, enum mode_input in,
 
 /* The reply and MQTT payload: the mode and its latches. */
 json_t *
-husvagt_mode_json(const struct husvagt *h)
+mode_run_json(const struct husvagt *h)
 {
 	return json_pack("{s:s, s:b, s:b, s:b, s:b}",
 	    "mode", mode_name(mode_effective(&h->mode)),
@@ -229,7 +229,7 @@ mode_fire_point_active(struct husvagt *h, int point)
  * "restart".
  */
 void
-husvagt_mode_at_start(struct husvagt *h)
+mode_run_at_start(struct husvagt *h)
 {
 	int i;
 
@@ -258,7 +258,7 @@ husvagt_mode_at_start(struct husvagt *h)
 /* After a reload: doors new to the configuration join a fire (or a
  * drill that releases). */
 void
-husvagt_mode_reloaded(struct husvagt *h)
+mode_run_reloaded(struct husvagt *h)
 {
 	if (mode_holds_egress(h, &h->mode)) {
 		mode_egress(h, true, mode_egress_reason(&h->mode, &h->mode),

@@ -18,7 +18,7 @@ pulse_init(struct husvagt *h)
 }
 
 int
-husvagt_pulse(struct husvagt *h, int point, int value, int secs,
+pulse_set(struct husvagt *h, int point, int value, int secs,
     const char *actor)
 {
 	struct pulse *free_slot = NULL;
@@ -34,7 +34,7 @@ husvagt_pulse(struct husvagt *h, int point, int value, int secs,
 		return -1;
 	if (hal_output_get(h->hal, point, &old) != 0 || old < 0)
 		old = 0;
-	if (husvagt_journal(h, "point.tested", h->board.points[point].role,
+	if (house_journal(h, "point.tested", h->board.points[point].role,
 	    actor, "", json_pack("{s:i, s:i}", "value", value,
 	    "seconds", secs)) < 0)
 		return -1;

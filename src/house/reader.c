@@ -86,16 +86,16 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 	if (why != ACCESS_OK) {
 		json_object_set_new(detail, "reason",
 		    json_string(access_reason_name(why)));
-		husvagt_journal(h, "access.denied", d->name, "system", subject,
+		house_journal(h, "access.denied", d->name, "system", subject,
 		    detail);
 		if (lockout_fail(&h->lockout_cfg, &d->lockout, now))
-			husvagt_journal(h, "reader.locked_out", d->name,
+			house_journal(h, "reader.locked_out", d->name,
 			    "system", "", json_pack("{s:s}", "reader", reader));
 		return;
 	}
 	/* A grant nobody could read back is not made (DESIGN 8): entry
 	 * waits for the journal, exit never does (REX is not decided here). */
-	if (husvagt_journal(h, "access.granted", d->name, "system", subject,
+	if (house_journal(h, "access.granted", d->name, "system", subject,
 	    detail) < 0) {
 		log_warnx("%s: access not granted: the journal cannot record "
 		    "it", d->name);
@@ -105,13 +105,13 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 	/* Silent: the door opens as for the right PIN, nothing shows at
 	 * the door, and the house closes behind her. */
 	if (duress) {
-		husvagt_journal(h, "alarm.duress", d->name, "system", subject,
+		house_journal(h, "alarm.duress", d->name, "system", subject,
 		    json_pack("{s:I}", "alarm",
 		    (json_int_t)alarm_raise(h, "duress", d->name, false)));
-		husvagt_mode_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
+		mode_run_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
 		    "system", d->name);
 	}
-	husvagt_door_event(h, d, DOOR_EV_GRANT, "system", now);
+	doors_event(h, d, DOOR_EV_GRANT, "system", now);
 }
 
 /* Journal an enrolment at a reader that ended without a credential. */
@@ -119,7 +119,7 @@ static void
 reader_enrol_ended(struct husvagt *h, const struct enrol_slot *s,
     const char *why)
 {
-	husvagt_journal(h, "credential.enrol_failed", "", s->actor,
+	house_journal(h, "credential.enrol_failed", "", s->actor,
 	    json_string_value(json_object_get(s->args, "holder")),
 	    json_pack("{s:s, s:s}", "reader",
 	    hal_point_info(h->hal, s->point)->role, "reason", why));
@@ -179,7 +179,7 @@ reader_duty(struct husvagt *h, const struct hal_event *ev, const char *reader)
 			login = cred.holder + 6;
 	}
 	reason = why != ACCESS_OK ? access_reason_name(why) :
-	    login == NULL || husvagt_roles_of(h, login) == 0 ? "not_staff" :
+	    login == NULL || staff_roles_of(h, login) == 0 ? "not_staff" :
 	    NULL;
 	if (reason == NULL && (on = duty_is_on(h, login)) >= 0 &&
 	    duty_set(h, login, !on, "reader", login, since,
@@ -192,7 +192,7 @@ reader_duty(struct husvagt *h, const struct hal_event *ev, const char *reader)
 		    json_integer(cred.id));
 	else
 		json_object_set_new(detail, "card", json_string(tag));
-	husvagt_journal(h, "access.denied", reader, "system",
+	house_journal(h, "access.denied", reader, "system",
 	    why != ACCESS_UNKNOWN ? cred.holder : "", detail);
 }
 
@@ -285,7 +285,7 @@ reader_bad_frame(struct husvagt *h, const struct hal_event *ev)
 	const struct board_point *bp = hal_point_info(h->hal, ev->point);
 	struct door_rt *d = reader_door(h, ev->point);
 
-	husvagt_journal(h, "reader.bad_frame", d != NULL ? d->name : "",
+	house_journal(h, "reader.bad_frame", d != NULL ? d->name : "",
 	    "system", "", json_pack("{s:s, s:i, s:s}", "reader", bp->role,
 	    "bits", ev->bits, "reason", ev->reason != NULL ? ev->reason : ""));
 }
@@ -372,7 +372,7 @@ reader_enrol_abandon(struct husvagt *h, uint64_t conn)
 		    strcmp(s->state, "waiting"))
 			continue;
 		snprintf(s->state, sizeof(s->state), "cancelled");
-		husvagt_journal(h, "credential.enrol_cancelled", "", s->actor,
+		house_journal(h, "credential.enrol_cancelled", "", s->actor,
 		    json_string_value(json_object_get(s->args, "holder")),
 		    json_pack("{s:s, s:s}", "reader",
 		    hal_point_info(h->hal, s->point)->role, "reason",

@@ -297,7 +297,7 @@ register_retention(struct husvagt *h)
 		return 0;
 	log_info("register: anonymised %d stay(s), %d agreement(s), %d "
 	    "visit(s) departed before %s", n[0], n[1], n[2], cutoff);
-	husvagt_journal(h, "register.anonymised", "", "system", "",
+	house_journal(h, "register.anonymised", "", "system", "",
 	    json_pack("{s:i, s:i, s:i, s:s, s:i}", "stays", n[0],
 	    "agreements", n[1], "visits", n[2], "departed_before", cutoff,
 	    "retention_days", h->cfg.retention_days));

@@ -3,7 +3,7 @@
  * a row per login and role in the staff table (staff_table.c), and, where
  * the site's [mqtt] section names them, the broker's password file and ACL
  * changed in the same step (broker.c).  The [staff] logins of the
- * configuration stay as bootstrap logins beside them (husvagt_roles_of
+ * configuration stay as bootstrap logins beside them (staff_roles_of
  * takes both).
  */
 #include <stdio.h>
@@ -89,6 +89,20 @@ static bool
 staff_exists(struct husvagt *h, const char *login)
 {
 	return staff_table_roles(h->db, login) != 0;
+}
+
+/* The configuration's [staff] (bootstrap logins) and the staff table's
+ * live logins (husvagtctl staff add) together. */
+unsigned
+staff_roles_of(const struct husvagt *h, const char *login)
+{
+	unsigned roles = 0;
+	int i;
+
+	for (i = 0; i < h->cfg.nstaff; i++)
+		if (!strcmp(h->cfg.staff[i].login, login))
+			roles |= h->cfg.staff[i].roles;
+	return roles | staff_table_roles(h->db, login);
 }
 
 /* Refuse a password the broker's file cannot take whole. */

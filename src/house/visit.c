@@ -77,7 +77,7 @@ visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
 	if (id < 0)
 		return -1;
 	snprintf(subject, sizeof(subject), "visit:%lld", (long long)id);
-	if (husvagt_journal(h, "visit.admitted", door, actor, subject,
+	if (house_journal(h, "visit.admitted", door, actor, subject,
 	    visit_admitted_detail(e, override)) < 0) {
 		/* Not journalled, not admitted: the row goes again. */
 		guest_exec(h, "DELETE FROM visit WHERE id = ?", id, NULL, NULL);
@@ -114,7 +114,7 @@ visit_close(struct husvagt *h, int64_t visit, const char *actor)
 	if (!open)
 		return "checked_out";
 	snprintf(subject, sizeof(subject), "visit:%lld", (long long)visit);
-	if (husvagt_journal(h, "visit.checked_out", "", actor, subject,
+	if (house_journal(h, "visit.checked_out", "", actor, subject,
 	    json_pack("{s:o, s:i}", "stay", visit_id_or_null(stay),
 	    "minutes", minutes)) < 0)
 		return "journal";
@@ -192,7 +192,7 @@ visit_overstay(struct husvagt *h, const struct visit_over *o)
 
 	snprintf(subject, sizeof(subject), "visit:%lld", (long long)o->id);
 	alarm = alarm_raise(h, "overstay", subject, true);
-	if (husvagt_journal(h, "visit.overstay", o->door, "system", subject,
+	if (house_journal(h, "visit.overstay", o->door, "system", subject,
 	    json_pack("{s:o, s:s, s:i, s:I}", "stay",
 	    visit_id_or_null(o->stay), "reason", o->reason, "minutes",
 	    o->minutes, "alarm", (json_int_t)alarm)) < 0)

@@ -1,11 +1,11 @@
 /*
  * How long a presented card takes to move a lock, with a full credential
  * store.  A real struct husvagt is set up the way husvagtd's main() does
- * (site configuration, board, husvagt_start on the sim backend), the store
+ * (site configuration, board, daemon_start on the sim backend), the store
  * is filled through cred_enrol (bench_enrol.h), and then each round hands
  * the core one HAL_EV_CARD at corridor-1's reader, the event the HAL
  * sends when a Wiegand frame is complete.  A round is timed from just
- * before husvagt_hal_event() to its return: MAC of the card, credential
+ * before events_hal() to its return: MAC of the card, credential
  * lookup, access decision, journal commit(s) and, on a grant, the lock
  * write to the sim backend all happen inside that call.
  *
@@ -87,11 +87,11 @@ access_start(struct husvagt *h, const char *path)
 
 	if (config_load(&h->cfg, path, &d) != 0 ||
 	    board_load(&h->board, h->cfg.board, &d) != 0 ||
-	    husvagt_check_doors(&h->cfg, &h->board, &d) != 0)
+	    doors_check(&h->cfg, &h->board, &d) != 0)
 		return -1;
 	setenv("TZ", h->cfg.timezone, 1);
 	tzset();
-	return husvagt_start(h);
+	return daemon_start(h);
 }
 
 /* Is the door's lock released on the wire (as last written)? */
@@ -131,7 +131,7 @@ access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
 	*t += ACCESS_STEP_MS;
 	ev.at_ms = *t;
 	t0 = bench_ns();
-	husvagt_hal_event(h, &ev);
+	events_hal(h, &ev);
 	t1 = bench_ns();
 	if (access_released(h, d) != grant ||
 	    journal_last_seq(h->journal) <= seq) {
@@ -154,7 +154,7 @@ static int
 access_run(struct husvagt *h, const struct args *a, struct lat *g,
     struct lat *dn)
 {
-	struct door_rt *d = husvagt_door(h, ACCESS_DOOR);
+	struct door_rt *d = doors_find(h, ACCESS_DOOR);
 	uint64_t t = clock_mono_ms(), seed = 0x9e3779b97f4a7c15u, ns, num;
 	long i;
 	int grant;
@@ -215,7 +215,7 @@ access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
 	    "synchronous=OFF while loading); door %s; state %s\n",
 	    (long long)cred_count(h->db), enrol_s, ACCESS_DOOR,
 	    h->cfg.state_dir);
-	printf("measured: husvagt_hal_event(HAL_EV_CARD) call to return, "
+	printf("measured: events_hal(HAL_EV_CARD) call to return, "
 	    "with journal commits inside (SQLite WAL, synchronous=%s, one "
 	    "fsync per row)\n", bench_sync_level(h->db) == 2 ? "FULL" : "?");
 	printf("grant: access.granted + door.released rows, then the lock "
@@ -260,7 +260,7 @@ main(int argc, char **argv)
 	access_report(&h, argc, argv, enrol_s, &g, &dn);
 	rc = 0;
 out:
-	husvagt_stop(&h);
+	daemon_stop(&h);
 	free(g.ns);
 	free(dn.ns);
 	return rc;

@@ -73,7 +73,7 @@ LINE_CHECK_MS = 250     # the sampling interval (hal/reader_line.h)
 
 NOTES = """
 Notes
-- card->lock: husvagt_hal_event(HAL_EV_CARD) from call to return.  The journal
+- card->lock: events_hal(HAL_EV_CARD) from call to return.  The journal
   commit (SQLite WAL, synchronous=FULL, one fsync per row) is inside it; a
   grant commits two rows (access.granted, door.released) and then writes the
   lock, which on the sim backend saves its wires file with fsync; a denial
