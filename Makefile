@@ -107,6 +107,10 @@ CTL_OBJ   := $(call obj,$(wildcard tools/ctl_*.c))
 $(BUILD)/husvagtctl: $(BUILD)/obj/tools/husvagtctl.o $(CTL_OBJ) $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+SIMC_OBJ  := $(call obj,$(wildcard tools/simc_*.c))
+$(BUILD)/husvagt-sim: $(BUILD)/obj/tools/husvagt-sim.o $(SIMC_OBJ) $(BUILD)/libhusvagt.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -72,7 +72,22 @@ struct ctl_cmd {
 	ctl_show_fn		*show;
 };
 
+/* ctl_cmds.c: the command table, ended by a NULL words. */
+extern const struct ctl_cmd ctl_cmds[];
+
+/* ctl_input.c: checks beyond the table, and the prompts */
+ctl_check_fn ctl_check_enrol, ctl_check_revoke, ctl_check_export,
+	    ctl_check_point_set, ctl_check_staff_add, ctl_check_drill,
+	    ctl_password;
+
+/* ctl_show.c: presenting replies */
+ctl_show_fn ctl_show_status, ctl_show_enrol, ctl_show_tail, ctl_show_export,
+	    ctl_show_verify;
+
 /* husvagtctl.c */
+/* One round trip: the reply's result (a new reference), or NULL after
+ * printing the daemon's refusal or what went wrong. */
+json_t	*ctl_call(struct ctl *, const char *verb, json_t *args);
 int	 ctl_json(const json_t *result);
 void	 ctl_table(const json_t *rows);
 int	 ctl_show_any(struct ctl *, struct ctl_args *, json_t *result);

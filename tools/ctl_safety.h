@@ -24,6 +24,11 @@ const char *safety_local(const char *iso, char *buf, size_t len);
 /* Whole seconds (a JSON integer) as minutes with one decimal into buf;
  * "-" when absent. */
 const char *safety_minutes(const json_t *secs, char *buf, size_t len);
+/* The string member key of o, or NULL. */
+const char *safety_str(const json_t *o, const char *key);
+/* ctl_safety_text.c: the sections as aligned tables, or as CSV. */
+void	 safety_table(FILE *out, const json_t *report, const json_t *sections);
+void	 safety_csv(FILE *out, const json_t *report, const json_t *sections);
 /* ctl_safety_html.c: the whole page to out. */
 void	 safety_html(FILE *out, const json_t *report, const json_t *sections);
 

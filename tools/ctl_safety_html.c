@@ -88,12 +88,6 @@ html_el(FILE *out, const char *tag, const char *attrs, const char *text)
 	fprintf(out, "</%s>", tag);
 }
 
-static const char *
-html_str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* Does a cell hold a number (right-aligned)? */
 static bool
 html_numeric(const char *s)
@@ -133,7 +127,7 @@ html_table(FILE *out, const json_t *s, const char *cls)
 	const char *t;
 
 	if (json_array_size(json_object_get(s, "rows")) == 0) {
-		html_el(out, "p", "class=\"empty\"", html_str(s, "empty"));
+		html_el(out, "p", "class=\"empty\"", safety_str(s, "empty"));
 		fputc('\n', out);
 		return;
 	}
@@ -151,8 +145,8 @@ html_table(FILE *out, const json_t *s, const char *cls)
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody></table>\n", out);
-	if (html_str(s, "note") != NULL) {
-		html_el(out, "p", "class=\"note\"", html_str(s, "note"));
+	if (safety_str(s, "note") != NULL) {
+		html_el(out, "p", "class=\"note\"", safety_str(s, "note"));
 		fputc('\n', out);
 	}
 }
@@ -206,7 +200,7 @@ chart_week_bar(FILE *out, const json_t *w, size_t i, size_t n, long long max)
 	double slot = (double)(CHART_W - WEEK_LEFT) / (double)n;
 	double bw = slot * 0.7 > 1 ? slot * 0.7 : 1, x, h, fs;
 	long long c = json_integer_value(json_object_get(w, "count"));
-	const char *name = html_str(w, "week") ?: "";
+	const char *name = safety_str(w, "week") ?: "";
 	size_t step = (n + 23) / 24;
 	char label[48];
 
@@ -279,7 +273,7 @@ chart_evac_bar(FILE *out, const json_t *e, size_t i, long long max)
 {
 	const json_t *secs = json_object_get(e, "seconds_to_all_clear");
 	double area = CHART_W - EVAC_LABEL_W - EVAC_VALUE_W, y, w;
-	const char *kind = html_str(e, "kind") ?: "?";
+	const char *kind = safety_str(e, "kind") ?: "?";
 	char t[32], m[32], label[96];
 
 	y = 8 + (double)i * EVAC_ROW_H;
@@ -287,7 +281,7 @@ chart_evac_bar(FILE *out, const json_t *e, size_t i, long long max)
 	    (double)max : 0;
 	snprintf(label, sizeof(label), "%s %s", !strcmp(kind, "drill") ?
 	    "Drill" : !strcmp(kind, "fire") ? "Fire" : kind,
-	    safety_local(html_str(e, "started"), t, sizeof(t)));
+	    safety_local(safety_str(e, "started"), t, sizeof(t)));
 	svg_text(out, EVAC_LABEL_W - 8, y + 16, "end", 13, label);
 	fprintf(out, "<rect class=\"bar\" data-evacuation=\"%lld\" x=\"%d\" "
 	    "y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#4d4d4d\"><title>",
@@ -336,9 +330,9 @@ html_front(FILE *out, const json_t *r, const json_t *summary)
 	fputs("<header>", out);
 	html_el(out, "h1", NULL, "Safety report");
 	snprintf(line, sizeof(line), "%s \xc2\xb7 %s to %s \xc2\xb7 times "
-	    "are local (%s) \xc2\xb7 generated %s", html_str(r, "site") ?: "",
-	    html_str(r, "from") ?: "", html_str(r, "to") ?: "",
-	    html_str(r, "timezone") ?: "", safety_local(html_str(r,
+	    "are local (%s) \xc2\xb7 generated %s", safety_str(r, "site") ?: "",
+	    safety_str(r, "from") ?: "", safety_str(r, "to") ?: "",
+	    safety_str(r, "timezone") ?: "", safety_local(safety_str(r,
 	    "generated"), t, sizeof(t)));
 	html_el(out, "p", "class=\"sub\"", line);
 	fputs("</header>\n<section id=\"summary\">\n", out);
@@ -359,8 +353,8 @@ safety_html(FILE *out, const json_t *r, const json_t *sections)
 	size_t i;
 
 	snprintf(head, sizeof(head), "Safety report %s %s to %s",
-	    html_str(r, "site") ?: "", html_str(r, "from") ?: "",
-	    html_str(r, "to") ?: "");
+	    safety_str(r, "site") ?: "", safety_str(r, "from") ?: "",
+	    safety_str(r, "to") ?: "");
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n", out);
@@ -370,8 +364,8 @@ safety_html(FILE *out, const json_t *r, const json_t *sections)
 	json_array_foreach(sections, i, s) {
 		if (i == 0)
 			continue;
-		g = html_str(s, "group") ?: "";
-		title = html_str(s, "title") ?: "";
+		g = safety_str(s, "group") ?: "";
+		title = safety_str(s, "title") ?: "";
 		if (group == NULL || strcmp(g, group)) {
 			fputs(group != NULL ? "</section>\n" : "", out);
 			fputs("<section class=\"page\">\n", out);

@@ -1,7 +1,7 @@
 /*
  * The safety report's arithmetic: strict local dates, the
  * period they make, ISO weeks, the journal's UTC times as seconds and
- * medians.  Pure: no I/O, no clock, no time zone; cmd_report.c turns
+ * medians.  Pure: no I/O, no clock, no time zone; store/report_query.c turns
  * local dates into UTC bounds and runs the SQL around these.
  */
 #ifndef HUSVAGT_REPORT_SAFETY_H
