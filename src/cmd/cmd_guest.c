@@ -11,13 +11,14 @@
 #include <unictype.h>
 #include <unistr.h>
 
+#include "agreement.h"
+#include "blocklist.h"
 #include "clock.h"
 #include "cmd_verbs.h"
-#include "db.h"
 #include "guest.h"
 #include "house.h"
-#include "log.h"
 #include "namefold.h"
+#include "stay_table.h"
 
 static const char *
 cmd_gstr(const json_t *args, const char *key)
@@ -91,21 +92,6 @@ cmd_guest_date_ok(const char *s)
 	    y % 400 == 0));
 }
 
-/* Does the query with one id find a row?  1 yes, 0 no, -1 error. */
-static int
-cmd_guest_exists(struct husvagt *h, const char *sql, int64_t id)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* The arguments of guest.agree checked; *from gets today when absent. */
 static json_t *
 cmd_agree_check(struct husvagt *h, json_t *args, const char **from,
@@ -141,8 +127,7 @@ cmd_agree_check(struct husvagt *h, json_t *args, const char **from,
 	    &why) < 0)
 		return cmd_error("bad_value", "windows: '%.200s' is not like "
 		    "'mon-fri 10:00-18:00' (%s)", win, why);
-	switch (cmd_guest_exists(h, "SELECT 1 FROM stay WHERE id = ? AND "
-	    "departure IS NULL", cmd_gint(args, "stay"))) {
+	switch (stay_table_current(h->db, cmd_gint(args, "stay"))) {
 	case 0:
 		return cmd_error("not_found", "no current stay %lld",
 		    (long long)cmd_gint(args, "stay"));
@@ -157,40 +142,23 @@ static int64_t
 cmd_agree_insert(struct husvagt *h, json_t *args, const char *from,
     const char *actor)
 {
-	const char *guest = cmd_gstr(args, "guest");
-	sqlite3_stmt *st;
+	struct agreement_new n = { .stay = cmd_gint(args, "stay"),
+	    .guest = cmd_gstr(args, "guest"),
+	    .relation = cmd_gstr(args, "relation"), .from = from,
+	    .to = cmd_gstr(args, "to"), .windows = cmd_gstr(args, "windows"),
+	    .resident_areas = json_is_true(json_object_get(args,
+	    "resident_areas")),
+	    .escort = json_is_true(json_object_get(args, "escort")),
+	    .actor = actor };
 	char now[32], *key;
-	int64_t id = -1;
+	int64_t id;
 
-	if ((key = namefold(guest, strlen(guest))) == NULL)
+	if ((key = namefold(n.guest, strlen(n.guest))) == NULL)
 		return -1;
 	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "INSERT INTO agreement (stay_id, guest, "
-	    "guest_key, relation, valid_from, valid_to, windows, "
-	    "resident_areas, escort, created_at, created_by) VALUES (?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?)", &st) == 0) {
-		sqlite3_bind_int64(st, 1, cmd_gint(args, "stay"));
-		sqlite3_bind_text(st, 2, guest, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, cmd_gstr(args, "relation"), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, from, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, cmd_gstr(args, "to"), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, cmd_gstr(args, "windows"), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int(st, 8, json_is_true(json_object_get(args,
-		    "resident_areas")));
-		sqlite3_bind_int(st, 9, json_is_true(json_object_get(args,
-		    "escort")));
-		sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 11, actor, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(h->db);
-		else
-			log_warnx("agreement: %s", sqlite3_errmsg(h->db));
-		sqlite3_finalize(st);
-	}
+	n.key = key;
+	n.now = now;
+	id = agreement_insert(h->db, &n);
 	free(key);
 	return id;
 }
@@ -213,8 +181,7 @@ cmd_guest_agree(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    cmd_guest_subject(subject, sizeof(subject), stay),
 	    json_pack("{s:I, s:s}", "agreement", (json_int_t)id, "relation",
 	    cmd_gstr(args, "relation"))) < 0) {
-		guest_exec(h, "DELETE FROM agreement WHERE id = ?", id,
-		    NULL, NULL);
+		agreement_delete(h->db, id);
 		return cmd_error("journal_failed", "the journal could not "
 		    "record the agreement; nothing was stored");
 	}
@@ -229,88 +196,35 @@ cmd_guest_agree(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	return cmd_ok(r);
 }
 
-/* One row of guest.list. */
-static json_t *
-cmd_agreement_json(sqlite3_stmt *st)
-{
-	return json_pack("{s:I, s:I, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, "
-	    "s:b, s:b, s:s, s:s, s:s?}",
-	    "agreement", (json_int_t)sqlite3_column_int64(st, 0),
-	    "stay", (json_int_t)sqlite3_column_int64(st, 1),
-	    "alias", (const char *)sqlite3_column_text(st, 2),
-	    "guest", (const char *)sqlite3_column_text(st, 3),
-	    "relation", (const char *)sqlite3_column_text(st, 4),
-	    "from", (const char *)sqlite3_column_text(st, 5),
-	    "to", (const char *)sqlite3_column_text(st, 6),
-	    "windows", (const char *)sqlite3_column_text(st, 7),
-	    "resident_areas", sqlite3_column_int(st, 8),
-	    "escort", sqlite3_column_int(st, 9),
-	    "created_at", (const char *)sqlite3_column_text(st, 10),
-	    "created_by", (const char *)sqlite3_column_text(st, 11),
-	    "ended_at", (const char *)sqlite3_column_text(st, 12));
-}
-
 json_t *
 cmd_guest_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
-	bool ended = json_is_true(json_object_get(args, "ended"));
-	json_t *arr = json_array();
-	sqlite3_stmt *st;
+	json_t *arr;
 
 	(void)a;
-	if (db_prepare(h->db, "SELECT g.id, g.stay_id, s.alias, g.guest, "
-	    "g.relation, g.valid_from, g.valid_to, g.windows, "
-	    "g.resident_areas, g.escort, g.created_at, g.created_by, "
-	    "g.ended_at FROM agreement g JOIN stay s ON s.id = g.stay_id "
-	    "WHERE (?1 = 0 OR g.stay_id = ?1) AND (?2 OR (g.ended_at IS NULL "
-	    "AND s.departure IS NULL)) ORDER BY g.stay_id, g.id", &st) == -1) {
-		json_decref(arr);
+	if ((arr = agreement_list(h->db, cmd_gint(args, "stay"),
+	    json_is_true(json_object_get(args, "ended")))) == NULL)
 		return cmd_error("internal", "the register could not be read");
-	}
-	sqlite3_bind_int64(st, 1, cmd_gint(args, "stay"));
-	sqlite3_bind_int(st, 2, ended);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, cmd_agreement_json(st));
-	sqlite3_finalize(st);
 	return cmd_ok(json_pack("{s:o}", "agreements", arr));
-}
-
-/* The stay of a live agreement; 0: none such; -1: error. */
-static int64_t
-cmd_agreement_stay(struct husvagt *h, int64_t id, bool *ended)
-{
-	sqlite3_stmt *st;
-	int64_t stay = 0;
-	int rc;
-
-	if (db_prepare(h->db, "SELECT stay_id, ended_at IS NOT NULL FROM "
-	    "agreement WHERE id = ?", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		stay = sqlite3_column_int64(st, 0);
-		*ended = sqlite3_column_int(st, 1) != 0;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? stay : -1;
 }
 
 /*
  * Journal type with {key: id} first, then mark the row ended with the
- * time (into now) and the actor by sql (?1 id, ?2 time, ?3 actor).
+ * time (into now) and the actor by retire.
  * NULL, or an error reply saying that nothing changed.
  */
 static json_t *
 cmd_guest_retire(struct husvagt *h, const struct cmd_actor *a,
     const char *type, const char *subject, const char *key, int64_t id,
-    const char *sql, char *now, size_t len)
+    int (*retire)(sqlite3 *, int64_t, const char *, const char *), char *now,
+    size_t len)
 {
 	if (house_journal(h, type, "", a->login, subject, json_pack("{s:I}",
 	    key, (json_int_t)id)) < 0)
 		return cmd_error("journal_failed", "the journal could not "
 		    "record it; nothing was changed");
 	clock_iso8601(now, len);
-	if (guest_exec(h, sql, id, now, a->login) != 1)
+	if (retire(h->db, id, now, a->login) != 1)
 		return cmd_error("internal", "the %s could not be changed",
 		    key);
 	return NULL;
@@ -324,7 +238,7 @@ cmd_guest_end(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	json_t *err;
 	bool ended = false;
 
-	if ((stay = cmd_agreement_stay(h, id, &ended)) < 0)
+	if ((stay = agreement_stay(h->db, id, &ended)) < 0)
 		return cmd_error("internal", "the register could not be read");
 	if (stay == 0)
 		return cmd_error("not_found", "no agreement %lld",
@@ -334,8 +248,7 @@ cmd_guest_end(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    (long long)id);
 	if ((err = cmd_guest_retire(h, a, "guest.agreement_ended",
 	    cmd_guest_subject(subject, sizeof(subject), stay), "agreement", id,
-	    "UPDATE agreement SET ended_at = ?2, ended_by = ?3 WHERE id = ?1",
-	    now, sizeof(now))) != NULL)
+	    agreement_end, now, sizeof(now))) != NULL)
 		return err;
 	return cmd_ok(json_pack("{s:I, s:I, s:s}", "agreement",
 	    (json_int_t)id, "stay", (json_int_t)stay, "ended_at", now));
@@ -346,9 +259,8 @@ cmd_guest_block(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	const char *name = cmd_gstr(args, "name");
 	const char *desc = cmd_gstr(args, "description");
-	sqlite3_stmt *st;
 	char now[32], *key;
-	int64_t id = -1;
+	int64_t id;
 	json_t *err;
 
 	if ((err = cmd_guest_name("name", name)) != NULL)
@@ -359,27 +271,14 @@ cmd_guest_block(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((key = namefold(name, strlen(name))) == NULL)
 		return cmd_error("internal", "out of memory");
 	clock_iso8601(now, sizeof(now));
-	if (db_prepare(h->db, "INSERT INTO blocklist (name, name_key, "
-	    "description, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-	    &st) == 0) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, desc != NULL ? desc : "", -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, a->login, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(h->db);
-		sqlite3_finalize(st);
-	}
+	id = blocklist_insert(h->db, name, key, desc, now, a->login);
 	free(key);
 	if (id < 0)
 		return cmd_error("internal", "the blocklist could not be "
 		    "written");
 	if (house_journal(h, "guest.blocked", "", a->login, "",
 	    json_pack("{s:I}", "block", (json_int_t)id)) < 0) {
-		guest_exec(h, "DELETE FROM blocklist WHERE id = ?", id,
-		    NULL, NULL);
+		blocklist_delete(h->db, id);
 		return cmd_error("journal_failed", "the journal could not "
 		    "record it; nothing was stored");
 	}
@@ -395,8 +294,7 @@ cmd_guest_unblock(struct husvagt *h, const struct cmd_actor *a,
 	char now[32];
 	json_t *err;
 
-	switch (cmd_guest_exists(h, "SELECT 1 FROM blocklist WHERE id = ? AND "
-	    "removed_at IS NULL", id)) {
+	switch (blocklist_live(h->db, id)) {
 	case -1:
 		return cmd_error("internal", "the blocklist could not be read");
 	case 0:
@@ -404,8 +302,7 @@ cmd_guest_unblock(struct husvagt *h, const struct cmd_actor *a,
 		    "was already removed)", (long long)id);
 	}
 	if ((err = cmd_guest_retire(h, a, "guest.unblocked", "", "block", id,
-	    "UPDATE blocklist SET removed_at = ?2, removed_by = ?3 WHERE "
-	    "id = ?1", now, sizeof(now))) != NULL)
+	    blocklist_remove, now, sizeof(now))) != NULL)
 		return err;
 	return cmd_ok(json_pack("{s:I, s:s}", "block", (json_int_t)id,
 	    "removed_at", now));
@@ -415,24 +312,11 @@ json_t *
 cmd_guest_blocked(struct husvagt *h, const struct cmd_actor *a,
     json_t *args)
 {
-	json_t *arr = json_array();
-	sqlite3_stmt *st;
+	json_t *arr;
 
 	(void)a;
 	(void)args;
-	if (db_prepare(h->db, "SELECT id, name, description, created_at, "
-	    "created_by FROM blocklist WHERE removed_at IS NULL ORDER BY id",
-	    &st) == -1) {
-		json_decref(arr);
+	if ((arr = blocklist_list(h->db)) == NULL)
 		return cmd_error("internal", "the blocklist could not be read");
-	}
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, "
-		    "s:s}", "block", (json_int_t)sqlite3_column_int64(st, 0),
-		    "name", (const char *)sqlite3_column_text(st, 1),
-		    "description", (const char *)sqlite3_column_text(st, 2),
-		    "since", (const char *)sqlite3_column_text(st, 3),
-		    "by", (const char *)sqlite3_column_text(st, 4)));
-	sqlite3_finalize(st);
 	return cmd_ok(json_pack("{s:o}", "blocked", arr));
 }

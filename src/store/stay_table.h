@@ -38,6 +38,8 @@ struct stay_new {
 
 /* Look up a room by name: 1 found, 0 not, -1 database error. */
 int	 stay_table_room(sqlite3 *, const char *name, struct stay_room *);
+/* Is stay id current (not departed)?  1 yes, 0 no, -1 database error. */
+int	 stay_table_current(sqlite3 *, int64_t id);
 /* The last stay of room that left after arrival: 1 with its id and
  * departure (until, len >= 16), 0 none, -1 database error. */
 int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,

@@ -1,0 +1,41 @@
+/*
+ * The agreement table (agreement.c): a guest agreed with a stay, by the
+ * guest's name as the resident gave it and its folded key.  Times are the
+ * journal's ISO 8601 text.
+ */
+#ifndef HUSVAGT_AGREEMENT_H
+#define HUSVAGT_AGREEMENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+struct agreement_new {
+	int64_t		 stay;
+	const char	*guest, *key;		/* the name, folded */
+	const char	*relation;
+	const char	*from, *to;		/* to: NULL for none */
+	const char	*windows;		/* NULL for any time */
+	bool		 resident_areas, escort;
+	const char	*now, *actor;
+};
+
+/* Insert an agreement; its id or -1 (logged). */
+int64_t	 agreement_insert(sqlite3 *, const struct agreement_new *);
+/* Delete agreement id (undo an insert the journal refused). */
+int	 agreement_delete(sqlite3 *, int64_t id);
+/* [{agreement, stay, alias, guest, relation, from, to, windows,
+ * resident_areas, escort, created_at, created_by, ended_at}] of stay (0:
+ * all), ended ones and those of departed stays too when ended.  New ref,
+ * or NULL on a database error. */
+json_t	*agreement_list(sqlite3 *, int64_t stay, bool ended);
+/* The stay of agreement id and whether it ended; 0: none such; -1: a
+ * database error. */
+int64_t	 agreement_stay(sqlite3 *, int64_t id, bool *ended);
+/* End agreement id at now by actor; rows changed, or -1. */
+int	 agreement_end(sqlite3 *, int64_t id, const char *now,
+	     const char *actor);
+
+#endif

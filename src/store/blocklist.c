@@ -1,0 +1,80 @@
+/*
+ * The blocklist table.
+ */
+#include "blocklist.h"
+#include "db.h"
+
+int64_t
+blocklist_insert(sqlite3 *db, const char *name, const char *key,
+    const char *desc, const char *now, const char *actor)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+
+	if (db_prepare(db, "INSERT INTO blocklist (name, name_key, "
+	    "description, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+	    &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, desc != NULL ? desc : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+blocklist_delete(sqlite3 *db, int64_t id)
+{
+	return db_run(db, "DELETE FROM blocklist WHERE id = ?", id, NULL,
+	    NULL);
+}
+
+int
+blocklist_live(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT 1 FROM blocklist WHERE id = ? AND "
+	    "removed_at IS NULL", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+blocklist_remove(sqlite3 *db, int64_t id, const char *now,
+    const char *actor)
+{
+	return db_run(db, "UPDATE blocklist SET removed_at = ?2, removed_by = "
+	    "?3 WHERE id = ?1", id, now, actor);
+}
+
+json_t *
+blocklist_list(sqlite3 *db)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+
+	if (arr == NULL || db_prepare(db, "SELECT id, name, description, "
+	    "created_at, created_by FROM blocklist WHERE removed_at IS NULL "
+	    "ORDER BY id", &st) == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, "
+		    "s:s}", "block", (json_int_t)sqlite3_column_int64(st, 0),
+		    "name", (const char *)sqlite3_column_text(st, 1),
+		    "description", (const char *)sqlite3_column_text(st, 2),
+		    "since", (const char *)sqlite3_column_text(st, 3),
+		    "by", (const char *)sqlite3_column_text(st, 4)));
+	sqlite3_finalize(st);
+	return arr;
+}
