@@ -9,11 +9,13 @@
 
 #include "clock.h"
 #include "cmd_verbs.h"
-#include "db.h"
+#include "enquiry_table.h"
 #include "house.h"
 #include "namefold.h"
 #include "occupancy.h"
 #include "register.h"
+#include "room_table.h"
+#include "stay_table.h"
 
 static const char *
 reg_str(const json_t *args, const char *key)
@@ -46,78 +48,24 @@ reg_key_in(const char *key, const void *text)
 json_t *
 cmd_stay_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
-	bool all = json_is_true(json_object_get(args, "all"));
-	sqlite3_stmt *st;
 	json_t *list;
-	int rc;
 
 	(void)a;
-	if (db_prepare(h->db, "SELECT s.id, s.alias, r.name, s.arrival, "
-	    "s.departure, s.adults, s.children_0_2, s.children_3_5, "
-	    "s.children_6_9, s.children_10_17, s.needs_help, (SELECT count(*) "
-	    "FROM credential c WHERE c.holder = 'stay:' || s.id AND "
-	    "c.revoked_at IS NULL) FROM stay s JOIN room r ON r.id = "
-	    "s.room_id WHERE ?1 OR s.departure IS NULL ORDER BY s.id",
-	    &st) == -1)
+	if ((list = stay_table_list(h->db, json_is_true(json_object_get(args,
+	    "all")))) == NULL)
 		return cmd_error("failed", "the register could not be read");
-	sqlite3_bind_int(st, 1, all);
-	list = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:I, s:s?, s:s, s:s, "
-		    "s:s?, s:i, s:i, s:i, s:i, s:i, s:b, s:i}",
-		    "id", (json_int_t)sqlite3_column_int64(st, 0),
-		    "alias", (const char *)sqlite3_column_text(st, 1),
-		    "room", (const char *)sqlite3_column_text(st, 2),
-		    "arrival", (const char *)sqlite3_column_text(st, 3),
-		    "departure", (const char *)sqlite3_column_text(st, 4),
-		    "adults", sqlite3_column_int(st, 5),
-		    "children_0_2", sqlite3_column_int(st, 6),
-		    "children_3_5", sqlite3_column_int(st, 7),
-		    "children_6_9", sqlite3_column_int(st, 8),
-		    "children_10_17", sqlite3_column_int(st, 9),
-		    "needs_help", sqlite3_column_int(st, 10) != 0,
-		    "chips", sqlite3_column_int(st, 11)));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return cmd_error("failed", "the register could not be read");
-	}
 	return cmd_ok(json_pack("{s:o}", "stays", list));
 }
 
 json_t *
 cmd_room_list(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
-	sqlite3_stmt *st;
-	json_t *list, *stay;
-	int rc;
+	json_t *list;
 
 	(void)a;
 	(void)args;
-	if (db_prepare(h->db, "SELECT r.name, r.floor, r.kind, r.beds, "
-	    "r.child_friendly, r.corridor, (SELECT s.id FROM stay s WHERE "
-	    "s.room_id = r.id AND s.departure IS NULL) FROM room r WHERE "
-	    "r.retired_at IS NULL ORDER BY r.floor, r.name", &st) == -1)
+	if ((list = room_table_list(h->db)) == NULL)
 		return cmd_error("failed", "the register could not be read");
-	list = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		stay = sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() :
-		    json_integer(sqlite3_column_int64(st, 6));
-		json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:i, "
-		    "s:b, s:s, s:b, s:o}",
-		    "room", (const char *)sqlite3_column_text(st, 0),
-		    "floor", sqlite3_column_int(st, 1),
-		    "type", (const char *)sqlite3_column_text(st, 2),
-		    "beds", sqlite3_column_int(st, 3),
-		    "child_friendly", sqlite3_column_int(st, 4) != 0,
-		    "corridor", (const char *)sqlite3_column_text(st, 5),
-		    "occupied", !json_is_null(stay), "stay", stay));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return cmd_error("failed", "the register could not be read");
-	}
 	return cmd_ok(json_pack("{s:o}", "rooms", list));
 }
 
@@ -162,30 +110,6 @@ cmd_text_check(struct husvagt *h, const char *field, const char *text)
 	return NULL;
 }
 
-static int64_t
-reg_enquiry_insert(struct husvagt *h, const char *outcome, const char *text,
-    const char *actor)
-{
-	sqlite3_stmt *st;
-	char now[32], today[16];
-	int64_t id = -1;
-
-	clock_iso8601(now, sizeof(now));
-	occ_date_format(register_today(), today, sizeof(today));
-	if (db_prepare(h->db, "INSERT INTO enquiry (time, date, outcome, "
-	    "description, actor) VALUES (?1, ?2, ?3, ?4, ?5)", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(h->db);
-	sqlite3_finalize(st);
-	return id;
-}
-
 json_t *
 cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
     json_t *args)
@@ -194,6 +118,7 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 	const char *text = reg_str(args, "description");
 	json_t *err;
 	int64_t id;
+	char now[32], today[16];
 	bool security;
 	int o;
 
@@ -206,7 +131,10 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 	if ((err = cmd_text_check(h, "description", text)) != NULL)
 		return err;
 	security = !strcmp(outcome, "asked_about_resident");
-	if ((id = reg_enquiry_insert(h, outcome, text, a->login)) < 0)
+	clock_iso8601(now, sizeof(now));
+	occ_date_format(register_today(), today, sizeof(today));
+	if ((id = enquiry_table_insert(h->db, now, today, outcome, text,
+	    a->login)) < 0)
 		return cmd_error("failed", "the register refused the enquiry");
 	house_journal(h, "enquiry.recorded", "", a->login, "",
 	    json_pack("{s:I, s:s, s:b, s:s}", "enquiry", (json_int_t)id,

@@ -177,3 +177,43 @@ rollback:
 	db_exec(db, "ROLLBACK");
 	return -1;
 }
+
+json_t *
+stay_table_list(sqlite3 *db, bool all)
+{
+	sqlite3_stmt *st;
+	json_t *list;
+	int rc;
+
+	if (db_prepare(db, "SELECT s.id, s.alias, r.name, s.arrival, "
+	    "s.departure, s.adults, s.children_0_2, s.children_3_5, "
+	    "s.children_6_9, s.children_10_17, s.needs_help, (SELECT count(*) "
+	    "FROM credential c WHERE c.holder = 'stay:' || s.id AND "
+	    "c.revoked_at IS NULL) FROM stay s JOIN room r ON r.id = "
+	    "s.room_id WHERE ?1 OR s.departure IS NULL ORDER BY s.id",
+	    &st) == -1)
+		return NULL;
+	sqlite3_bind_int(st, 1, all);
+	list = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I, s:s?, s:s, s:s, "
+		    "s:s?, s:i, s:i, s:i, s:i, s:i, s:b, s:i}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "alias", (const char *)sqlite3_column_text(st, 1),
+		    "room", (const char *)sqlite3_column_text(st, 2),
+		    "arrival", (const char *)sqlite3_column_text(st, 3),
+		    "departure", (const char *)sqlite3_column_text(st, 4),
+		    "adults", sqlite3_column_int(st, 5),
+		    "children_0_2", sqlite3_column_int(st, 6),
+		    "children_3_5", sqlite3_column_int(st, 7),
+		    "children_6_9", sqlite3_column_int(st, 8),
+		    "children_10_17", sqlite3_column_int(st, 9),
+		    "needs_help", sqlite3_column_int(st, 10) != 0,
+		    "chips", sqlite3_column_int(st, 11)));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "config.h"
@@ -44,6 +45,10 @@ int	 stay_table_current(sqlite3 *, int64_t id);
  * departure (until, len >= 16), 0 none, -1 database error. */
 int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,
 	     int64_t *other, char *until, size_t len);
+/* [{id, alias, room, arrival, departure, adults, children_*, needs_help,
+ * chips}] of the current stays (all when all).  New ref, or NULL on a
+ * database error. */
+json_t	*stay_table_list(sqlite3 *, bool all);
 /* Insert the stay; its id or -1 (logged). */
 int64_t	 stay_table_insert(sqlite3 *, const struct stay_new *);
 /*

@@ -1,0 +1,16 @@
+/*
+ * The enquiry table (enquiry_table.c).
+ */
+#ifndef HUSVAGT_ENQUIRY_TABLE_H
+#define HUSVAGT_ENQUIRY_TABLE_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+/* Record an enquiry at now (ISO 8601) on today (the site's local date)
+ * by actor; its id or -1. */
+int64_t	 enquiry_table_insert(sqlite3 *, const char *now, const char *today,
+	     const char *outcome, const char *text, const char *actor);
+
+#endif
