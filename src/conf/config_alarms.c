@@ -15,12 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm_class.h"
 #include "config.h"
-
-static const char *const config_alarm_classes[] = {
-	"fire", "panic", "duress", "tamper", "forced", "held", "fault",
-	"overstay", NULL,
-};
 
 bool
 config_alarm_out_transmitter(const char *role)
@@ -34,7 +30,6 @@ config_alarm_classes_ok(struct diag *d, const char *f, int l, const char *k,
     const char *v)
 {
 	char buf[256], *save = NULL, *w;
-	int i;
 
 	if (strlen(v) >= sizeof(buf) || v[0] == '\0') {
 		diag_error(d, f, l, "%s: give 1 to %zu characters of alarm "
@@ -44,10 +39,7 @@ config_alarm_classes_ok(struct diag *d, const char *f, int l, const char *k,
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (w = strtok_r(buf, ", ", &save); w != NULL;
 	    w = strtok_r(NULL, ", ", &save)) {
-		for (i = 0; config_alarm_classes[i] != NULL &&
-		    strcmp(config_alarm_classes[i], w); i++)
-			;
-		if (config_alarm_classes[i] == NULL) {
+		if (alarm_class_parse(w) == ALARM_NONE) {
 			diag_error(d, f, l, "%s: unknown alarm class '%s' (fire, "
 			    "panic, duress, tamper, forced, held, fault, "
 			    "overstay)", k, w);

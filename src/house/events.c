@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm_class.h"
 #include "clock.h"
 #include "house.h"
 #include "journal.h"
@@ -43,13 +44,15 @@ events_door_of(struct husvagt *h, int point, int **which)
 static void
 events_mode(struct husvagt *h, const char *role, bool active, bool normal)
 {
-	if (!strcmp(role, "fire") && active)
+	enum alarm_class c = alarm_class_of_role(role);
+
+	if (c == ALARM_FIRE && active)
 		mode_run_input(h, MODE_IN_FIRE_ACTIVE, MODE_BY_SYSTEM,
 		    "system", role);
-	else if (!strcmp(role, "fire") && normal)
+	else if (c == ALARM_FIRE && normal)
 		mode_run_input(h, MODE_IN_FIRE_CLEARED, MODE_BY_SYSTEM,
 		    "system", role);
-	else if (!strncmp(role, "panic.", 6) && active)
+	else if (c == ALARM_PANIC && active)
 		mode_run_input(h, MODE_IN_PANIC, MODE_BY_SYSTEM, "system",
 		    role);
 }
@@ -75,11 +78,12 @@ events_alarm_detail(struct husvagt *h, const char *type, const char *point,
 static void
 events_alarms_cleared(struct husvagt *h, const char *point)
 {
-	static const char *classes[] = { "fire", "panic", "tamper" };
+	static const enum alarm_class classes[] = { ALARM_FIRE, ALARM_PANIC,
+	    ALARM_TAMPER };
 	size_t i;
 
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		alarm_cause_cleared(h, classes[i], point);
+		alarm_cause_cleared(h, alarm_class_name(classes[i]), point);
 }
 
 /*
@@ -92,7 +96,7 @@ events_alarms_cleared(struct husvagt *h, const char *point)
 static bool
 events_fire_begin(struct husvagt *h, const char *type)
 {
-	if (strcmp(type, "alarm.fire"))
+	if (strcmp(type, alarm_class_type(ALARM_FIRE)))
 		return false;
 	journal_batch_begin(h->journal);
 	return true;
@@ -113,15 +117,11 @@ events_fire_end(struct husvagt *h, bool batch)
 static void
 events_alarm_input(struct husvagt *h, const char *role, int value)
 {
-	const char *type = "input.changed";
+	enum alarm_class c = value ? alarm_class_of_role(role) : ALARM_NONE;
+	const char *type = c != ALARM_NONE ? alarm_class_type(c) :
+	    "input.changed";
 	bool batch;
 
-	if (value && !strcmp(role, "fire"))
-		type = "alarm.fire";
-	else if (value && !strncmp(role, "panic.", 6))
-		type = "alarm.panic";
-	else if (value && !strncmp(role, "tamper.", 7))
-		type = "alarm.tamper";
 	batch = events_fire_begin(h, type);
 	house_journal(h, type, role, "system", "",
 	    events_alarm_detail(h, type, role, json_pack("{s:i}", "value",
@@ -168,19 +168,16 @@ static void
 events_loop(struct husvagt *h, const struct hal_event *ev)
 {
 	const struct board_point *bp = hal_point_info(h->hal, ev->point);
+	enum alarm_class c = ALARM_NONE;
 	const char *type = "input.loop";
 	bool batch;
 
 	if (ev->value == HAL_LOOP_CUT || ev->value == HAL_LOOP_SHORT)
-		type = "alarm.tamper";
-	else if (ev->value == HAL_LOOP_ACTIVE && !strcmp(bp->role, "fire"))
-		type = "alarm.fire";
-	else if (ev->value == HAL_LOOP_ACTIVE &&
-	    !strncmp(bp->role, "panic.", 6))
-		type = "alarm.panic";
-	else if (ev->value == HAL_LOOP_ACTIVE &&
-	    !strncmp(bp->role, "tamper.", 7))
-		type = "alarm.tamper";
+		c = ALARM_TAMPER;
+	else if (ev->value == HAL_LOOP_ACTIVE)
+		c = alarm_class_of_role(bp->role);
+	if (c != ALARM_NONE)
+		type = alarm_class_type(c);
 	batch = events_fire_begin(h, type);
 	house_journal(h, type, bp->role, "system", "",
 	    events_alarm_detail(h, type, bp->role, json_pack("{s:s}", "loop",
@@ -233,9 +230,7 @@ events_at_start(struct husvagt *h, uint64_t now)
 			ev.value = v;
 			events_loop(h, &ev);
 		} else if (bp->kind == BOARD_INPUT && v != 0 &&
-		    (!strcmp(bp->role, "fire") ||
-		    !strncmp(bp->role, "panic.", 6) ||
-		    !strncmp(bp->role, "tamper.", 7)))
+		    alarm_class_of_role(bp->role) != ALARM_NONE)
 			events_alarm_input(h, bp->role, v);
 	}
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm_class.h"
 #include "clock.h"
 #include "db.h"
 #include "house.h"
@@ -213,7 +214,7 @@ mode_fire_point_active(struct husvagt *h, int point)
 	const struct board_point *bp = &h->board.points[point];
 	int v;
 
-	if (strcmp(bp->role, "fire") ||
+	if (alarm_class_of_role(bp->role) != ALARM_FIRE ||
 	    hal_input_get(h->hal, point, &v) != 0)
 		return false;
 	if (bp->kind == BOARD_SUPERVISED)
