@@ -103,7 +103,13 @@ $(BUILD)/libhusvagt.a: $(ALL_OBJ)
 $(BUILD)/husvagtd: $(call obj,src/daemon/main.c) $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-CTL_OBJ   := $(call obj,$(wildcard tools/ctl_*.c))
+# husvagtctl takes the verbs' argument schema from the daemon's own table,
+# built without the verbs (CMD_SCHEMA_ONLY), so there is no copy to drift.
+CTL_OBJ   := $(call obj,$(wildcard tools/ctl_*.c)) $(BUILD)/obj/tools/cmd_schema.o
+$(BUILD)/obj/tools/cmd_schema.o: src/cmd/cmd_schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_cmd) -DCMD_SCHEMA_ONLY -MMD -MP -c $< -o $@
+
 $(BUILD)/husvagtctl: $(BUILD)/obj/tools/husvagtctl.o $(CTL_OBJ) $(BUILD)/libhusvagt.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -15,8 +15,6 @@
 #define CTL_POS_MAX	2
 #define CTL_PIN_MAX	16
 #define CTL_COLS_MAX	32
-#define CTL_PASSWORD_MIN 12		/* as the daemon's staff.add */
-#define CTL_PASSWORD_MAX 128
 
 enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2 };
 
@@ -32,9 +30,10 @@ struct ctl {
 };
 
 /*
- * An option: 'f' a flag and 'v' a value for the tool itself; 'b' (true
- * when given), 's' (text) and 'i' (whole number) become the request
- * argument key.
+ * An option: 'f' a flag and 'v' a value for the tool itself; 'a' the
+ * request argument key, whose type comes from the daemon's verb table
+ * (src/cmd/cmd_schema.c): a bool is a flag (true when given), a whole
+ * number or text takes a value.
  */
 struct ctl_opt {
 	const char	*name;
@@ -58,8 +57,8 @@ typedef int ctl_check_fn(struct ctl_args *, json_t *args);
 typedef int ctl_show_fn(struct ctl *, struct ctl_args *, json_t *result);
 
 /*
- * One command.  pos names the request keys of its positionals ("#id": a
- * whole number); the first pos_min are required.
+ * One command.  pos names the request keys of its positionals (typed by
+ * the verb table, as options are); the first pos_min are required.
  */
 struct ctl_cmd {
 	const char		*words;

@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
+#include "cmd_schema.h"
 #include "ctl.h"
+#include "role.h"
 
 static struct termios ctl_tty_saved;
 
@@ -161,8 +163,9 @@ ctl_check_point_set(struct ctl_args *a, json_t *args)
 int
 ctl_password(struct ctl_args *a, json_t *args)
 {
-	char pw[CTL_PASSWORD_MAX + 64], again[sizeof(pw)], prompt[80];
-	size_t n;
+	const struct cmd_arg *pa = cmd_arg_find(a->cmd->verb, "password");
+	char pw[ROLE_PASSWORD_MAX + 64], again[sizeof(pw)], prompt[80];
+	long long n;
 	int rc = 0;
 	const char *p;
 
@@ -177,13 +180,14 @@ ctl_password(struct ctl_args *a, json_t *args)
 		explicit_bzero(again, sizeof(again));
 		exit(ctl_fail("the two passwords differ; nothing was changed"));
 	}
-	n = strlen(pw);
+	n = (long long)strlen(pw);
 	for (p = pw; *p != '\0' && (unsigned char)*p >= 0x20 && *p != 0x7f;
 	    p++)
 		;
-	if (n < CTL_PASSWORD_MIN || n > CTL_PASSWORD_MAX || *p != '\0')
-		rc = ctl_bad(a, "a password is %d to %d characters, no control "
-		    "characters", CTL_PASSWORD_MIN, CTL_PASSWORD_MAX);
+	if (pa == NULL || n < pa->min || n > pa->max || *p != '\0')
+		rc = ctl_bad(a, "a password is %lld to %lld characters, no "
+		    "control characters", pa != NULL ? pa->min : 0,
+		    pa != NULL ? pa->max : 0);
 	else
 		json_object_set_new(args, "password", json_string(pw));
 	explicit_bzero(pw, sizeof(pw));

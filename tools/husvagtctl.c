@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "cmd_schema.h"
 #include "ctl.h"
 
 #define CTL_SOCKET	"/run/husvagt/control.sock"
@@ -121,14 +122,25 @@ ctl_num(const struct ctl_args *a, const char *name, const char *s,
 	return 0;
 }
 
-/* Set args[key] from text s, as a whole number when number is set. */
+/* The type the verb table gives the command's argument key. */
+static enum cmd_arg_type
+ctl_arg_type(const struct ctl_args *a, const char *key)
+{
+	const struct cmd_arg *ca = cmd_arg_find(a->cmd->verb, key);
+
+	return ca != NULL ? ca->type : CMD_ARG_STR;
+}
+
+/* Set args[key] from text s, typed as the verb table says. */
 static int
 ctl_arg(const struct ctl_args *a, json_t *args, const char *key,
-    bool number, const char *s)
+    const char *s)
 {
 	long long n;
 
-	if (!number)
+	if (ctl_arg_type(a, key) == CMD_ARG_BOOL)
+		return json_object_set_new(args, key, json_true());
+	if (ctl_arg_type(a, key) == CMD_ARG_STR)
 		return json_object_set_new(args, key, json_string(s));
 	if (ctl_num(a, key, s, &n) == -1)
 		return -1;
@@ -140,21 +152,15 @@ static int
 ctl_build(const struct ctl_args *a, json_t *args)
 {
 	const struct ctl_opt *o;
-	const char *p;
 	int i;
 
-	for (i = 0; i < a->npos; i++) {
-		p = a->cmd->pos[i];
-		if (ctl_arg(a, args, p + (*p == '#'), *p == '#', a->pos[i]))
+	for (i = 0; i < a->npos; i++)
+		if (ctl_arg(a, args, a->cmd->pos[i], a->pos[i]))
 			return -1;
-	}
 	for (i = 0; i < CTL_OPTS_MAX && a->cmd->opts[i].name != NULL; i++) {
 		o = &a->cmd->opts[i];
-		if (a->opt[i] == NULL || o->type == 'f' || o->type == 'v')
-			continue;
-		if (o->type == 'b')
-			json_object_set_new(args, o->key, json_true());
-		else if (ctl_arg(a, args, o->key, o->type == 'i', a->opt[i]))
+		if (a->opt[i] != NULL && o->type == 'a' &&
+		    ctl_arg(a, args, o->key, a->opt[i]))
 			return -1;
 	}
 	return 0;
@@ -297,7 +303,8 @@ ctl_option(struct ctl *c, struct ctl_args *a, char **argv)
 	    (a->cmd == NULL ||
 	    (o = ctl_opt_find(a->cmd->opts, argv[0], len)) == NULL))
 		return ctl_bad(a, "unknown option %.*s", (int)len, argv[0]);
-	takes = o->type != 'f' && o->type != 'b';
+	takes = o->type == 'v' ||
+	    (o->type == 'a' && ctl_arg_type(a, o->key) != CMD_ARG_BOOL);
 	if (!takes && eq != NULL)
 		return ctl_bad(a, "option %s takes no value", o->name);
 	if (takes && eq == NULL && argv[1] == NULL)
@@ -340,8 +347,7 @@ ctl_parse(struct ctl *c, struct ctl_args *a, int argc, char **argv)
 			a->pos[a->npos++] = argv[i];
 	}
 	if (a->npos < a->cmd->pos_min)
-		return ctl_bad(a, "missing %s", a->cmd->pos[a->npos] +
-		    (*a->cmd->pos[a->npos] == '#'));
+		return ctl_bad(a, "missing %s", a->cmd->pos[a->npos]);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * The verbs' own functions and the schema types of cmd.c's table.  Each
+ * The verbs' own functions, named by cmd_schema.c's table.  Each
  * function gets arguments that already passed the schema and an actor
  * whose role may run it, and returns a reply made with cmd_ok() or
  * cmd_error().
@@ -12,30 +12,10 @@
 #include <jansson.h>
 
 #include "cmd.h"
-
-enum cmd_arg_type { CMD_ARG_STR, CMD_ARG_INT, CMD_ARG_BOOL };
-
-struct cmd_arg {
-	const char	*name;
-	enum cmd_arg_type type;
-	bool		 required;
-	long long	 min, max;	/* value, or length for strings */
-};
-
-typedef json_t *cmd_fn(struct husvagt *, const struct cmd_actor *,
-    json_t *args);
-
-struct cmd_verb {
-	const char		*name;
-	unsigned		 roles;		/* any of these may run it */
-	bool			 mutates;	/* refusals are journalled */
-	const struct cmd_arg	*args;
-	cmd_fn			*fn;
-};
+#include "cmd_schema.h"
 
 /* A success reply around result (stolen; NULL: an empty object). */
 json_t	*cmd_ok(json_t *result);
-int	 cmd_has_control(const char *);
 
 /* cmd_door.c */
 cmd_fn	 cmd_status, cmd_door_list, cmd_door_release, cmd_door_lock;

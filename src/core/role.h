@@ -14,6 +14,9 @@ enum role {
 
 /* The longest staff login (a journal actor). */
 #define ROLE_LOGIN_MAX	32
+/* A staff login's password, as the broker's password file takes it. */
+#define ROLE_PASSWORD_MIN	12
+#define ROLE_PASSWORD_MAX	128
 
 /* Role bits of a role name ("staff", "management", "installer"); 0 if
  * unknown. */

@@ -196,8 +196,6 @@ uint64_t pulse_deadline(struct husvagt *);
  * and ACL ([mqtt] passwd_path, acl_path; broker.h).  The operations return
  * NULL or an error code with a message in msg; *reloaded says whether the
  * broker was signalled to reread its files. */
-#define STAFF_PASSWORD_MIN	12
-#define STAFF_PASSWORD_MAX	128
 bool	 staff_login_ok(const char *login);
 /* Roles of a staff login: the configuration's [staff] and the staff
  * table's live logins (staff.c); 0 if unknown. */

@@ -112,9 +112,9 @@ staff_password_check(const char *password, char *msg, size_t len)
 	size_t n = strlen(password);
 	const char *p;
 
-	if (n < STAFF_PASSWORD_MIN || n > STAFF_PASSWORD_MAX) {
+	if (n < ROLE_PASSWORD_MIN || n > ROLE_PASSWORD_MAX) {
 		snprintf(msg, len, "a password is %d to %d characters",
-		    STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX);
+		    ROLE_PASSWORD_MIN, ROLE_PASSWORD_MAX);
 		return "bad_password";
 	}
 	for (p = password; *p != '\0'; p++)
