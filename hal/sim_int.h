@@ -1,7 +1,7 @@
 /*
- * Private to the sim backend (sim.c, sim_ops.c, sim_wires.c,
- * sim_reader.c): the simulated building's wires, the driver socket's
- * clients and the Wiegand frames waiting to be sent.
+ * Private to the sim backend (sim.c, sim_client.c, sim_ops.c, sim_list.c,
+ * sim_wires.c, sim_reader.c): the simulated building's wires, the driver
+ * socket's clients and the Wiegand frames waiting to be sent.
  */
 #ifndef HUSVAGT_SIM_INT_H
 #define HUSVAGT_SIM_INT_H
@@ -73,9 +73,36 @@ struct sim {
 /* sim.c */
 bool	 sim_owns(const struct sim *, int point);
 
+/* sim_client.c */
+/* Close one client and free its slot. */
+void	 sim_client_close(struct sim_client *);
+/* Accept a driver connection into a free slot. */
+void	 sim_accept(struct sim *);
+/* Read what a client sent and answer its complete lines. */
+void	 sim_client_read(struct sim *, struct sim_client *);
+/* Answer the complete lines a client's buffer holds. */
+void	 sim_client_lines(struct sim *, struct sim_client *);
+/* Write what a client's replies still hold. */
+void	 sim_client_flush(struct sim_client *);
+
 /* sim_ops.c */
 /* Handle one request line; returns the reply's JSON text (free() it). */
 char	*sim_request(struct sim *, const char *line, size_t len);
+/* Format an error for the reply; returns -1 for the caller to return. */
+int	 sim_fail(char *err, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* req[key] as a whole number in [min, max]; 1 when absent, -1 (err). */
+int	 sim_arg_int(json_t *req, const char *key, json_int_t min,
+	     json_int_t max, json_int_t *out, char *err);
+
+/* The data lines of a reader held low, as ["d0", "d1"]. */
+json_t	*sim_held_json(const struct sim *, int point);
+
+/* sim_list.c: the listing requests, as sim_ops.c's ops */
+int	 sim_op_outputs(struct sim *, json_t *req, json_t *reply, char *err);
+int	 sim_op_inputs(struct sim *, json_t *req, json_t *reply, char *err);
+int	 sim_op_points(struct sim *, json_t *req, json_t *reply, char *err);
+int	 sim_op_history(struct sim *, json_t *req, json_t *reply, char *err);
 
 /* sim_wires.c */
 extern const char *const sim_loop_names[4];
