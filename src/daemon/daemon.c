@@ -1,6 +1,7 @@
 /*
- * The daemon's life: start, reload, stop.  Outputs are never touched while starting, reloading or stopping except
- * to put each lock where its door's state says it should already be.
+ * The daemon's life: start, reload, stop.  Outputs are never touched
+ * while starting, reloading or stopping except to put each lock where its
+ * door's state says it should already be.
  */
 #include <errno.h>
 #include <stdio.h>

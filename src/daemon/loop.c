@@ -106,7 +106,7 @@ loop_mqtt_deadline(struct husvagt *h)
 static const struct loop_timer loop_timers[] = {
 	{ loop_hal_tick,	loop_hal_deadline },	/* line sampling */
 	{ doors_tick,		doors_deadline },	/* relock, held open */
-	{ reader_tick,		reader_deadline },	/* PIN, enrol timeouts */
+	{ reader_tick,		reader_deadline },	/* PIN, enrolment */
 	{ pulse_tick,		pulse_deadline },	/* point.set tests */
 	{ house_flush_tick,	house_flush_deadline },	/* outputs */
 	{ broker_tick,		broker_deadline },	/* broker reload */

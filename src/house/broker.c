@@ -372,7 +372,7 @@ broker_change_commit(struct husvagt *h, struct broker_change *c, char *msg,
 	return NULL;
 }
 
-/* -- at start ---------------------------------------------------------------- */
+/* -- at start ------------------------------------------------------------ */
 
 /*
  * Into c's password copy: drop the password of every login that is

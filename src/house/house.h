@@ -97,7 +97,7 @@ struct husvagt {
 	struct lockout_cfg	 lockout_cfg;
 	struct pulse		 pulses[PULSES_MAX];
 	uint64_t		 flush_retry_at;	/* retry failed writes */
-	uint64_t		 broker_reload_at;	/* broker.c: SIGHUP due */
+	uint64_t		 broker_reload_at;	/* broker.c: HUP due */
 	struct mode_state	 mode;		/* mode_run.c */
 	struct house_hooks	 hooks;
 	int64_t			 ncreds;	/* live credentials: counted at
