@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "db.h"
+#include "settings.h"
 #include "husvagtd.h"
 #include "journal.h"
 #include "log.h"
@@ -36,25 +36,17 @@
 
 #define MQTT_STALL_MS	250	/* wait after the journal could not be read */
 
-static const char mqtt_sql_get[] =
-    "SELECT value FROM settings WHERE key = 'mqtt_acked_seq'";
-static const char mqtt_sql_set[] =
-    "INSERT OR REPLACE INTO settings (key, value)"
-    " VALUES ('mqtt_acked_seq', ?1)";
+#define MQTT_ACKED_KEY	"mqtt_acked_seq"	/* in the settings table */
 
 /* Read the acknowledged position; a missing one starts at the beginning. */
 void
 mqtt_outbox_load(struct mqtt *m)
 {
 	int64_t last = journal_last_seq(m->h->journal);
-	sqlite3_stmt *st;
 
 	m->acked = 0;
-	if (db_prepare(m->h->db, mqtt_sql_get, &st) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			m->acked = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	if (settings_int_get(m->h->db, MQTT_ACKED_KEY, &m->acked) != 1)
+		m->acked = 0;
 	if (m->acked < 0)
 		m->acked = 0;
 	if (m->acked > last) {
@@ -229,19 +221,11 @@ mqtt_outbox_acked(struct mqtt *m, int mid, int reason)
 void
 mqtt_outbox_save(struct mqtt *m, uint64_t now, bool force)
 {
-	sqlite3_stmt *st;
-	int rc;
-
 	if (m->acked == m->saved || (!force && now < m->saved_at +
 	    MQTT_SAVE_MS))
 		return;
 	m->saved_at = now;
-	if (db_prepare(m->h->db, mqtt_sql_set, &st) != 0)
-		return;
-	sqlite3_bind_int64(st, 1, m->acked);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (settings_int_set(m->h->db, MQTT_ACKED_KEY, m->acked) != 0) {
 		log_warnx("mqtt: cannot save the acknowledged seq: %s",
 		    sqlite3_errmsg(m->h->db));
 		return;

@@ -15,45 +15,24 @@
 
 #include "alarm_class.h"
 #include "clock.h"
-#include "db.h"
 #include "house.h"
 #include "journal.h"
 #include "log.h"
-
-static const char mode_sql_get[] =
-    "SELECT value FROM settings WHERE key = ?1";
-static const char mode_sql_set[] =
-    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)";
+#include "settings.h"
 
 /* Keep a latch ("mode_lockdown", "mode_fire") for the next start. */
 static void
 mode_latch_save(struct husvagt *h, const char *key, bool on)
 {
-	sqlite3_stmt *st;
-
-	if (db_prepare(h->db, mode_sql_set, &st) != 0)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, on ? "1" : "0", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (settings_flag_set(h->db, key, on) != 0)
 		log_warnx("mode: cannot keep %s: %s", key,
 		    sqlite3_errmsg(h->db));
-	sqlite3_finalize(st);
 }
 
 static bool
 mode_latch_load(struct husvagt *h, const char *key)
 {
-	sqlite3_stmt *st;
-	bool on = false;
-
-	if (db_prepare(h->db, mode_sql_get, &st) != 0)
-		return false;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		on = !strcmp((const char *)sqlite3_column_text(st, 0), "1");
-	sqlite3_finalize(st);
-	return on;
+	return settings_flag_get(h->db, key);
 }
 
 /*
