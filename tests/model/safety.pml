@@ -25,6 +25,11 @@
  *                        (the daemon does not promise it; see the doc)
  *   NO_LOCK_CMD          leave door.lock out, to find the other ways
  *                        TODAY breaks an exit release
+ *   NO_FIRE              leave the fire inputs out (the same, in a drill)
+ *   MUTANT_RESET         mode.c's reset no longer waits for the panel
+ *   MUTANT_LOCK_GUARD    cmd_door.c's door.lock no longer refuses an
+ *                        egress door in a fire
+ * The mutants exist to show that the properties bite.
  */
 
 #ifndef N
@@ -258,7 +263,9 @@ inline in_reset()
 {
 	mode_old();
 	if
+#ifndef MUTANT_RESET
 	:: fire && fire_input -> skip		/* MODE_E_FIRE_INPUT */
+#endif
 	:: else -> changed = fire; fire = 0
 	fi;
 	mode_after()
@@ -304,7 +311,9 @@ inline in_drill_end()
 inline cmd_lock(d)
 {
 	if
+#ifndef MUTANT_LOCK_GUARD
 	:: fire && EGRESS(d) -> skip		/* "fire": refused */
+#endif
 	:: else ->
 		if
 		:: mode_hold[d] -> skip		/* "drill": refused */
@@ -411,9 +420,11 @@ active proctype house()
 	fi;
 	printf("@cfg %d\n", drill_release);
 	do
+#ifndef NO_FIRE
 	:: d_step { !panel -> panel = 1; in_fire(1); TRAIL(E_PANEL_ON, 0) }
 	:: d_step { panel -> panel = 0; in_fire_cleared(); TRAIL(E_PANEL_OFF, 0) }
 	:: d_step { in_fire(0); TRAIL(E_FIRE_CMD, 0) }
+#endif
 	:: d_step { reset_check_before(); in_reset(); reset_check_after();
 		    TRAIL(E_RESET, 0) }
 	:: d_step { in_lockdown(); TRAIL(E_PANIC, 0) }
