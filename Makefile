@@ -104,7 +104,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio libunistring-dev \
-            chromium
+            chromium $(CONSOLE_DEB_PKGS)
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -154,6 +154,23 @@ qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
+
+# --- staff console (issue 12, tools/console/) -------------------------------
+# The console is static files; its vendored libraries (MQTT.js, axe-core)
+# are pinned in tools/console/vendor/MANIFEST (file, package, version,
+# licence, SHA-256): the build fails when a file differs from it.  Its
+# browser tests (tests/system/60_console_test.py) run in `make system`.
+CONSOLE_DEB_PKGS := lighttpd chromium-driver python3-selenium
+.PHONY: console-vendor
+all: console-vendor
+console-vendor:
+	@cd tools/console/vendor && grep -v '^#' MANIFEST | \
+	    while read -r f pkg ver lic sum src; do \
+	        [ -f "$$f" ] || { echo "console-vendor: $$f missing"; exit 1; }; \
+	        echo "$$sum  $$f" | sha256sum -c --quiet - >/dev/null 2>&1 || \
+	            { echo "console-vendor: $$f ($$pkg $$ver, $$lic) does not match its SHA-256 in MANIFEST"; exit 1; }; \
+	    done
+# --- end of staff console ----------------------------------------------------
 
 clean:
 	rm -rf build build-*
