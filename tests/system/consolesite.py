@@ -178,8 +178,13 @@ class Console:
         self.broker.cleanup()
 
 
+# Visiting hours all day, so that the hour the tests run at does not
+# decide an evaluation (53_guests_test.py does the same).
+ALL_DAY = "[guests]\nvisiting_hours = mon-sun 00:00-24:00\n"
+
+
 @pytest.fixture
 def console(tmp_path, make_building):
-    c = Console(tmp_path, make_building)
+    c = Console(tmp_path, make_building, extra_conf=ALL_DAY)
     yield c
     c.cleanup()
