@@ -443,3 +443,119 @@ def test_staff_sees_no_management_buttons_management_sees_reports(console):
     wait_css(d2, "#tab-chips")
     click(d2, "#tab-blocklist")
     wait_css(d2, "[data-act=unblock]")
+
+
+# -- every screen: both languages, axe-core, raw keys, screenshots --------------------
+
+def test_catalogues_have_the_same_keys_and_no_empty_string():
+    da = json.loads((CATALOGUES / "da.json").read_text())
+    en = json.loads((CATALOGUES / "en.json").read_text())
+    assert sorted(da) == sorted(en), set(da) ^ set(en)
+    for cat in (da, en):
+        for k, v in cat.items():
+            assert isinstance(v, str) and v.strip(), k
+            # The same placeholders in both languages.
+            assert sorted(re.findall(r"\{\w+\}", da[k])) == \
+                sorted(re.findall(r"\{\w+\}", en[k])), k
+    # Every key the code names literally is in the catalogues.
+    used = set()
+    for p in (CONSOLE_DIR / "js").glob("*.js"):
+        used |= set(re.findall(r'\bt\("([a-z0-9_.]*[a-z0-9_])"',
+                               p.read_text()))
+    assert used and not used - set(da), used - set(da)
+    # Keys made from the daemon's codes (docs/mqtt.md): every code has its
+    # sentence.
+    families = {
+        "door.phase": "locked released open held_warning held forced fault",
+        "mode": "fire lockdown drill", "role": "staff management installer",
+        "alarm.class": "forced held fault tamper fire panic duress overstay",
+        "reason": "fire lockdown blocklisted no_agreement agreement_expired "
+                  "outside_hours max_guests",
+        "rc.kind": "fire drill", "rc.band": "0_2 3_5 6_9 10_17",
+        "reg.roomtype": "single double",
+        "reg.relation": "family friend professional other",
+        "reg.outcome": "no_room not_target referred offered other "
+                       "asked_about_resident",
+        "error": "forbidden not_authorised bad_value missing_argument "
+                 "not_found busy duplicate fire drill lockdown "
+                 "fire_input_active denied reason_required ambiguous "
+                 "checked_out ended occupied discharged names_resident "
+                 "no_evacuation not_expected already_accounted "
+                 "not_accounted journal_failed db_error failed bad_request "
+                 "timeout",
+    }
+    for fam, codes in families.items():
+        for code in codes.split():
+            assert "%s.%s" % (fam, code) in da, (fam, code)
+
+
+def raw_keys(d, keys):
+    """Catalogue keys (or anything shaped like one) shown as text, and
+    placeholders left unfilled."""
+    prefixes = sorted({k.split(".")[0] for k in keys})
+    body = text(d) + " " + " ".join(d.execute_script("""
+        return [...document.querySelectorAll('[aria-label],[title],[placeholder]')]
+          .map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''))"""))
+    found = re.findall(r"\b(?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b" %
+                       "|".join(map(re.escape, prefixes)), body)
+    found += re.findall(r"\{[a-z_]+\}", body)
+    return found
+
+
+SCREENS = ["house", "visitors", "alarms", "rollcall", "register", "reports"]
+REGISTER_TABS = ["stays", "guests", "blocklist", "enquiry", "chips"]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_every_screen_renders_in_both_languages_and_passes_axe(console, lang):
+    c, b = console, console.b
+    rose, _, _ = stays_and_guests(b)
+    b.ok("guest.admit", door="front", guest="Karen Sørensen", stay=rose)
+    b.ok("staff.on", login="leder")
+    b.set_input("office.contact", 1)          # an alarm to list
+    keys = json.loads((CATALOGUES / "da.json").read_text())
+    problems = {}
+
+    def check(d, name):
+        time.sleep(0.3)                       # let live updates settle
+        raw = raw_keys(d, keys)
+        if raw:
+            problems["%s raw keys" % name] = raw
+        v = c.axe(d)
+        if v:
+            problems["%s axe" % name] = v
+        if lang == "da":
+            c.shot(d, name)
+
+    for size in (DESKTOP, PHONE):
+        d = c.open(size, lang=lang)
+        check(d, "login")
+        c.login(d, "leder")
+        for screen in SCREENS:
+            nav(d, screen)
+            wait_until(lambda: "…" not in css(d, "main.main")[0].text, 10,
+                       "the screen loaded")
+            if screen == "register":
+                for tab in REGISTER_TABS:
+                    click(d, "#tab-" + tab)
+                    wait_until(lambda: "…" not in css(d, "main.main")[0].text,
+                               10, "the tab loaded")
+                    check(d, "register-" + tab)
+                continue
+            if screen == "reports":
+                click(d, "[data-act=occupancy]")
+                wait_css(d, "#occupancy-table")
+                check(d, "reports-occupancy")
+                click(d, "[data-act=safety]")
+                wait_css(d, "#safety-summary")
+                check(d, "reports-safety")
+                continue
+            check(d, screen)
+        nav(d, "house")
+        ring(c)
+        wait_css(d, "section.call input.call-name").send_keys("Karen Sørensen\n")
+        wait_css(d, "[data-decision=allow]")
+        check(d, "intercom")
+        d.quit()
+        c.drivers.remove(d)
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)

@@ -12,7 +12,7 @@ export function registerView(ctx) {
   const msg = h("p", { class: "msg", role: "status", id: "reg-msg" });
   const tabs = [["stays", "reg.tab.stays"], ["guests", "reg.tab.guests"],
                 ["blocklist", "reg.tab.blocklist"], ["enquiry", "reg.tab.enquiry"]];
-  if (ctx.can("chip.list")) tabs.push(["chips", "reg.tab.chips"]);
+  if (ctx.can("chip.enrol")) tabs.push(["chips", "reg.tab.chips"]);
   let tab = ctx.regTab || "stays";
   const body = h("div");
   const tabbar = h("div", { class: "tabs", role: "group", "aria-label": t("reg.sections") });

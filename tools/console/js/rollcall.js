@@ -71,12 +71,13 @@ export function rollcallView(ctx) {
     if (it.who.startsWith("staff:")) return [it.who.slice(6), t("rc.staff")];
     const bits = [];
     if (it.adults) bits.push(t("rc.adults", { n: it.adults }));
-    const ages = it.ages || {};
-    for (const band of ["0_2", "3_5", "6_9", "10_17"]) {
-      const n = ages[band] ?? ages["children_" + band] ?? 0;
-      if (n) bits.push(t("rc.children_band", { n, band: t("rc.band." + band) }));
+    // ages: "0-2:1 3-5:1" (band:count), as evac.status gives it.
+    const ages = typeof it.ages === "string" ? it.ages.split(" ").filter(Boolean) : [];
+    for (const a of ages) {
+      const [band, n] = a.split(":");
+      bits.push(t("rc.children_band", { n, band: t("rc.band." + band.replace("-", "_")) }));
     }
-    if (!Object.keys(ages).length && it.children) bits.push(t("rc.children", { n: it.children }));
+    if (!ages.length && it.children) bits.push(t("rc.children", { n: it.children }));
     return [t("rc.room", { room: it.who.replace(/^room:/, ""), alias: it.alias || "" }), bits.join(", ")];
   }
 
@@ -93,7 +94,8 @@ export function rollcallView(ctx) {
     const open = status.open;
     same(head,
       h("p", { class: "rc-count " + (missing ? "bad" : "ok"), id: "rc-unaccounted", "data-n": missing },
-        missing ? t("rc.unaccounted", { n: missing, total: items.length }) : t("rc.all_accounted")),
+        missing ? t("rc.unaccounted", { n: missing, total: items.length }) :
+          wanted.size ? t("rc.all_here") : t("rc.all_accounted")),
       h("p", { class: "rc-kind" }, t("rc.kind." + status.kind), " · ", t("rc.started", { time: time(status.started) })),
       status.all_clear ? h("p", { class: "ok", id: "rc-all-clear" }, t("rc.all_clear", { time: time(status.all_clear) })) : null,
       !bus.online ? h("p", { class: "warn", id: "rc-offline" }, t("rc.offline", { n: wanted.size })) :
@@ -112,7 +114,7 @@ export function rollcallView(ctx) {
         h("span", { class: "rc-state" }, yes ? t("rc.accounted") : t("rc.missing"))));
     }));
     const btns = [];
-    if (open && ctx.can("evac.close") && !missing)
+    if (open && ctx.can("evac.close") && !missing && !wanted.size && bus.online)
       btns.push(h("button", { type: "button", class: "big", "data-act": "close-evac", onclick: async () => {
         const r = await bus.call("evac.close"); announce(r.ok ? t("rc.closed") : error(r)); load(); } }, t("rc.close")));
     replace(foot, btns);
