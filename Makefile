@@ -170,6 +170,12 @@ console-vendor:
 	        echo "$$sum  $$f" | sha256sum -c --quiet - >/dev/null 2>&1 || \
 	            { echo "console-vendor: $$f ($$pkg $$ver, $$lic) does not match its SHA-256 in MANIFEST"; exit 1; }; \
 	    done
+# make bench also measures the console in chromium (tests/bench/console_bench.py).
+.PHONY: bench-console
+bench: bench-console
+bench-console: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/console_bench.py
 # --- end of staff console ----------------------------------------------------
 
 clean:

@@ -59,6 +59,7 @@ async function boot() {
   loginScreen(location.hash === "#idle" ? t("login.idle_out", { min: config.idle_min }) :
               location.hash === "#out" ? t("login.logged_out") : "");
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  performance.mark("usable");
 }
 
 function langButton(after) {
