@@ -359,7 +359,7 @@ def test_roll_call_on_a_phone_through_a_broker_outage(console):
     # Large touch targets.
     for _, w, h in items:
         assert h >= 44 and w >= 300, items
-    c.shot(d, "rollcall")
+    c.shot(d, "rollcall-fire")
     assert css(d, "#rc-unaccounted")[0].get_attribute("data-n") == "5"
 
     def tap(who):
