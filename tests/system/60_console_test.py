@@ -148,6 +148,13 @@ def test_login_wrong_password_logout_leaves_nothing(console):
     rose, _, _ = stays_and_guests(b)
     d = c.open()
     c.shot(d, "login")
+    # The first load: everything the page fetched, compressed, headers
+    # included, under 150 kB (the console serves no-store: no cache helps).
+    loaded = d.execute_script("""
+        const n = performance.getEntriesByType('navigation')[0];
+        return n.transferSize + performance.getEntriesByType('resource')
+          .reduce((a, x) => a + x.transferSize, 0);""")
+    assert 50000 < loaded < 150000, loaded
     c.login(d, "anna", "not-her-password", wait=False)
     msg = wait_until(lambda: css(d, "#login-msg") and
                      css(d, "#login-msg")[0].text.startswith("Forkert"), 15,
@@ -208,6 +215,47 @@ def test_door_opened_on_the_sim_shows_and_release_moves_the_lock(console):
     click(d, "#door-garden button[data-act=lock]")
     wait_released(b, "garden", False)
     wait_css(d, "#door-garden[data-phase=locked]")
+
+
+def test_lockdown_duty_and_a_drill_from_the_console(console):
+    c, b = console, console.b
+    stays_and_guests(b)
+    d = c.open()
+    c.login(d, "anna")
+    # Staff clock themselves in and out.
+    seq = b.last_seq()
+    click(d, "[data-act=duty-on]")
+    row = b.wait_journal("staff.on_duty", after=seq)
+    assert row["actor"] == "anna" and row["subject"] == "staff:anna"
+    wait_css(d, "[data-act=duty-off]")
+    # A lockdown, confirmed, with the banner on every screen; then lifted.
+    assert not css(d, "[data-act=drill-start]")       # management only
+    seq = b.last_seq()
+    click(d, "[data-act=lockdown]")
+    d.switch_to.alert.accept()
+    row = b.wait_journal("mode.changed", after=seq)
+    assert row["actor"] == "anna" and row["detail"]["to"] == "lockdown"
+    wait_css(d, "#mode-banner.mode-lockdown")
+    c.shot(d, "house-lockdown")
+    click(d, "[data-act=lift]")
+    wait_until(lambda: b.ok("mode.status")["mode"] == "normal", 5, "lifted")
+    wait_until(lambda: not css(d, "#mode-banner"), 5, "the banner gone")
+    # Management starts a drill: the roll call opens by itself, on the
+    # manager's screen and on anna's.
+    d2 = c.open()
+    c.login(d2, "leder")
+    seq = b.last_seq()
+    click(d2, "[data-act=drill-start]")
+    d2.switch_to.alert.accept()
+    b.wait_journal("evacuation.started", after=seq)
+    for x in (d, d2):
+        wait_css(x, "#nav-rollcall[aria-current=page]")
+        wait_css(x, "#mode-banner.mode-drill")
+        wait_css(x, "button.rc-item[data-who='staff:anna']")
+    click(d, "button.rc-item[data-who='staff:anna']")
+    row = b.wait_journal("evacuation.accounted", after=seq)
+    assert row["actor"] == "anna" and row["detail"]["who"] == "staff:anna"
+    wait_css(d2, "button.rc-item[data-who='staff:anna'][aria-pressed=true]")
 
 
 # -- the intercom -----------------------------------------------------------------
@@ -468,6 +516,7 @@ def test_catalogues_have_the_same_keys_and_no_empty_string():
     families = {
         "door.phase": "locked released open held_warning held forced fault",
         "mode": "fire lockdown drill", "role": "staff management installer",
+        "mode.name": "normal fire lockdown drill",
         "alarm.class": "forced held fault tamper fire panic duress overstay",
         "reason": "fire lockdown blocklisted no_agreement agreement_expired "
                   "outside_hours max_guests",

@@ -144,7 +144,12 @@ function startIdle() {
   for (const ev of ["pointerdown", "keydown", "touchstart", "wheel"])
     document.addEventListener(ev, poke, { passive: true, capture: true });
   idleTimer = setInterval(() => {
-    if (ctx && Date.now() - ctx.lastActive >= ms) { clearInterval(idleTimer); logout("idle"); }
+    if (!ctx) return;
+    // Never in the middle of a roll call: the phone at the assembly point
+    // stays signed in while an evacuation is open.
+    const ev = ctx.state.evacuation;
+    if (ev && ev.active) { ctx.lastActive = Date.now(); return; }
+    if (Date.now() - ctx.lastActive >= ms) { clearInterval(idleTimer); logout("idle"); }
   }, 500);
 }
 

@@ -65,6 +65,7 @@ export function houseView(ctx) {
     const duty = s.duty ? s.duty.on_duty : null;
     const occ = s.occupancy;
     same(side,
+      modeControls(ctx, msgs),
       h("section", { "aria-labelledby": "h-al" }, h("h2", { id: "h-al" }, t("house.alarms")),
         open.length ? h("ul", { class: "plain" }, open.map((a) =>
           h("li", { class: "bad" }, t("alarm.class." + a.class), " · ", a.point, " · ", time(a.since))))
@@ -77,12 +78,49 @@ export function houseView(ctx) {
       duty ? h("section", { "aria-labelledby": "h-duty" }, h("h2", { id: "h-duty" }, t("house.duty")),
         duty.length ? h("ul", { class: "plain" }, duty.map((d) =>
           h("li", null, d.login, " · ", t("duty.since", { time: time(d.since) }))))
-          : h("p", null, t("house.nobody_on_duty"))) : null,
+          : h("p", null, t("house.nobody_on_duty")),
+        ctx.can("staff.on") ? (duty.some((d) => d.login === ctx.login)
+          ? h("button", { type: "button", "data-act": "duty-off", onclick: async () => {
+              const r = await ctx.bus.call("staff.off"); msgs.set("duty", r.ok ? "" : error(r)); ctx.refresh("duty"); } }, t("duty.off"))
+          : h("button", { type: "button", class: "primary", "data-act": "duty-on", onclick: async () => {
+              const r = await ctx.bus.call("staff.on"); msgs.set("duty", r.ok ? "" : error(r)); ctx.refresh("duty"); } }, t("duty.on")))
+          : null,
+        msgs.get("duty") ? h("p", { class: "err", role: "alert" }, msgs.get("duty")) : null) : null,
       occ ? h("section", { "aria-labelledby": "h-occ" }, h("h2", { id: "h-occ" }, t("house.occupancy")),
         h("p", null, t("house.occupancy_line", occ))) : null);
   }
   update();
   return { el, update };
+}
+
+// Lockdown, lift, reset after a fire, drill: what the role may do in the
+// mode the house is in.  A fire is started by the fire panel, not here.
+function modeControls(ctx, msgs) {
+  const m = ctx.state.mode;
+  if (!m) return null;
+  const btns = [];
+  const run = (verb, args, confirmKey) => async () => {
+    if (confirmKey && !confirm(t(confirmKey))) return;
+    const r = await ctx.bus.call(verb, args);
+    msgs.set("mode", r.ok ? "" : error(r));
+    ctx.render();
+  };
+  if (!m.lockdown && ctx.can("mode.lockdown"))
+    btns.push(h("button", { type: "button", class: "warnbtn", "data-act": "lockdown",
+      onclick: run("mode.lockdown", null, "mode.lockdown_confirm") }, t("mode.lockdown_btn")));
+  if (m.lockdown && ctx.can("mode.lift"))
+    btns.push(h("button", { type: "button", "data-act": "lift", onclick: run("mode.lift") }, t("mode.lift_btn")));
+  if (m.fire && ctx.can("mode.reset"))
+    btns.push(h("button", { type: "button", "data-act": "reset", onclick: run("mode.reset", null, "mode.reset_confirm") }, t("mode.reset_btn")));
+  if (ctx.can("mode.drill") && !m.fire && !m.lockdown)
+    btns.push(m.drill
+      ? h("button", { type: "button", "data-act": "drill-end", onclick: run("mode.drill", { action: "end" }) }, t("mode.drill_end"))
+      : h("button", { type: "button", "data-act": "drill-start", onclick: run("mode.drill", { action: "start" }, "mode.drill_confirm") }, t("mode.drill_start")));
+  if (!btns.length) return null;
+  return h("section", { "aria-labelledby": "h-mode" }, h("h2", { id: "h-mode" }, t("house.mode")),
+    h("p", null, t("house.mode_now", { mode: t("mode.name." + m.mode) })),
+    h("div", { class: "actions" }, btns),
+    msgs.get("mode") ? h("p", { class: "err", role: "alert" }, msgs.get("mode")) : null);
 }
 
 export function visitorsView(ctx) {
