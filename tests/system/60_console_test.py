@@ -446,6 +446,8 @@ def test_roll_call_on_a_phone_through_a_broker_outage(console):
 def test_staff_sees_no_management_buttons_management_sees_reports(console):
     c, b = console, console.b
     stays_and_guests(b)
+    b.set_input("office.contact", 1)          # forced: in the safety report
+    b.set_input("office.contact", 0)
     d = c.open()
     c.login(d, "anna")
     assert not css(d, "#nav-reports")
@@ -486,6 +488,10 @@ def test_staff_sees_no_management_buttons_management_sees_reports(console):
     click(d2, "[data-act=safety]")
     wait_css(d2, "#safety-summary")
     assert css(d2, "[data-act=download]")[0].get_attribute("download").endswith(".json")
+    assert css(d2, "[data-act=download-html]")[0].get_attribute("download").endswith(".html")
+    # The report is the building's: the office door forced above.
+    assert "office" in css(d2, "#safety-doors")[0].text
+    assert css(d2, "#safety-alarms")
     c.shot(d2, "reports-safety")
     nav(d2, "register")
     wait_css(d2, "#tab-chips")

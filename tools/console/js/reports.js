@@ -1,6 +1,6 @@
 // Reports (management): occupancy for a period as a table and a chart, and
 // the safety report to view and download.
-import { t, error, today } from "./i18n.js";
+import { t, error, reason, today, datetime } from "./i18n.js";
 import { h, replace, field } from "./ui.js";
 
 export function reportsView(ctx) {
@@ -51,15 +51,46 @@ export function reportsView(ctx) {
     const r = await bus.call("report.safety", { from: from.value, to: to.value });
     if (!r.ok) { replace(out, h("p", { class: "err", role: "alert" }, error(r))); return; }
     const rep = r.result, s = rep.summary || {};
-    const blob = new Blob([JSON.stringify(rep, null, 2)], { type: "application/json" });
-    const a = h("a", { href: URL.createObjectURL(blob), download: "safety-" + rep.site + "-" + rep.from + "-" + rep.to + ".json",
-      class: "button", "data-act": "download" }, t("rep.download"));
-    replace(out, h("h2", null, t("rep.safety_for", { from: rep.from, to: rep.to })),
+    const min = (sec) => (sec == null ? "–" : (sec / 60).toFixed(1));
+    const tbl = (id, cols, rows, empty) => rows.length
+      ? h("table", { class: "grid", id },
+          h("thead", null, h("tr", null, cols.map((k) => h("th", { scope: "col" }, t(k))))),
+          h("tbody", null, rows.map((cells) => h("tr", null, cells.map((c) => h("td", null, c))))))
+      : h("p", null, t(empty));
+    const al = rep.alarms || {};
+    const report = h("div", { id: "safety-report" },
+      h("h2", null, t("rep.safety_for", { from: rep.from, to: rep.to })),
+      h("p", { class: "muted" }, t("rep.safety_site", { site: rep.site, tz: rep.timezone, generated: datetime(rep.generated) })),
+      h("h3", null, t("rep.safety.summary")),
       h("table", { class: "grid", id: "safety-summary" },
         h("tbody", null, Object.entries(s).map(([k, v]) => h("tr", null,
-          h("th", { scope: "row" }, t("rep.safety." + k)), h("td", null, typeof v === "object" ? JSON.stringify(v) : String(v)))))),
-      h("p", { class: "muted" }, t("rep.safety_note")),
-      a);
+          h("th", { scope: "row" }, t("rep.safety." + k)), h("td", null, String(v)))))),
+      h("h3", null, t("rep.safety.evacuations")),
+      tbl("safety-evac", ["rep.col.kind", "rep.col.start", "rep.col.all_clear", "rep.col.minutes", "rep.col.items", "rep.col.unaccounted"],
+        (rep.evacuations || []).map((e) => [t("rc.kind." + e.kind), datetime(e.started), e.all_clear ? datetime(e.all_clear) : "–",
+          min(e.seconds_to_all_clear), String(e.items), String(e.unaccounted)]), "rep.none"),
+      h("h3", null, t("rep.safety.alarms_by_class")),
+      tbl("safety-alarms", ["rep.col.class", "rep.col.count", "rep.col.unacked", "rep.col.median_ack", "rep.col.longest_ack"],
+        (al.by_class || []).map((a) => [t("alarm.class." + a.class), String(a.count), String(a.unacknowledged),
+          min(a.median_ack_seconds), min(a.longest_ack_seconds)]), "rep.none"),
+      h("h3", null, t("rep.safety.doors")),
+      tbl("safety-doors", ["rep.col.door", "rep.col.forced", "rep.col.held"],
+        doorRows(rep.doors || {}), "rep.none"),
+      h("h3", null, t("rep.safety.refused_by_reason")),
+      tbl("safety-refused", ["rep.col.reason", "rep.col.count"],
+        (rep.refused_visitors || []).map((x) => [x.reason === "staff_decision" ? t("rep.staff_decision") : reason(x.reason), String(x.count)]), "rep.none"));
+    const html = "<!doctype html><html lang=\"" + document.documentElement.lang + "\"><meta charset=\"utf-8\"><title>" +
+      t("rep.safety_for", { from: rep.from, to: rep.to }) + "</title><style>body{font-family:sans-serif;margin:2em}" +
+      "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #999;padding:.3em .6em;text-align:left}</style>" +
+      report.outerHTML + "</html>";
+    const name = "safety-" + rep.site + "-" + rep.from + "-" + rep.to;
+    replace(out, report,
+      h("div", { class: "actions" },
+        h("a", { href: URL.createObjectURL(new Blob([html], { type: "text/html" })), download: name + ".html",
+          class: "button primary", "data-act": "download-html" }, t("rep.download_html")),
+        h("a", { href: URL.createObjectURL(new Blob([JSON.stringify(rep, null, 2)], { type: "application/json" })),
+          download: name + ".json", class: "button", "data-act": "download" }, t("rep.download"))),
+      h("p", { class: "muted" }, t("rep.safety_note")));
   }
   return { el };
 }
@@ -69,4 +100,11 @@ function svg(tag, attrs, ...kids) {
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
   for (const k of kids.flat(3)) if (k != null) el.append(k instanceof Node ? k : document.createTextNode(String(k)));
   return el;
+}
+
+function doorRows(doors) {
+  const m = new Map();
+  for (const x of doors.forced || []) m.set(x.door, [x.count, 0]);
+  for (const x of doors.held || []) m.set(x.door, [(m.get(x.door) || [0])[0], x.count]);
+  return [...m].sort().map(([d, [f, hd]]) => [d, String(f), String(hd)]);
 }
