@@ -342,6 +342,32 @@ def test_intercom_house_rule_overridden_with_a_reason(console):
     assert row["actor"] == "anna"
 
 
+def test_a_ring_during_an_outage_and_a_call_answered_elsewhere(console):
+    c, b = console, console.b
+    rose, _, _ = stays_and_guests(b)
+    d = c.open()
+    c.login(d, "anna")
+    d2 = c.open()
+    c.login(d2, "birgit")
+    # The broker is down while someone rings: the card comes when the
+    # console is back (read from the journal), once.
+    c.broker.stop()
+    wait_css(d, "[data-conn=offline]", 15)
+    ring(c)
+    c.broker.start()
+    wait_css(d, "[data-conn=online]", 20)
+    wait_css(d, "section.call[data-door=front]", 20)
+    wait_css(d2, "section.call[data-door=front]", 15)
+    time.sleep(1)
+    assert len(css(d, "section.call")) == 1
+    # anna answers; birgit's card goes away by itself.
+    wait_css(d, "section.call input.call-name").send_keys("Karen Sørensen\n")
+    click(d, "[data-act=admit]")
+    wait_css(d, "[data-outcome=admitted]")
+    wait_until(lambda: not css(d2, "section.call"), 10, "birgit's card gone")
+    assert css(d, "section.call [data-outcome=admitted]")
+
+
 # -- visitors, alarms ------------------------------------------------------------------
 
 def test_visitor_checked_out_and_alarm_acknowledged(console):

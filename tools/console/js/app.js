@@ -40,6 +40,7 @@ const SCREENS = [
 ];
 
 const app = document.getElementById("app");
+const CALL_FRESH_MS = 120000;
 let config = { site: "villa", idle_min: 15, mqtt_path: "/mqtt" };
 let ctx = null;           // the signed-in session; null when logged out
 let current = null;       // the mounted screen
@@ -114,11 +115,21 @@ async function start(login, password) {
   // Retained state arrives at once: keep it while the role is asked.
   bus.addEventListener("state", (e) => onState(e.detail));
   bus.addEventListener("event", (e) => onEvent(e.detail));
-  bus.addEventListener("status", (e) => { ctx.state.status = e.detail; shell(); });
-  const [sl, es] = await Promise.all([bus.call("staff.list"), bus.call("evac.status")]);
+  bus.addEventListener("status", (e) => {
+    const was = ctx.state.status;
+    ctx.state.status = e.detail;
+    // husvagtd back on the broker: what it did meanwhile can be read now.
+    if (e.detail === "online" && was && was !== "online") { refresh("all"); catchUp(); }
+    shell();
+  });
+  const [sl, es, st] = await Promise.all([bus.call("staff.list"), bus.call("evac.status"),
+                                          bus.call("status")]);
+  // Rows from here on are news; a catch-up after an outage starts here.
+  if (st.ok && st.result.journal_seq > bus.lastEventSeq) bus.lastEventSeq = st.result.journal_seq;
   ctx.role = sl.ok ? (es.ok ? "management" : "installer") : "staff";
   ctx.ready = true;
   bus.addEventListener("online", () => { ctx.state.connected = true; refresh("all"); shell();
+                                         catchUp();
                                          current && current.online && current.online(); });
   bus.addEventListener("offline", () => { ctx.state.connected = false; update("conn"); });
   startIdle();
@@ -184,13 +195,34 @@ function onState({ key, body }) {
 function onEvent(row) {
   const ty = row.type || "";
   if (ty === "intercom.call") {
+    // A ring caught up after an outage is shown only while still fresh.
+    if (row.catchup && Date.now() - new Date(row.time) > CALL_FRESH_MS) return;
     ctx.state.calls.push({ door: row.point, time: row.time, seq: row.seq });
     ring();
     shell();
     announce(t("call.title", { door: row.point }));
-  } else if (ty.startsWith("visit.")) refresh("inside");
+  } else if (ty.startsWith("visit.")) {
+    // Answered at another console: that door's earlier calls are done.
+    if ((ty === "visit.admitted" || ty === "visit.refused") && row.actor !== ctx.login) {
+      const before = ctx.state.calls.length;
+      ctx.state.calls = ctx.state.calls.filter((c) => c.door !== row.point || c.seq > row.seq);
+      if (ctx.state.calls.length !== before) shell();
+    }
+    refresh("inside");
+  }
   else if (ty.startsWith("staff.")) refresh("duty");
   if (current && current.event) current.event(row);
+}
+
+// After an outage (a clean session: the broker kept nothing for us), the
+// rows published meanwhile are read from the journal (docs/mqtt.md), so
+// that a ring during the outage still raises its card.
+async function catchUp() {
+  const bus = ctx && ctx.bus;
+  if (!bus || !bus.lastEventSeq) return;
+  const r = await bus.call("journal.rows", { after: bus.lastEventSeq, limit: 1000 });
+  if (!r.ok || !ctx) return;
+  for (const row of r.result.rows) bus.deliver(row, { catchup: true });
 }
 
 async function refresh(what) {

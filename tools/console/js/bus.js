@@ -16,6 +16,7 @@ export class Bus extends EventTarget {
     this.seq = 0;
     this.online = false;
     this.lastEventSeq = 0;
+    this.seen = new Set();
   }
 
   // Resolves on the first CONNACK; rejects with "auth" on a refused
@@ -78,13 +79,20 @@ export class Bus extends EventTarget {
     let body = null;
     if (text.length) { try { body = JSON.parse(text); } catch { return; } }
     if (rel === "event") {
-      // husvagtd may publish a row twice: keep the highest seq seen.
-      if (!body || body.seq <= this.lastEventSeq) return;
-      this.lastEventSeq = body.seq;
-      this.emit("event", body);
+      if (body) this.deliver(body);
       return;
     }
     if (rel.startsWith("state/")) this.emit("state", { key: rel.slice(6), body });
+  }
+
+  // husvagtd may publish a row twice, and rows read back after an outage
+  // (journal.rows) overlap the live ones: each seq is handed on once.
+  deliver(row, extra) {
+    if (typeof row.seq !== "number" || this.seen.has(row.seq)) return;
+    this.seen.add(row.seq);
+    if (this.seen.size > 5000) this.seen.delete(this.seen.values().next().value);
+    if (row.seq > this.lastEventSeq) this.lastEventSeq = row.seq;
+    this.emit("event", extra ? Object.assign(row, extra) : row);
   }
 
   // A command; resolves with the reply {ok, result | error, message}.

@@ -15,6 +15,10 @@ export function intercomCards(ctx, host) {
       h("div", { class: "call" }, t("call.title", { door: c.door }))));
     return;
   }
+  const live = new Set(ctx.state.calls.map((c) => c.seq));
+  for (const [seq, card] of cards) {
+    if (!live.has(seq) && !card.dataset.done) { card.remove(); cards.delete(seq); }
+  }
   for (const c of ctx.state.calls) {
     if (!cards.has(c.seq)) {
       const card = callCard(ctx, c, () => {
@@ -123,6 +127,7 @@ function callCard(ctx, call, dismiss) {
   }
 
   function done(text, state) {
+    card.dataset.done = "1";
     replace(result, h("p", { class: "ok", role: "status", "data-outcome": state }, text));
     const close = h("button", { type: "button", class: "big", "data-act": "close", onclick: dismiss }, t("call.close"));
     replace(actions, close);
@@ -137,9 +142,10 @@ function callCard(ctx, call, dismiss) {
       h("button", { type: "submit", class: "primary", "data-act": "evaluate" }, t("call.lookup")),
       h("button", { type: "button", "data-act": "pick-stay", onclick: () => loadStays() }, t("call.pick_stay")),
       h("button", { type: "button", "data-act": "dismiss", onclick: dismiss }, t("call.dismiss"))));
-  return h("section", { class: "call", id: idp, "aria-labelledby": idp + "-h", "data-door": call.door },
+  const card = h("section", { class: "call", id: idp, "aria-labelledby": idp + "-h", "data-door": call.door },
     h("h2", { id: idp + "-h" }, t("call.title", { door: call.door }), " ",
       h("span", { class: "muted" }, time(call.time))),
     h("p", { class: "muted" }, t("call.hint")),
     form, result, actions);
+  return card;
 }
