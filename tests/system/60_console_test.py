@@ -256,6 +256,12 @@ def test_lockdown_duty_and_a_drill_from_the_console(console):
     row = b.wait_journal("evacuation.accounted", after=seq)
     assert row["actor"] == "anna" and row["detail"]["who"] == "staff:anna"
     wait_css(d2, "button.rc-item[data-who='staff:anna'][aria-pressed=true]")
+    # A second tap takes it back.
+    seq = b.last_seq()
+    click(d, "button.rc-item[data-who='staff:anna']")
+    row = b.wait_journal("evacuation.unaccounted", after=seq)
+    assert row["actor"] == "anna" and row["detail"]["who"] == "staff:anna"
+    wait_css(d2, "button.rc-item[data-who='staff:anna'][aria-pressed=false]")
 
 
 # -- the intercom -----------------------------------------------------------------
