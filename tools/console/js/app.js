@@ -3,7 +3,10 @@
 // other modules.  Nothing is written to any browser storage: the login,
 // the password and every name live in this page's memory only, and a
 // log-out reloads the page, which drops all of it.
-import { Bus } from "./bus.js";
+// bus.js (and MQTT.js, the bulk of the page) is loaded while the log-in
+// form is already on the screen: see boot().
+let busModule = null;
+const loadBus = () => (busModule = busModule || import("./bus.js"));
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import { h, replace, same, field, announce } from "./ui.js";
@@ -51,16 +54,16 @@ function emptyState() {
 }
 
 async function boot() {
-  try {
-    const r = await fetch("config.json", { cache: "no-store" });
-    if (r.ok) config = Object.assign(config, await r.json());
-  } catch { /* defaults */ }
   const wanted = new URLSearchParams(location.search).get("lang");
-  await i18n.load(i18n.LANGS.includes(wanted) ? wanted : "da");
+  const cfg = fetch("config.json", { cache: "no-store" })
+    .then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  await Promise.all([cfg.then((c) => { config = Object.assign(config, c); }),
+                     i18n.load(i18n.LANGS.includes(wanted) ? wanted : "da")]);
   loginScreen(location.hash === "#idle" ? t("login.idle_out", { min: config.idle_min }) :
               location.hash === "#out" ? t("login.logged_out") : "");
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   performance.mark("usable");
+  loadBus();
 }
 
 function langButton(after) {
@@ -102,6 +105,7 @@ function loginScreen(message) {
 }
 
 async function start(login, password) {
+  const { Bus } = await loadBus();
   const bus = new Bus(config.site, config.mqtt_path || "/mqtt");
   await bus.connect(login, password);
   password = null;
