@@ -95,6 +95,11 @@ def main():
             d = c.browser()
             d.get(c.url)
             wait_until(lambda: d.find_elements("css selector", "form.login input"), 10)
+            # Everything the console loads: MQTT.js comes in behind the form.
+            wait_until(lambda: d.execute_script("""return performance
+                .getEntriesByType('resource').some(r => r.name.endsWith(
+                'mqtt.esm.js') && r.responseEnd > 0)"""), 10, "MQTT.js")
+            time.sleep(0.2)
             r = d.execute_script("""
               const nav = performance.getEntriesByType('navigation')[0];
               const res = performance.getEntriesByType('resource');

@@ -150,6 +150,10 @@ def test_login_wrong_password_logout_leaves_nothing(console):
     c.shot(d, "login")
     # The first load: everything the page fetched, compressed, headers
     # included, under 150 kB (the console serves no-store: no cache helps).
+    wait_until(lambda: d.execute_script("""return performance
+        .getEntriesByType('resource').some(r => r.name.endsWith(
+        'mqtt.esm.js') && r.responseEnd > 0)"""), 10, "MQTT.js loaded")
+    time.sleep(0.2)
     loaded = d.execute_script("""
         const n = performance.getEntriesByType('navigation')[0];
         return n.transferSize + performance.getEntriesByType('resource')
