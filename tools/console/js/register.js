@@ -34,7 +34,7 @@ export function registerView(ctx) {
   }
 
   function table(id, cols, rows) {
-    return h("table", { class: "grid", id },
+    return h("table", { class: "grid", tabindex: "0", id },
       h("thead", null, h("tr", null, cols.map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", null, rows));
   }
@@ -71,14 +71,14 @@ export function registerView(ctx) {
         h("td", null, s.arrival), h("td", null, t("reg.people", { adults: s.adults,
           children: s.children_0_2 + s.children_3_5 + s.children_6_9 + s.children_10_17 })),
         h("td", null, s.needs_help ? t("rc.needs_help") : ""),
-        h("td", { class: "actions" },
+        h("td", null, h("div", { class: "actions" },
           free.length ? [moveSel, h("button", { type: "button", "data-act": "move", onclick: async () => {
             const r = await bus.call("stay.move", { id: s.id, room: moveSel.value });
             if (say(r, t("reg.moved", { alias: s.alias, room: moveSel.value }))) stays(); } }, t("reg.move"))] : null,
           h("button", { type: "button", "data-act": "discharge", onclick: async () => {
             if (!confirm(t("reg.discharge_confirm", { alias: s.alias || s.id }))) return;
             const r = await bus.call("stay.discharge", { id: s.id });
-            if (say(r, t("reg.discharged", { alias: s.alias, chips: r.ok ? r.result.chips_revoked : 0 }))) stays(); } }, t("reg.discharge"))));
+            if (say(r, t("reg.discharged", { alias: s.alias, chips: r.ok ? r.result.chips_revoked : 0 }))) stays(); } }, t("reg.discharge")))));
     });
     replace(body,
       h("h2", null, t("reg.stays")),

@@ -39,7 +39,7 @@ export function reportsView(ctx) {
       h("td", null, String(m.stays_started)), h("td", null, String(m.stays_ended)),
       h("td", null, m.average_completed_stay_days == null ? "–" : String(m.average_completed_stay_days)));
     replace(out, h("h2", null, t("rep.occupancy_for", { from: rep.from, to: rep.to })), chart,
-      h("table", { class: "grid", id: "occupancy-table" },
+      h("table", { class: "grid", tabindex: "0", id: "occupancy-table" },
         h("thead", null, h("tr", null, ["rep.col.month", "rep.col.available", "rep.col.occupied", "rep.col.pct",
           "rep.col.started", "rep.col.ended", "rep.col.avg"].map((k) => h("th", { scope: "col" }, t(k))))),
         h("tbody", null, months.map(row), rep.total ? row(rep.total) : null)),
@@ -53,7 +53,7 @@ export function reportsView(ctx) {
     const rep = r.result, s = rep.summary || {};
     const min = (sec) => (sec == null ? "–" : (sec / 60).toFixed(1));
     const tbl = (id, cols, rows, empty) => rows.length
-      ? h("table", { class: "grid", id },
+      ? h("table", { class: "grid", tabindex: "0", id },
           h("thead", null, h("tr", null, cols.map((k) => h("th", { scope: "col" }, t(k))))),
           h("tbody", null, rows.map((cells) => h("tr", null, cells.map((c) => h("td", null, c))))))
       : h("p", null, t(empty));
@@ -62,7 +62,7 @@ export function reportsView(ctx) {
       h("h2", null, t("rep.safety_for", { from: rep.from, to: rep.to })),
       h("p", { class: "muted" }, t("rep.safety_site", { site: rep.site, tz: rep.timezone, generated: datetime(rep.generated) })),
       h("h3", null, t("rep.safety.summary")),
-      h("table", { class: "grid", id: "safety-summary" },
+      h("table", { class: "grid", tabindex: "0", id: "safety-summary" },
         h("tbody", null, Object.entries(s).map(([k, v]) => h("tr", null,
           h("th", { scope: "row" }, t("rep.safety." + k)), h("td", null, String(v)))))),
       h("h3", null, t("rep.safety.evacuations")),

@@ -132,7 +132,7 @@ export function visitorsView(ctx) {
     const v = ctx.state.inside;
     if (!v) { replace(list, h("p", null, t("loading"))); return; }
     if (!v.visits.length) { replace(list, h("p", null, t("house.nobody_inside"))); return; }
-    replace(list, h("table", { class: "grid", id: "visits" },
+    replace(list, h("table", { class: "grid", tabindex: "0", id: "visits" },
       h("caption", { class: "sr-only" }, t("visitors.title")),
       h("thead", null, h("tr", null, ["visitors.col.guest", "visitors.col.resident", "visitors.col.door",
         "visitors.col.since", "visitors.col.minutes", "visitors.col.action"].map((k) => h("th", { scope: "col" }, t(k))))),
@@ -162,7 +162,7 @@ export function alarmsView(ctx) {
   function update() {
     const a = ctx.state.alarms;
     if (!a.length) { replace(list, h("p", null, t("house.no_alarms"))); return; }
-    replace(list, h("table", { class: "grid", id: "alarm-table" },
+    replace(list, h("table", { class: "grid", tabindex: "0", id: "alarm-table" },
       h("caption", { class: "sr-only" }, t("alarms.title")),
       h("thead", null, h("tr", null, ["alarms.col.class", "alarms.col.point", "alarms.col.since",
         "alarms.col.cause", "alarms.col.state"].map((k) => h("th", { scope: "col" }, t(k))))),
