@@ -477,6 +477,107 @@ def test_roll_call_on_a_phone_through_a_broker_outage(console):
     assert b.ok("evac.status")["unaccounted"] == 0
 
 
+# -- the register --------------------------------------------------------------------
+
+def fill(d, label, value, within=None):
+    """Type into the field whose label reads label."""
+    root = within or d
+    lab = [l for l in root.find_elements(CSS, "label") if l.text == label][0]
+    el = d.find_element(By.ID, lab.get_attribute("for"))
+    if el.tag_name == "select":
+        from selenium.webdriver.support.ui import Select
+        Select(el).select_by_value(value)
+    else:
+        el.clear()
+        el.send_keys(value)
+    return el
+
+
+def test_register_stays_agreements_blocklist_enquiries_and_chips(console):
+    c, b = console, console.b
+    d = c.open()
+    c.login(d, "leder")
+    nav(d, "register")
+    wait_css(d, "table#rooms")
+    # Admit a stay from the form.
+    seq = b.last_seq()
+    fill(d, "Alias (aldrig det rigtige navn)", "Rose")
+    fill(d, "Værelse", "102")
+    fill(d, "Børn 0–2 år", "1")
+    click(d, "form.card button[type=submit]")
+    row = b.wait_journal("stay.admitted", after=seq)
+    assert row["actor"] == "leder" and row["detail"]["room"] == "102"
+    stay = int(row["subject"].split(":")[1])
+    (st,) = [x for x in b.ok("stay.list")["stays"] if x["id"] == stay]
+    assert st["alias"] == "Rose" and st["children_0_2"] == 1
+    wait_css(d, "tr[data-stay='%d']" % stay)
+    c.shot(d, "register-stays")
+    # Move her.
+    from selenium.webdriver.support.ui import Select
+    Select(d.find_element(CSS, "tr[data-stay='%d'] select" % stay)).select_by_value("105")
+    seq = b.last_seq()
+    click(d, "tr[data-stay='%d'] [data-act=move]" % stay)
+    row = b.wait_journal("stay.moved", after=seq)
+    assert row["detail"]["to"] == "105" and row["actor"] == "leder"
+    # An agreement for her guest.
+    click(d, "#tab-guests")
+    wait_css(d, "#agree-h")
+    fill(d, "Gæstens navn", "Karen Sørensen")
+    fill(d, "Relation", "family")
+    seq = b.last_seq()
+    click(d, "form.card button[type=submit]")
+    row = b.wait_journal("guest.agreed", after=seq)
+    assert row["subject"] == "stay:%d" % stay and row["actor"] == "leder"
+    wait_css(d, "table#agreements tr[data-agreement]")
+    # A blocked name, and the block lifted (management).
+    click(d, "#tab-blocklist")
+    wait_css(d, "#blk-h")
+    fill(d, "Navn", "Jørgen Hansen")
+    seq = b.last_seq()
+    click(d, "form.card button[type=submit]")
+    b.wait_journal("guest.blocked", after=seq)
+    wait_css(d, "table#blocked")
+    assert b.ok("guest.blocked")["blocked"][0]["name"] == "Jørgen Hansen"
+    # An enquiry naming her is refused; one without a name is recorded.
+    click(d, "#tab-enquiry")
+    wait_css(d, "#enq-h")
+    fill(d, "Udfald", "asked_about_resident")
+    fill(d, "Beskrivelse (nævn ikke beboere)", "a man asked whether Rose lives here")
+    click(d, "form.card button[type=submit]")
+    wait_text(d, "Teksten nævner en beboer")
+    fill(d, "Beskrivelse (nævn ikke beboere)", "a man asked about a resident by name")
+    seq = b.last_seq()
+    click(d, "form.card button[type=submit]")
+    row = b.wait_journal("enquiry.recorded", after=seq)
+    assert row["detail"]["security"] is True
+    # A chip enrolled at a reader, by presenting it on the sim; revoked.
+    click(d, "#tab-chips")
+    wait_css(d, "#enr-h")
+    fill(d, "Beboer", "stay:%d" % stay)
+    fill(d, "Læser", "office.reader")
+    seq = b.last_seq()
+    click(d, "form.card button[type=submit]")
+    b.wait_journal("credential.enrol_armed", after=seq)
+    b.present("office.reader", 4711, facility=3)
+    row = b.wait_journal("credential.enrolled", after=seq)
+    cid = row["detail"]["credential"]
+    wait_css(d, "tr[data-chip='%d']" % cid)
+    c.shot(d, "register-chips")
+    seq = b.last_seq()
+    click(d, "tr[data-chip='%d'] [data-act=revoke]" % cid)
+    row = b.wait_journal("credential.revoked", after=seq)
+    # Discharge (confirmed): her chips go with her.
+    click(d, "#tab-stays")
+    wait_css(d, "tr[data-stay='%d']" % stay)
+    seq = b.last_seq()
+    click(d, "tr[data-stay='%d'] [data-act=discharge]" % stay)
+    d.switch_to.alert.accept()
+    row = b.wait_journal("stay.discharged", after=seq)
+    assert row["actor"] == "leder"
+    wait_until(lambda: not css(d, "tr[data-stay='%d']" % stay), 5,
+               "the stay gone from the list")
+
+
 # -- roles --------------------------------------------------------------------------
 
 def test_staff_sees_no_management_buttons_management_sees_reports(console):

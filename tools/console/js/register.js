@@ -178,7 +178,20 @@ export function registerView(ctx) {
         const args = { holder: holder.value, reader: reader.value, timeout: 60 };
         if (label.value.trim()) args.label = label.value.trim();
         const r = await bus.call("chip.enrol", args);
-        say(r, t("reg.enrol_waiting", { reader: reader.value }));
+        if (!say(r, t("reg.enrol_waiting", { reader: reader.value }))) return;
+        // Ask until the reader has taken a chip, or gives up.
+        const until = Date.now() + (r.result.timeout_s || 60) * 1000 + 2000;
+        while (Date.now() < until && ctx.route === "register" && tab === "chips") {
+          await new Promise((ok) => setTimeout(ok, 700));
+          const st = await bus.call("chip.enrol_status", { reader: args.reader });
+          if (!st.ok) { say(st); return; }
+          if (st.result.state === "enrolled") {
+            await chips();
+            msg.textContent = t("reg.enrolled", { id: st.result.id, reader: args.reader });
+            return;
+          }
+          if (st.result.state !== "waiting") { msg.textContent = t("reg.enrol_failed", { why: st.result.error || st.result.state }); return; }
+        }
       } }, h("h2", { id: "enr-h" }, t("reg.enrol")), h("p", { class: "muted" }, t("reg.enrol_hint")), fh, frd, fl,
         h("button", { type: "submit", class: "primary" }, t("reg.enrol_btn"))));
     }
