@@ -22,7 +22,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from conftest import (history_mark, lock_moves, press, rows_of,
                       wait_released, wait_until)
-from consolesite import CONSOLE_DIR, PHONE, DESKTOP, console  # noqa: F401
+from consolesite import (ALL_DAY, CONSOLE_DIR, DESKTOP, PHONE, Console,
+                         console)  # noqa: F401
 
 CSS = By.CSS_SELECTOR
 CATALOGUES = CONSOLE_DIR / "i18n"
@@ -414,6 +415,37 @@ def test_visitor_checked_out_and_alarm_acknowledged(console):
     assert row["actor"] == "anna"
     wait_until(lambda: not b.ok("alarm.list")["alarms"], 5, "alarm gone")
     wait_text(d, "Ingen åbne alarmer.")
+
+
+def test_overstay_warning_shown_and_cleared_by_check_out(tmp_path, make_building):
+    """A visit past [guests] max_visit_min (1 minute here): the row is
+    marked in the list, an overstay alarm appears; checking her out clears
+    the cause (a minute's wait: the slowest test here)."""
+    c = Console(tmp_path, make_building, extra_conf=ALL_DAY + "max_visit_min = 1\n")
+    try:
+        b = c.b
+        rose, _, _ = stays_and_guests(b)
+        visit = b.ok("guest.admit", door="front", guest="Karen Sørensen",
+                     stay=rose)["visit"]
+        d = c.open()
+        c.login(d, "anna")
+        nav(d, "visitors")
+        wait_css(d, "tr[data-visit='%d']" % visit)
+        assert not css(d, "tr.warn")
+        b.wait_journal("visit.overstay", timeout=90)
+        tr = wait_css(d, "tr.warn[data-visit='%d']" % visit, 10)
+        assert "for længe" in tr.text
+        c.shot(d, "visitors-overstay")
+        wait_until(lambda: "1" in css(d, "#nav-alarms")[0].text, 10,
+                   "the overstay alarm counted")
+        seq = b.last_seq()
+        click(d, "tr[data-visit='%d'] [data-act=checkout]" % visit)
+        b.wait_journal("visit.checked_out", after=seq)
+        nav(d, "alarms")
+        wait_text(d, "Besøg for længe")
+        wait_text(d, "ophørt")
+    finally:
+        c.cleanup()
 
 
 # -- the roll call ------------------------------------------------------------------
