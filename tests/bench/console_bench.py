@@ -23,8 +23,6 @@ Figures:
     screen with every door drawn.
 """
 
-import json
-import os
 import statistics
 import sys
 import tempfile

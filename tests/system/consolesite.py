@@ -15,6 +15,12 @@ broker, and Debian's chromium, headless, driven by python3-selenium.
         c.shot(d, name)          a screenshot under $BUILD/console-shots/
         c.axe(d)                 axe-core's serious/critical violations
         c.set_idle(minutes)      the site's idle log-out (console.json)
+
+Page helpers for the tests (d: a selenium driver): css, text, wait_css,
+wait_text, click (again when a live update redrew the element), nav (to a
+screen), fill (a field by its label), storage (everything the page could
+have left in the browser); stays_and_guests(b) (the demo register), ring(c)
+(the front intercom, waiting for intercom.call).
 """
 
 import json
@@ -28,8 +34,9 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 
-from conftest import BUILD, TOP, wait_until
+from conftest import BUILD, TOP, press, wait_until
 from mqttbroker import Broker, free_port
 from mqttsite import MqttSite
 
@@ -176,6 +183,100 @@ class Console:
             pass
         shutil.rmtree(self.web_dir, ignore_errors=True)
         self.broker.cleanup()
+
+
+CSS = By.CSS_SELECTOR
+
+
+def css(d, sel):
+    return d.find_elements(CSS, sel)
+
+
+def text(d):
+    return d.find_element(CSS, "body").text
+
+
+def wait_css(d, sel, timeout=10, what=None):
+    return wait_until(lambda: css(d, sel), timeout, what or sel)[0]
+
+
+def wait_text(d, needle, timeout=10):
+    return wait_until(lambda: needle in text(d), timeout, repr(needle))
+
+
+def click(d, sel, timeout=10):
+    """Click the first visible, enabled match; again when a live update
+    redrew it in between."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            el = wait_until(lambda: [e for e in css(d, sel) if e.is_displayed()
+                                     and e.is_enabled()], timeout, sel)[0]
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+            el.click()
+            return el
+        except StaleElementReferenceException:
+            if time.monotonic() > end:
+                raise
+
+
+def nav(d, screen):
+    click(d, "#nav-" + screen)
+    wait_css(d, "#nav-%s[aria-current=page]" % screen)
+
+
+def storage(d):
+    """Everything the page could have left in the browser."""
+    return d.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        (async () => {
+          const out = {local: localStorage.length, session: sessionStorage.length,
+                       cookie: document.cookie, idb: [], caches: []};
+          try { out.idb = (await indexedDB.databases()).map(x => x.name); } catch (e) {}
+          try { out.caches = await caches.keys(); } catch (e) {}
+          done(out);
+        })();""")
+
+
+NOTHING = {"local": 0, "session": 0, "cookie": "", "idb": [], "caches": []}
+
+
+def stays_and_guests(b):
+    """Rose in 101 with two small children, Lilje in 103, Iris in 204
+    needing help; Karen Sørensen agreed for Rose, Jørgen Hansen
+    blocklisted."""
+    rose = b.ok("stay.admit", alias="Rose", room="101", children_0_2=1,
+                children_3_5=1)["stay"]
+    lilje = b.ok("stay.admit", alias="Lilje", room="103")["stay"]
+    iris = b.ok("stay.admit", alias="Iris", room="204",
+                needs_help=True)["stay"]
+    b.ok("guest.agree", stay=rose, guest="Karen Sørensen",
+         relation="family")
+    b.ok("guest.block", name="Jørgen Hansen",
+         description="never admit")
+    return rose, lilje, iris
+
+
+def ring(c, door="front"):
+    seq = c.b.last_seq()
+    press(c.b, door + ".intercom")
+    c.b.wait_journal("intercom.call", after=seq, point=door)
+
+
+
+def fill(d, label, value, within=None):
+    """Type into the field whose label reads label."""
+    root = within or d
+    lab = [l for l in root.find_elements(CSS, "label") if l.text == label][0]
+    el = d.find_element(By.ID, lab.get_attribute("for"))
+    if el.tag_name == "select":
+        from selenium.webdriver.support.ui import Select
+        Select(el).select_by_value(value)
+    else:
+        el.clear()
+        el.send_keys(value)
+    return el
 
 
 # Visiting hours all day, so that the hour the tests run at does not
