@@ -359,3 +359,11 @@ def test_staff_sees_no_management_buttons_management_sees_reports(console):
     wait_css(d2, "#tab-chips")
     click(d2, "#tab-blocklist")
     wait_css(d2, "[data-act=unblock]")
+    # The installer: the doors and the alarms, nothing about people.
+    d3 = c.open()
+    c.login(d3, "installer")
+    assert "(installatør)" in text(d3)
+    assert [e.get_attribute("id") for e in css(d3, "nav a")] == \
+        ["nav-house", "nav-alarms"]
+    assert css(d3, "#door-office [data-act=release]")
+    assert not css(d3, "[data-act=duty-on], [data-act=lockdown]")
