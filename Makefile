@@ -104,7 +104,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio libunistring-dev \
-            chromium $(CONSOLE_DEB_PKGS)
+            chromium
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -160,7 +160,7 @@ bench: deps
 # are pinned in tools/console/vendor/MANIFEST (file, package, version,
 # licence, SHA-256): the build fails when a file differs from it.  Its
 # browser tests (tests/system/6[0-2]_console_*test.py) run in `make system`.
-CONSOLE_DEB_PKGS := lighttpd chromium-driver python3-selenium
+DEB_PKGS += lighttpd chromium-driver python3-selenium
 .PHONY: console-vendor
 all: console-vendor
 console-vendor:
