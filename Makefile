@@ -171,6 +171,29 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
 
+# --- staff console (issue 12, tools/console/) -------------------------------
+# The console is static files; its vendored libraries (MQTT.js, axe-core)
+# are pinned in tools/console/vendor/MANIFEST (file, package, version,
+# licence, SHA-256): the build fails when a file differs from it.  Its
+# browser tests (tests/system/6[0-2]_console_*test.py) run in `make system`.
+DEB_PKGS += lighttpd chromium-driver python3-selenium
+.PHONY: console-vendor
+all: console-vendor
+console-vendor:
+	@cd tools/console/vendor && grep -v '^#' MANIFEST | \
+	    while read -r f pkg ver lic sum src; do \
+	        [ -f "$$f" ] || { echo "console-vendor: $$f missing"; exit 1; }; \
+	        echo "$$sum  $$f" | sha256sum -c --quiet - >/dev/null 2>&1 || \
+	            { echo "console-vendor: $$f ($$pkg $$ver, $$lic) does not match its SHA-256 in MANIFEST"; exit 1; }; \
+	    done
+# make bench also measures the console in chromium (tests/bench/console_bench.py).
+.PHONY: bench-console
+bench: bench-console
+bench-console: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/console_bench.py
+# --- end of staff console ----------------------------------------------------
+
 clean:
 	rm -rf build build-*
 
