@@ -171,7 +171,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
 
-# --- staff console (issue 12, tools/console/) -------------------------------
+# --- staff console (tools/console/) ----------------------------------------
 # The console is static files; its vendored libraries (MQTT.js, axe-core)
 # are pinned in tools/console/vendor/MANIFEST (file, package, version,
 # licence, SHA-256): the build fails when a file differs from it.  Its
