@@ -6,6 +6,7 @@
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
 #   make qemu-test  husvagtd on gpio-sim in a qemu guest (part of check)
 #   make bench      print the benchmark figures
+#   make model      spin checks the safety model exhaustively (part of check)
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
 # cross) can live side by side.
@@ -135,7 +136,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio libunistring-dev \
-            chromium
+            chromium spin
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -158,11 +159,26 @@ asan:
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory system
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory check-arm64
 	@$(MAKE) --no-print-directory qemu-test
 	@echo "make check: all suites passed"
+
+# ---- The safety model (docs/safety-model.md) -------------------------
+# spin checks tests/model/safety.pml's four properties exhaustively and
+# fails on any error; the door machine before the REX fix and two mutants
+# must fail them.  Their counterexamples and random runs of the model are
+# tests/model/traces.h, which test_safety_replay (a unit test) runs through
+# the real door.c and mode.c; `make model-update` rewrites it after a
+# change to the model.
+.PHONY: model model-update
+model:
+	@tests/model/check $(BUILD)/model
+model-update:
+	@tests/model/check $(BUILD)/model --update
+# ---- end of the safety model ------------------------------------------
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
 # pass under qemu-user.
@@ -185,6 +201,29 @@ qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
+
+# --- staff console (tools/console/) ----------------------------------------
+# The console is static files; its vendored libraries (MQTT.js, axe-core)
+# are pinned in tools/console/vendor/MANIFEST (file, package, version,
+# licence, SHA-256): the build fails when a file differs from it.  Its
+# browser tests (tests/system/6[0-2]_console_*test.py) run in `make system`.
+DEB_PKGS += lighttpd chromium-driver python3-selenium
+.PHONY: console-vendor
+all: console-vendor
+console-vendor:
+	@cd tools/console/vendor && grep -v '^#' MANIFEST | \
+	    while read -r f pkg ver lic sum src; do \
+	        [ -f "$$f" ] || { echo "console-vendor: $$f missing"; exit 1; }; \
+	        echo "$$sum  $$f" | sha256sum -c --quiet - >/dev/null 2>&1 || \
+	            { echo "console-vendor: $$f ($$pkg $$ver, $$lic) does not match its SHA-256 in MANIFEST"; exit 1; }; \
+	    done
+# make bench also measures the console in chromium (tests/bench/console_bench.py).
+.PHONY: bench-console
+bench: bench-console
+bench-console: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/console_bench.py
+# --- end of staff console ----------------------------------------------------
 
 clean:
 	rm -rf build build-*

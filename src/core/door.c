@@ -78,6 +78,7 @@ static void
 door_lock(struct door_state *st, struct door_out *out)
 {
 	st->release_until = 0;
+	st->rex_until = 0;
 	if (st->released) {
 		st->released = false;
 		door_rec(out, DOOR_REC_LOCKED);
@@ -167,6 +168,24 @@ door_hold(struct door_state *st, struct door_out *out)
 	st->phase = st->open ? DOOR_OPEN : DOOR_RELEASED;
 }
 
+/*
+ * Is an exit release still running?  Then a LOCK or an UNHOLD waits for
+ * its end (DESIGN 11.2: exit is never blocked by software): a closed door
+ * stays released until rex_until, an open one until it closes.  Says
+ * whether the lock was left released.
+ */
+static bool
+door_rex_keeps(struct door_state *st, uint64_t now)
+{
+	if (st->rex_until == 0 || now >= st->rex_until)
+		return false;
+	if (!st->open) {
+		st->phase = DOOR_RELEASED;
+		st->release_until = st->rex_until;
+	}
+	return true;
+}
+
 /* Ends a hold: a closed door locks now, an open one when it closes. */
 static void
 door_unhold(struct door_state *st, uint64_t now, struct door_out *out)
@@ -175,6 +194,8 @@ door_unhold(struct door_state *st, uint64_t now, struct door_out *out)
 		return;
 	st->hold = false;
 	if (!st->open) {
+		if (door_rex_keeps(st, now))
+			return;
 		door_lock(st, out);
 		st->phase = DOOR_LOCKED;
 		return;
@@ -189,12 +210,13 @@ door_unhold(struct door_state *st, uint64_t now, struct door_out *out)
 	st->phase = DOOR_OPEN;
 }
 
-/* The LOCK command: engage now, whatever the release had left. */
+/* The LOCK command: engage now, whatever a grant's release had left;
+ * an exit release runs its full time first. */
 static void
-door_lock_cmd(struct door_state *st, struct door_out *out)
+door_lock_cmd(struct door_state *st, uint64_t now, struct door_out *out)
 {
 	/* A hold is fire or an explicit command; only UNHOLD ends it. */
-	if (st->hold)
+	if (st->hold || door_rex_keeps(st, now))
 		return;
 	door_lock(st, out);
 	if (!st->open)
@@ -228,6 +250,7 @@ door_init(const struct door_cfg *cfg, struct door_state *st, bool open,
 	st->released = false;
 	st->hold = false;
 	st->release_until = 0;
+	st->rex_until = 0;
 	st->opened_at = open ? now : 0;
 	out->nrec = 0;
 	door_finish(cfg, st, out);
@@ -247,8 +270,10 @@ door_step(const struct door_cfg *cfg, struct door_state *st,
 		door_release(cfg, st, now, out);
 		break;
 	case DOOR_EV_REX:
-		/* Exit is never blocked by software: REX works in any state. */
+		/* Exit is never blocked by software: REX works in any state,
+		 * and its release runs its full time (door_rex_keeps). */
 		door_rec(out, DOOR_REC_REX);
+		st->rex_until = now + door_release_ms(cfg);
 		door_release(cfg, st, now, out);
 		break;
 	case DOOR_EV_HOLD:
@@ -258,7 +283,7 @@ door_step(const struct door_cfg *cfg, struct door_state *st,
 		door_unhold(st, now, out);
 		break;
 	case DOOR_EV_LOCK:
-		door_lock_cmd(st, out);
+		door_lock_cmd(st, now, out);
 		break;
 	case DOOR_EV_OPENED:
 		door_opened(cfg, st, now, out);

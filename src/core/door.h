@@ -59,6 +59,8 @@ struct door_state {
 	bool		 released;	/* lock output released */
 	bool		 hold;		/* held released (fire, command) */
 	uint64_t	 release_until;	/* end of a timed release; 0 none */
+	uint64_t	 rex_until;	/* end of an exit release (REX), which
+					   no LOCK or UNHOLD cuts short; 0 none */
 	uint64_t	 opened_at;	/* held-open timing starts: the
 					   opening, or the end of a hold */
 };

@@ -262,7 +262,7 @@ class TestClient(mqtt.Client):
 class Broker:
     """A real Mosquitto with the appliance's configuration."""
 
-    def __init__(self, tmpdir, site="villa", start=True):
+    def __init__(self, tmpdir, site="villa", start=True, web=None):
         self.tmpdir = Path(tmpdir)
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         self.site = site
@@ -281,6 +281,10 @@ class Broker:
         self.log = self.dir / "mosquitto.log"
         self.daemon_user = "husvagtd"
         self.daemon_password_file = self.dir / "husvagtd.secret"
+        # web: None (no websockets listener, no lighttpd configuration), or
+        # a list of husvagt-mqtt-setup's console options (consolesite.py).
+        self.ws_port = free_port() if web is not None else 0
+        web_args = ["--ws-port", str(self.ws_port)] + list(web or [])
         self.conf = Path(subprocess.check_output([
             str(SETUP), "--dir", str(self.dir), "--site", site,
             "--plain-port", str(self.port), "--tls-port", str(self.tls_port),
@@ -289,8 +293,8 @@ class Broker:
             "--log-file", str(self.log), "--cn", "localhost",
             "--owner", "root", "--site-config", "/nonexistent",
             "--daemon-user", self.daemon_user,
-            "--daemon-password-file", str(self.daemon_password_file)],
-            text=True).strip())
+            "--daemon-password-file", str(self.daemon_password_file)] +
+            web_args, text=True).strip())
         self.ca_file = self.dir / "ca.crt"
         self.passwd_path = self.dir / "passwd"
         self.acl_path = self.dir / "acl"
@@ -325,7 +329,8 @@ class Broker:
             # SIGHUP in between would kill it.  "running" comes after both.
             if (RUNNING.search(self._text(self.log)[started:]) and
                     self._listening(self.port) and
-                    self._listening(self.tls_port)):
+                    self._listening(self.tls_port) and
+                    (not self.ws_port or self._listening(self.ws_port))):
                 return self
             time.sleep(0.02)
         raise TimeoutError("mosquitto did not listen:\n" +

@@ -485,6 +485,66 @@ test_rex_and_hold_everywhere(void **unused)
 	}
 }
 
+/*
+ * An exit release runs its full time whatever is commanded (DESIGN 11.2;
+ * spin's counterexample in docs/safety-model.md): a LOCK, or the UNHOLD of
+ * a fire reset, a drill's end or a lockdown, waits for the end of the
+ * release, and an open door still relocks when it closes.  A grant's
+ * release is still cut short by LOCK.
+ */
+static void
+test_rex_outlasts_commands(void **unused)
+{
+	struct door_state st;
+	struct door_out out;
+
+	(void)unused;
+	start(S_LOCKED, &st);
+	step(&st, DOOR_EV_REX, 2000, &out);
+	step(&st, DOOR_EV_LOCK, 2100, &out);
+	assert_true(out.released);
+	assert_int_equal(st.phase, DOOR_RELEASED);
+	assert_int_equal(out.deadline, 2000 + RELEASE);
+	step(&st, DOOR_EV_TICK, 2000 + RELEASE - 1, &out);
+	assert_true(out.released);
+	step(&st, DOOR_EV_TICK, 2000 + RELEASE, &out);
+	assert_false(out.released);
+	assert_recs(&out, (int[]){ LCK, NONE });
+
+	/* Held (fire), REX, then the reset's UNHOLD: released to the end. */
+	start(S_REL_HOLD, &st);
+	step(&st, DOOR_EV_REX, 2000, &out);
+	step(&st, DOOR_EV_UNHOLD, 2100, &out);
+	assert_true(out.released);
+	assert_false(st.hold);
+	assert_int_equal(out.deadline, 2000 + RELEASE);
+	step(&st, DOOR_EV_TICK, 2000 + RELEASE, &out);
+	assert_false(out.released);
+
+	/* Open after REX: LOCK leaves it released, the close relocks. */
+	start(S_LOCKED, &st);
+	step(&st, DOOR_EV_REX, 2000, &out);
+	step(&st, DOOR_EV_OPENED, 2500, &out);
+	step(&st, DOOR_EV_LOCK, 2600, &out);
+	assert_true(out.released);
+	step(&st, DOOR_EV_CLOSED, 2700, &out);
+	assert_false(out.released);
+	assert_recs(&out, (int[]){ CLS, LCK, NONE });
+
+	/* After the exit release, LOCK locks at once again. */
+	start(S_LOCKED, &st);
+	step(&st, DOOR_EV_REX, 2000, &out);
+	step(&st, DOOR_EV_HOLD, 2100, &out);
+	step(&st, DOOR_EV_UNHOLD, 2000 + RELEASE, &out);
+	assert_false(out.released);
+
+	/* A grant's release: LOCK ends it now. */
+	start(S_RELEASED, &st);
+	step(&st, DOOR_EV_LOCK, 1500, &out);
+	assert_false(out.released);
+	assert_int_equal(st.phase, DOOR_LOCKED);
+}
+
 /* Random walk: the outputs always agree with the state. */
 static void
 test_random_walk(void **unused)
@@ -552,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_release_minimum),
 		cmocka_unit_test(test_fire_hold),
 		cmocka_unit_test(test_rex_and_hold_everywhere),
+		cmocka_unit_test(test_rex_outlasts_commands),
 		cmocka_unit_test(test_random_walk),
 		cmocka_unit_test(test_names),
 	};
