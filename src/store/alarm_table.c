@@ -137,3 +137,25 @@ alarm_table_present_each(sqlite3 *db, int (*fn)(void *arg, int64_t id,
 		;
 	sqlite3_finalize(st);
 }
+
+int
+alarm_table_classes(sqlite3 *db, void (*fn)(void *arg, const char *cls,
+    bool unacked), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT DISTINCT class, acked_at IS NULL FROM "
+	    "alarm WHERE acked_at IS NULL OR cause_cleared_at IS NULL",
+	    &st) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int(st, 1) != 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("alarm outputs: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}

@@ -40,5 +40,10 @@ json_t	*alarm_table_list(sqlite3 *);
  * present, until it returns nonzero. */
 void	 alarm_table_present_each(sqlite3 *, int (*fn)(void *arg, int64_t id,
 	     const char *cls, const char *point), void *arg);
+/* Call fn with each class of the open alarms (those not acknowledged,
+ * or whose cause is present), saying whether one of them is not
+ * acknowledged; 0 or -1 (logged). */
+int	 alarm_table_classes(sqlite3 *, void (*fn)(void *arg, const char *cls,
+	     bool unacked), void *arg);
 
 #endif
