@@ -254,13 +254,6 @@ guest_evaluate(struct husvagt *h, const char *name, int64_t stay,
 	return NULL;
 }
 
-int
-guest_exec(struct husvagt *h, const char *sql, int64_t id, const char *t1,
-    const char *t2)
-{
-	return db_run(h->db, sql, id, t1, t2);
-}
-
 bool
 guest_in_hours(struct husvagt *h, int weekday, int minute)
 {
