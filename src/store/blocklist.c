@@ -1,8 +1,12 @@
 /*
  * The blocklist table.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "blocklist.h"
 #include "db.h"
+#include "namefold.h"
 
 int64_t
 blocklist_insert(sqlite3 *db, const char *name, const char *key,
@@ -77,4 +81,26 @@ blocklist_list(sqlite3 *db)
 		    "by", (const char *)sqlite3_column_text(st, 4)));
 	sqlite3_finalize(st);
 	return arr;
+}
+
+int
+blocklist_has(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	char *k;
+	int hit = 0;
+
+	if (db_prepare(db, "SELECT name FROM blocklist WHERE removed_at "
+	    "IS NULL", &st) == -1)
+		return -1;
+	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name == NULL || (k = namefold(name, strlen(name))) == NULL)
+			continue;
+		hit = namefold_match(key, k);
+		free(k);
+	}
+	sqlite3_finalize(st);
+	return hit;
 }

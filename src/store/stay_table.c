@@ -57,6 +57,28 @@ stay_table_current(sqlite3 *db, int64_t id)
 }
 
 int
+stay_table_where(sqlite3 *db, int64_t id, char *alias, size_t alen,
+    char *corridor, size_t clen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT s.alias, r.corridor FROM stay s JOIN "
+	    "room r ON r.id = s.room_id WHERE s.id = ? AND s.departure IS "
+	    "NULL", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(alias, alen, "%s",
+		    (const char *)sqlite3_column_text(st, 0) ?: "");
+		snprintf(corridor, clen, "%s",
+		    (const char *)sqlite3_column_text(st, 1) ?: "");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
 stay_table_overlap(sqlite3 *db, int64_t room, const char *arrival,
     int64_t *other, char *until, size_t len)
 {

@@ -41,6 +41,10 @@ struct stay_new {
 int	 stay_table_room(sqlite3 *, const char *name, struct stay_room *);
 /* Is stay id current (not departed)?  1 yes, 0 no, -1 database error. */
 int	 stay_table_current(sqlite3 *, int64_t id);
+/* A current stay's alias and its room's corridor; -1 when it is not
+ * current (or on a database error). */
+int	 stay_table_where(sqlite3 *, int64_t id, char *alias, size_t alen,
+	     char *corridor, size_t clen);
 /* The last stay of room that left after arrival: 1 with its id and
  * departure (until, len >= 16), 0 none, -1 database error. */
 int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,

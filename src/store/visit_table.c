@@ -136,3 +136,19 @@ visit_table_open_each(sqlite3 *db, const char *now,
 	sqlite3_finalize(st);
 	return 0;
 }
+
+int
+visit_table_inside_count(sqlite3 *db, int64_t stay)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (db_prepare(db, "SELECT count(*) FROM visit WHERE stay_id = ? "
+	    "AND checked_out_at IS NULL", &st) == -1)
+		return 0;
+	sqlite3_bind_int64(st, 1, stay);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -35,6 +35,8 @@ int	 visit_table_overstay(sqlite3 *, int64_t id, const char *now);
  * agreement}] of the open visits at now.  New ref (empty on a database
  * error). */
 json_t	*visit_table_inside(sqlite3 *, const char *now);
+/* The stay's visitors inside now (0 on a database error). */
+int	 visit_table_inside_count(sqlite3 *, int64_t stay);
 /* Call fn with each open visit not yet called overstaying, with the
  * seconds since its admission at now, until it returns nonzero; -1 on a
  * database error. */
