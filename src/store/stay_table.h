@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
+#include "occupancy.h"
 
 /* A room as the stay verbs need it. */
 struct stay_room {
@@ -53,6 +54,11 @@ int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,
  * chips}] of the current stays (all when all).  New ref, or NULL on a
  * database error. */
 json_t	*stay_table_list(sqlite3 *, bool all);
+/* The stays that touch [from, to] (YYYY-MM-DD), as day numbers.  *n
+ * gets how many; the array is the caller's to free.  NULL on error (*n =
+ * -1, logged). */
+struct occ_stay *stay_table_period(sqlite3 *, const char *from,
+	     const char *to, long *n);
 /* Insert the stay; its id or -1 (logged). */
 int64_t	 stay_table_insert(sqlite3 *, const struct stay_new *);
 /*
