@@ -40,16 +40,8 @@ blocklist_delete(sqlite3 *db, int64_t id)
 int
 blocklist_live(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT 1 FROM blocklist WHERE id = ? AND "
-	    "removed_at IS NULL", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return db_exists(db, "SELECT 1 FROM blocklist WHERE id = ? AND "
+	    "removed_at IS NULL", id);
 }
 
 int

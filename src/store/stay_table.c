@@ -45,16 +45,8 @@ stay_table_room(sqlite3 *db, const char *name, struct stay_room *r)
 int
 stay_table_current(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT 1 FROM stay WHERE id = ? AND departure IS "
-	    "NULL", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return db_exists(db, "SELECT 1 FROM stay WHERE id = ? AND departure "
+	    "IS NULL", id);
 }
 
 int
