@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm_table.h"
 #include "clock.h"
-#include "db.h"
 #include "house.h"
 #include "log.h"
 
@@ -49,31 +49,22 @@ alarm_out_add(char *list, size_t len, const char *cls)
 	snprintf(list + n, len - n, "%s", n == 0 ? word : word + 1);
 }
 
+static void
+alarm_out_class(void *arg, const char *cls, bool unacked)
+{
+	struct alarm_out_want *w = arg;
+
+	alarm_out_add(w->open, sizeof(w->open), cls);
+	if (unacked)
+		alarm_out_add(w->unacked, sizeof(w->unacked), cls);
+}
+
 /* The classes of the open alarms, and those of them not acknowledged. */
 static int
 alarm_out_classes(struct husvagt *h, struct alarm_out_want *w)
 {
-	sqlite3_stmt *st;
-	int rc;
-
 	w->unacked[0] = w->open[0] = '\0';
-	if (db_prepare(h->db, "SELECT DISTINCT class, acked_at IS NULL FROM "
-	    "alarm WHERE acked_at IS NULL OR cause_cleared_at IS NULL",
-	    &st) == -1)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cls = (const char *)sqlite3_column_text(st, 0);
-
-		alarm_out_add(w->open, sizeof(w->open), cls);
-		if (sqlite3_column_int(st, 1))
-			alarm_out_add(w->unacked, sizeof(w->unacked), cls);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("alarm outputs: %s", sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return 0;
+	return alarm_table_classes(h->db, alarm_out_class, w);
 }
 
 /* Does the comma-separated configuration list name a class in want? */

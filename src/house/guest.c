@@ -14,12 +14,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "agreement.h"
+#include "blocklist.h"
 #include "clock.h"
-#include "db.h"
 #include "guest.h"
 #include "house.h"
 #include "log.h"
 #include "namefold.h"
+#include "stay_table.h"
+#include "visit_table.h"
 
 static uint64_t guest_next;	/* monotonic ms of the next check; 0: now */
 
@@ -67,69 +70,51 @@ guest_hours(struct husvagt *h, struct access_window *w)
 	return n < 0 ? 0 : n;
 }
 
-/* Is a live blocklist entry's name the caller's?  Each entry is folded
- * now, so that a change of the folding rule never leaves an old key
- * that no longer matches.  1: yes, 0: no, -1: error. */
-static int
-guest_blocked(struct husvagt *h, const char *key)
-{
-	sqlite3_stmt *st;
-	const char *name;
-	char *k;
-	int rc, hit = 0;
-
-	if (db_prepare(h->db, "SELECT name FROM blocklist WHERE removed_at "
-	    "IS NULL", &st) == -1)
-		return -1;
-	while (!hit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		if (name == NULL || (k = namefold(name, strlen(name))) == NULL)
-			continue;
-		hit = namefold_match(key, k);
-		free(k);
-	}
-	sqlite3_finalize(st);
-	return hit;
-}
-
 /* A current stay's alias and corridor; -1 when it is not current. */
 static int
 guest_stay(struct husvagt *h, int64_t stay, struct guest_eval *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, "SELECT s.alias, r.corridor FROM stay s JOIN "
-	    "room r ON r.id = s.room_id WHERE s.id = ? AND s.departure IS "
-	    "NULL", &st) == -1)
+	if (stay_table_where(h->db, stay, e->alias, sizeof(e->alias),
+	    e->corridor, sizeof(e->corridor)) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, stay);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e->stay = stay;
-		snprintf(e->alias, sizeof(e->alias), "%s",
-		    (const char *)sqlite3_column_text(st, 0) ?: "");
-		snprintf(e->corridor, sizeof(e->corridor), "%s",
-		    (const char *)sqlite3_column_text(st, 1) ?: "");
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	e->stay = stay;
+	return 0;
 }
 
-/* The stay's visitors inside now. */
-static int
-guest_count_inside(struct husvagt *h, int64_t stay)
-{
-	sqlite3_stmt *st;
-	int n = 0;
+/* The search for a caller's agreement (guest_agreement). */
+struct guest_find {
+	struct guest_eval	*e;
+	struct guest_agreement	*ag;
+	struct access_window	*w;
+	int			 found;		/* 1, 0 none, -2 several stays */
+};
 
-	if (db_prepare(h->db, "SELECT count(*) FROM visit WHERE stay_id = ? "
-	    "AND checked_out_at IS NULL", &st) == -1)
+/* One live agreement of the caller: the first fills the evaluation, one
+ * with another stay makes it ambiguous. */
+static int
+guest_find_one(void *arg, const struct agreement_row *r)
+{
+	struct guest_find *f = arg;
+
+	if (f->found && r->stay != f->e->stay) {
+		f->found = -2;
+		return 1;
+	}
+	if (f->found)
 		return 0;
-	sqlite3_bind_int64(st, 1, stay);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	f->found = 1;
+	f->e->agreement = r->id;
+	f->e->stay = r->stay;
+	f->ag->valid_from = guest_date_num(r->from);
+	f->ag->valid_to = guest_date_num(r->to);
+	f->ag->nwindows = r->windows == NULL ? 0 :
+	    access_windows_parse(r->windows, f->w, ACCESS_WINDOWS_MAX, NULL);
+	if (f->ag->nwindows < 0)
+		f->ag->nwindows = 0;
+	f->ag->windows = f->w;
+	f->e->resident_areas = r->resident_areas;
+	f->e->escort = r->escort;
+	return 0;
 }
 
 /*
@@ -143,49 +128,14 @@ guest_agreement(struct husvagt *h, const char *key, int64_t stay,
     struct guest_eval *e, struct guest_agreement *ag,
     struct access_window *w)
 {
-	sqlite3_stmt *st;
+	struct guest_find f = { .e = e, .ag = ag, .w = w };
 	char today[16];
-	const char *win;
-	int rc, found = 0;
 
 	guest_today(today, sizeof(today));
-	if (db_prepare(h->db, "SELECT a.id, a.stay_id, a.valid_from, "
-	    "a.valid_to, a.windows, a.resident_areas, a.escort FROM agreement "
-	    "a JOIN stay s ON s.id = a.stay_id WHERE a.guest_key = ?1 AND "
-	    "a.ended_at IS NULL AND s.departure IS NULL AND (?2 = 0 OR "
-	    "a.stay_id = ?2) ORDER BY (?3 >= coalesce(a.valid_from, '') AND "
-	    "?3 <= coalesce(a.valid_to, '9999')) DESC, a.id DESC", &st) == -1)
+	if (agreement_find_each(h->db, key, stay, today, guest_find_one,
+	    &f) == -1)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, stay);
-	sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (found && sqlite3_column_int64(st, 1) != e->stay) {
-			found = -2;
-			break;
-		}
-		if (found)
-			continue;
-		found = 1;
-		e->agreement = sqlite3_column_int64(st, 0);
-		e->stay = sqlite3_column_int64(st, 1);
-		ag->valid_from = guest_date_num((const char *)
-		    sqlite3_column_text(st, 2));
-		ag->valid_to = guest_date_num((const char *)
-		    sqlite3_column_text(st, 3));
-		win = (const char *)sqlite3_column_text(st, 4);
-		ag->nwindows = win == NULL ? 0 : access_windows_parse(win, w,
-		    ACCESS_WINDOWS_MAX, NULL);
-		if (ag->nwindows < 0)
-			ag->nwindows = 0;
-		ag->windows = w;
-		e->resident_areas = sqlite3_column_int(st, 5) != 0;
-		e->escort = sqlite3_column_int(st, 6) != 0;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		found = -1;
-	sqlite3_finalize(st);
-	return found;
+	return f.found;
 }
 
 /* The folded key of a caller's name; NULL with an error code and message. */
@@ -227,7 +177,7 @@ guest_evaluate(struct husvagt *h, const char *name, int64_t stay,
 		return "not_found";
 	}
 	found = key != NULL ? guest_agreement(h, key, stay, e, &ag, w) : 0;
-	blocked = key != NULL ? guest_blocked(h, key) : 0;
+	blocked = key != NULL ? blocklist_has(h->db, key) : 0;
 	free(key);
 	if (found == -2) {
 		snprintf(msg, len, "the guest has agreements with more than "
@@ -248,17 +198,10 @@ guest_evaluate(struct husvagt *h, const char *name, int64_t stay,
 	q.blocklisted = blocked == 1;
 	q.agreement = found == 1 ? &ag : NULL;
 	e->inside = q.inside = e->stay != 0 ?
-	    guest_count_inside(h, e->stay) : -1;
+	    visit_table_inside_count(h->db, e->stay) : -1;
 	guest_local(clock_wall(), &q.weekday, &q.minute, &q.date);
 	guest_rules_eval(&house, &q, &e->v);
 	return NULL;
-}
-
-int
-guest_exec(struct husvagt *h, const char *sql, int64_t id, const char *t1,
-    const char *t2)
-{
-	return db_run(h->db, sql, id, t1, t2);
 }
 
 bool

@@ -55,10 +55,6 @@ void	 guest_today(char *buf, size_t len);
 void	 guest_local(time_t, int *weekday, int *minute, int *date);
 /* Is (weekday, minute) inside the house's visiting hours? */
 bool	 guest_in_hours(struct husvagt *, int weekday, int minute);
-/* Run one statement binding ?1 id and ?2, ?3 texts (NULL: unbound);
- * returns the rows changed, or -1 (logged). */
-int	 guest_exec(struct husvagt *, const char *sql, int64_t id,
-	     const char *t1, const char *t2);
 /* Run the overstay check on the next turn of the loop (a visit opened). */
 void	 guest_check_soon(void);
 

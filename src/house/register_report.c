@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "enquiry_table.h"
 #include "house.h"
-#include "log.h"
 #include "occupancy.h"
 #include "register.h"
+#include "stay_table.h"
 
 #define REPORT_RULE \
 	"A stay occupies its room on every night from its arrival day up " \
@@ -19,52 +19,13 @@
 	"a current stay counts up to and including today, and days after " \
 	"today are neither available nor occupied."
 
-/* The stays that touch [from, to], as day numbers.  *n gets how many;
- * the array is the caller's to free.  NULL on error (*n = -1). */
-static struct occ_stay *
-report_stays(sqlite3 *db, const char *from, const char *to, long *n)
+static void
+report_enquiry(void *arg, const char *outcome, int64_t count)
 {
-	struct occ_stay *v = NULL, *nv;
-	sqlite3_stmt *st;
-	long cap = 0;
-	int rc;
+	json_t *v;
 
-	*n = 0;
-	if (db_prepare(db, "SELECT arrival, departure FROM stay WHERE "
-	    "arrival <= ?2 AND (departure IS NULL OR departure >= ?1)",
-	    &st) == -1)
-		goto err;
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nv = realloc(v, (size_t)cap * sizeof(*v))) == NULL)
-				goto err;
-			v = nv;
-		}
-		/* The dates were checked when written; a row edited by hand
-		 * into something else is left out rather than guessed at. */
-		if (occ_date_parse((const char *)sqlite3_column_text(st, 0),
-		    &v[*n].arrival) == -1)
-			continue;
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			v[*n].departure = OCC_CURRENT;
-		else if (occ_date_parse((const char *)sqlite3_column_text(st,
-		    1), &v[*n].departure) == -1)
-			continue;
-		(*n)++;
-	}
-	if (rc != SQLITE_DONE)
-		goto err;
-	sqlite3_finalize(st);
-	return v != NULL ? v : calloc(1, sizeof(*v));
-err:
-	log_warnx("register: report: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	free(v);
-	*n = -1;
-	return NULL;
+	if (outcome != NULL && (v = json_object_get(arg, outcome)) != NULL)
+		json_integer_set(v, count);
 }
 
 /* Enquiries of [from, to] by outcome, every outcome but the security
@@ -72,27 +33,12 @@ err:
 static json_t *
 report_enquiries(sqlite3 *db, const char *from, const char *to)
 {
-	json_t *r = json_object(), *v;
-	sqlite3_stmt *st;
-	const char *o;
-	int i, rc;
+	json_t *r = json_object();
+	int i;
 
 	for (i = 0; i < REGISTER_NOUTCOMES - 1; i++)
 		json_object_set_new(r, register_outcomes[i], json_integer(0));
-	if (db_prepare(db, "SELECT outcome, count(*) FROM enquiry WHERE "
-	    "date BETWEEN ?1 AND ?2 GROUP BY outcome", &st) == -1) {
-		json_decref(r);
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = (const char *)sqlite3_column_text(st, 0);
-		if (o != NULL && (v = json_object_get(r, o)) != NULL)
-			json_integer_set(v, sqlite3_column_int64(st, 1));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (enquiry_table_count(db, from, to, report_enquiry, r) != 0) {
 		json_decref(r);
 		return NULL;
 	}
@@ -152,7 +98,7 @@ register_report_json(struct husvagt *h, int32_t from, int32_t to)
 	occ_date_format(to, dto, sizeof(dto));
 	if (register_rooms_in_use(h, &rooms) == -1)
 		return NULL;
-	if ((stays = report_stays(h->db, dfrom, dto, &n)) == NULL)
+	if ((stays = stay_table_period(h->db, dfrom, dto, &n)) == NULL)
 		return NULL;
 	nm = occ_compute(stays, (size_t)n, (int)rooms, from, to, today,
 	    months, OCC_MONTHS_MAX, &total);

@@ -111,3 +111,37 @@ agreement_end(sqlite3 *db, int64_t id, const char *now, const char *actor)
 	return db_run(db, "UPDATE agreement SET ended_at = ?2, ended_by = ?3 "
 	    "WHERE id = ?1", id, now, actor);
 }
+
+int
+agreement_find_each(sqlite3 *db, const char *key, int64_t stay,
+    const char *today, int (*fn)(void *arg, const struct agreement_row *),
+    void *arg)
+{
+	struct agreement_row r;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT a.id, a.stay_id, a.valid_from, "
+	    "a.valid_to, a.windows, a.resident_areas, a.escort FROM agreement "
+	    "a JOIN stay s ON s.id = a.stay_id WHERE a.guest_key = ?1 AND "
+	    "a.ended_at IS NULL AND s.departure IS NULL AND (?2 = 0 OR "
+	    "a.stay_id = ?2) ORDER BY (?3 >= coalesce(a.valid_from, '') AND "
+	    "?3 <= coalesce(a.valid_to, '9999')) DESC, a.id DESC", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, stay);
+	sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.stay = sqlite3_column_int64(st, 1);
+		r.from = (const char *)sqlite3_column_text(st, 2);
+		r.to = (const char *)sqlite3_column_text(st, 3);
+		r.windows = (const char *)sqlite3_column_text(st, 4);
+		r.resident_areas = sqlite3_column_int(st, 5) != 0;
+		r.escort = sqlite3_column_int(st, 6) != 0;
+		if (fn(arg, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}

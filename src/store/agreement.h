@@ -37,5 +37,20 @@ int64_t	 agreement_stay(sqlite3 *, int64_t id, bool *ended);
 /* End agreement id at now by actor; rows changed, or -1. */
 int	 agreement_end(sqlite3 *, int64_t id, const char *now,
 	     const char *actor);
+/* A live agreement as agreement_find_each gives it; the strings last
+ * until fn returns. */
+struct agreement_row {
+	int64_t		 id, stay;
+	const char	*from, *to, *windows;	/* NULL: none */
+	bool		 resident_areas, escort;
+};
+
+/* Call fn with each live agreement of the folded guest key with a
+ * current stay (with stay, only that stay's), those valid today first,
+ * newest first, until it returns nonzero.  0, or -1 on a database
+ * error. */
+int	 agreement_find_each(sqlite3 *, const char *key, int64_t stay,
+	     const char *today, int (*fn)(void *arg,
+	     const struct agreement_row *), void *arg);
 
 #endif

@@ -1,8 +1,12 @@
 /*
  * The blocklist table.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "blocklist.h"
 #include "db.h"
+#include "namefold.h"
 
 int64_t
 blocklist_insert(sqlite3 *db, const char *name, const char *key,
@@ -36,16 +40,8 @@ blocklist_delete(sqlite3 *db, int64_t id)
 int
 blocklist_live(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT 1 FROM blocklist WHERE id = ? AND "
-	    "removed_at IS NULL", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return db_exists(db, "SELECT 1 FROM blocklist WHERE id = ? AND "
+	    "removed_at IS NULL", id);
 }
 
 int
@@ -77,4 +73,26 @@ blocklist_list(sqlite3 *db)
 		    "by", (const char *)sqlite3_column_text(st, 4)));
 	sqlite3_finalize(st);
 	return arr;
+}
+
+int
+blocklist_has(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	char *k;
+	int hit = 0;
+
+	if (db_prepare(db, "SELECT name FROM blocklist WHERE removed_at "
+	    "IS NULL", &st) == -1)
+		return -1;
+	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name == NULL || (k = namefold(name, strlen(name))) == NULL)
+			continue;
+		hit = namefold_match(key, k);
+		free(k);
+	}
+	sqlite3_finalize(st);
+	return hit;
 }

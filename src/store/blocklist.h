@@ -24,5 +24,9 @@ int	 blocklist_remove(sqlite3 *, int64_t id, const char *now,
 /* [{block, name, description, since, by}] of the live entries.  New ref,
  * or NULL on a database error. */
 json_t	*blocklist_list(sqlite3 *);
+/* Is a live entry's name the caller's (key folded, namefold.h)?  Each
+ * entry is folded now, so that a change of the folding rule never leaves
+ * an old key that no longer matches.  1: yes, 0: no, -1: error. */
+int	 blocklist_has(sqlite3 *, const char *key);
 
 #endif

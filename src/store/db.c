@@ -227,6 +227,20 @@ db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
 }
 
 int
+db_exists(sqlite3 *db, const char *sql, long long id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, sql, &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 db_run(sqlite3 *db, const char *sql, long long id, const char *t2,
     const char *t3)
 {

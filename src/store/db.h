@@ -23,6 +23,8 @@ int	 db_prepare(sqlite3 *, const char *sql, sqlite3_stmt **stmt);
  */
 int	 db_run(sqlite3 *, const char *sql, long long id, const char *t2,
 	     const char *t3);
+/* Does sql, with ?1 = id bound, find a row?  1 yes, 0 no, -1 error. */
+int	 db_exists(sqlite3 *, const char *sql, long long id);
 /* The schema version this program brings a database up to. */
 int	 db_schema_version(void);
 

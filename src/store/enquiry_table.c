@@ -25,3 +25,22 @@ enquiry_table_insert(sqlite3 *db, const char *now, const char *today,
 	sqlite3_finalize(st);
 	return id;
 }
+
+int
+enquiry_table_count(sqlite3 *db, const char *from, const char *to,
+    void (*fn)(void *arg, const char *outcome, int64_t count), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT outcome, count(*) FROM enquiry WHERE "
+	    "date BETWEEN ?1 AND ?2 GROUP BY outcome", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -12,5 +12,10 @@
  * by actor; its id or -1. */
 int64_t	 enquiry_table_insert(sqlite3 *, const char *now, const char *today,
 	     const char *outcome, const char *text, const char *actor);
+/* Call fn with each outcome of the enquiries dated [from, to] and how
+ * many there were; 0 or -1. */
+int	 enquiry_table_count(sqlite3 *, const char *from, const char *to,
+	     void (*fn)(void *arg, const char *outcome, int64_t count),
+	     void *arg);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "db.h"
 #include "log.h"
+#include "occupancy.h"
 #include "stay_table.h"
 
 int
@@ -44,16 +45,30 @@ stay_table_room(sqlite3 *db, const char *name, struct stay_room *r)
 int
 stay_table_current(sqlite3 *db, int64_t id)
 {
+	return db_exists(db, "SELECT 1 FROM stay WHERE id = ? AND departure "
+	    "IS NULL", id);
+}
+
+int
+stay_table_where(sqlite3 *db, int64_t id, char *alias, size_t alen,
+    char *corridor, size_t clen)
+{
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db, "SELECT 1 FROM stay WHERE id = ? AND departure IS "
+	if (db_prepare(db, "SELECT s.alias, r.corridor FROM stay s JOIN "
+	    "room r ON r.id = s.room_id WHERE s.id = ? AND s.departure IS "
 	    "NULL", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(alias, alen, "%s",
+		    (const char *)sqlite3_column_text(st, 0) ?: "");
+		snprintf(corridor, clen, "%s",
+		    (const char *)sqlite3_column_text(st, 1) ?: "");
+	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int
@@ -217,3 +232,50 @@ stay_table_list(sqlite3 *db, bool all)
 	}
 	return list;
 }
+
+struct occ_stay *
+stay_table_period(sqlite3 *db, const char *from, const char *to, long *n)
+{
+	struct occ_stay *v = NULL, *nv;
+	sqlite3_stmt *st;
+	long cap = 0;
+	int rc;
+
+	*n = 0;
+	if (db_prepare(db, "SELECT arrival, departure FROM stay WHERE "
+	    "arrival <= ?2 AND (departure IS NULL OR departure >= ?1)",
+	    &st) == -1)
+		goto err;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, (size_t)cap * sizeof(*v))) == NULL)
+				goto err;
+			v = nv;
+		}
+		/* The dates were checked when written; a row edited by hand
+		 * into something else is left out rather than guessed at. */
+		if (occ_date_parse((const char *)sqlite3_column_text(st, 0),
+		    &v[*n].arrival) == -1)
+			continue;
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			v[*n].departure = OCC_CURRENT;
+		else if (occ_date_parse((const char *)sqlite3_column_text(st,
+		    1), &v[*n].departure) == -1)
+			continue;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		goto err;
+	sqlite3_finalize(st);
+	return v != NULL ? v : calloc(1, sizeof(*v));
+err:
+	log_warnx("register: report: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(v);
+	*n = -1;
+	return NULL;
+}
+

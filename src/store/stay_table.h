@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
+#include "occupancy.h"
 
 /* A room as the stay verbs need it. */
 struct stay_room {
@@ -41,6 +42,10 @@ struct stay_new {
 int	 stay_table_room(sqlite3 *, const char *name, struct stay_room *);
 /* Is stay id current (not departed)?  1 yes, 0 no, -1 database error. */
 int	 stay_table_current(sqlite3 *, int64_t id);
+/* A current stay's alias and its room's corridor; -1 when it is not
+ * current (or on a database error). */
+int	 stay_table_where(sqlite3 *, int64_t id, char *alias, size_t alen,
+	     char *corridor, size_t clen);
 /* The last stay of room that left after arrival: 1 with its id and
  * departure (until, len >= 16), 0 none, -1 database error. */
 int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,
@@ -49,6 +54,11 @@ int	 stay_table_overlap(sqlite3 *, int64_t room, const char *arrival,
  * chips}] of the current stays (all when all).  New ref, or NULL on a
  * database error. */
 json_t	*stay_table_list(sqlite3 *, bool all);
+/* The stays that touch [from, to] (YYYY-MM-DD), as day numbers.  *n
+ * gets how many; the array is the caller's to free.  NULL on error (*n =
+ * -1, logged). */
+struct occ_stay *stay_table_period(sqlite3 *, const char *from,
+	     const char *to, long *n);
 /* Insert the stay; its id or -1 (logged). */
 int64_t	 stay_table_insert(sqlite3 *, const struct stay_new *);
 /*
