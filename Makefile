@@ -105,7 +105,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio libunistring-dev \
-            chromium spin
+            chromium spin clang libclang-rt-14-dev
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -133,6 +133,7 @@ check: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory check-arm64
 	@$(MAKE) --no-print-directory qemu-test
+	@$(MAKE) --no-print-directory fuzz-check
 	@echo "make check: all suites passed"
 
 # ---- The safety model (docs/safety-model.md) -------------------------
@@ -148,6 +149,60 @@ model:
 model-update:
 	@tests/model/check $(BUILD)/model --update
 # ---- end of the safety model ------------------------------------------
+
+# ---- Fuzzing (docs/fuzzing.md) ---------------------------------------
+# libFuzzer targets in tests/fuzz/fuzz_*.c, one per parser of outside
+# input.  The project's sources are compiled once more with clang into
+# $(FUZZ_BUILD) (-fsanitize=fuzzer-no-link plus ASan and UBSan); each
+# target links them.  `make fuzz` runs every target for FUZZ_SECONDS from
+# its seed corpus (tests/fuzz/corpus/<target>); `make fuzz-check` (part of
+# check) runs each over its corpus and FUZZ_CHECK_SECONDS more, and fails
+# on any crash, leak or undefined behaviour.  New inputs go to
+# $(FUZZ_BUILD)/corpus, never into the tree.
+.PHONY: fuzz fuzz-check fuzz-build
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 8
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+# The main build's -I list (lib/, hal/, src/ and the packages'): a moved
+# folder is changed there only.
+FUZZ_CFLAGS  := $(CSTD) -O1 -g $(WARN) $(filter -I%,$(CFLAGS)) -Itests/fuzz
+FUZZ_SRC     := $(LIB_SRC) $(HAL_SRC) $(CORE_SRC)
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRC))
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
+FUZZ_RUN      = nice -n 10 $(FUZZ_BUILD)/$(1) -print_final_stats=1 \
+                $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
+                $(2) $(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(1)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/libhusvagt.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libhusvagt.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -MMD -MP \
+	    -DFUZZ_TOP='"$(CURDIR)"' \
+	    $< $(FUZZ_BUILD)/libhusvagt.a $(LDLIBS) -o $@
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	@for t in $(FUZZ_NAMES); do mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	    $(call FUZZ_RUN,$$t,-max_total_time=$(FUZZ_SECONDS)) \
+	    2>$(FUZZ_BUILD)/$$t.log || { tail -n 60 $(FUZZ_BUILD)/$$t.log; \
+	    exit 1; }; echo "$$t: $$(grep -E '^#[0-9]+.*DONE' \
+	    $(FUZZ_BUILD)/$$t.log | tail -n 1)"; done
+fuzz-check: fuzz-build
+	@for t in $(FUZZ_NAMES); do rm -rf $(FUZZ_BUILD)/corpus/$$t; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	    $(call FUZZ_RUN,$$t,-max_total_time=$(FUZZ_CHECK_SECONDS)) \
+	    2>$(FUZZ_BUILD)/$$t.log || { tail -n 60 $(FUZZ_BUILD)/$$t.log; \
+	    echo "fuzz-check: $$t failed"; exit 1; }; echo "$$t: ok"; done
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+# ---- end of fuzzing ---------------------------------------------------
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
 # pass under qemu-user.
