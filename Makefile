@@ -157,13 +157,14 @@ model-update:
 # target links them.  `make fuzz` runs every target for FUZZ_SECONDS from
 # its seed corpus (tests/fuzz/corpus/<target>); `make fuzz-check` (part of
 # check) runs each over its corpus and FUZZ_CHECK_SECONDS more, and fails
-# on any crash, leak or undefined behaviour.  New inputs go to
-# $(FUZZ_BUILD)/corpus, never into the tree.
+# on any crash, leak or undefined behaviour.  Both run FUZZ_JOBS targets
+# at a time.  New inputs go to $(FUZZ_BUILD)/corpus, never into the tree.
 .PHONY: fuzz fuzz-check fuzz-build
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_CHECK_SECONDS ?= 8
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_JOBS    ?= 2
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
 # The main build's -I list (lib/, hal/, src/ and the packages'): a moved
@@ -172,10 +173,6 @@ FUZZ_CFLAGS  := $(CSTD) -O1 -g $(WARN) $(filter -I%,$(CFLAGS)) -Itests/fuzz
 FUZZ_SRC     := $(LIB_SRC) $(HAL_SRC) $(CORE_SRC)
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRC))
 FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
-FUZZ_RUN      = nice -n 10 $(FUZZ_BUILD)/$(1) -print_final_stats=1 \
-                $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
-                $(2) $(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(1)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -188,19 +185,25 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libhusvagt.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -MMD -MP \
 	    -DFUZZ_TOP='"$(CURDIR)"' \
 	    $< $(FUZZ_BUILD)/libhusvagt.a $(LDLIBS) -o $@
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
 fuzz: fuzz-build
-	@for t in $(FUZZ_NAMES); do mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-	    $(call FUZZ_RUN,$$t,-max_total_time=$(FUZZ_SECONDS)) \
-	    2>$(FUZZ_BUILD)/$$t.log || { tail -n 60 $(FUZZ_BUILD)/$$t.log; \
-	    exit 1; }; echo "$$t: $$(grep -E '^#[0-9]+.*DONE' \
-	    $(FUZZ_BUILD)/$$t.log | tail -n 1)"; done
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) \
+	    FUZZ_TIME=$(FUZZ_SECONDS) $(addprefix fuzz-run-,$(FUZZ_NAMES))
 fuzz-check: fuzz-build
-	@for t in $(FUZZ_NAMES); do rm -rf $(FUZZ_BUILD)/corpus/$$t; \
-	    mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-	    $(call FUZZ_RUN,$$t,-max_total_time=$(FUZZ_CHECK_SECONDS)) \
-	    2>$(FUZZ_BUILD)/$$t.log || { tail -n 60 $(FUZZ_BUILD)/$$t.log; \
-	    echo "fuzz-check: $$t failed"; exit 1; }; echo "$$t: ok"; done
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) FUZZ_FRESH=1 \
+	    FUZZ_TIME=$(FUZZ_CHECK_SECONDS) $(addprefix fuzz-run-,$(FUZZ_NAMES))
+# One target for FUZZ_TIME seconds; its last status line, or its log's end.
+fuzz-run-%: $(FUZZ_BUILD)/%
+	@$(if $(FUZZ_FRESH),rm -rf $(FUZZ_BUILD)/corpus/$*;) \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$*; \
+	    nice -n 10 $< -print_final_stats=1 -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_BUILD)/$*- \
+	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+	    $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
+	    >$(FUZZ_BUILD)/$*.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$*.log; \
+	    echo "fuzz: $* failed; the input is in $(FUZZ_BUILD)/$*-*"; \
+	    exit 1; }; echo "$*: $$(grep -E '^#[0-9]+[[:space:]]+DONE' \
+	    $(FUZZ_BUILD)/$*.log | tail -n 1)"
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 # ---- end of fuzzing ---------------------------------------------------
 
