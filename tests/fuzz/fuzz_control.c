@@ -51,10 +51,23 @@ connect_to(const char *path)
 	return fd;
 }
 
+/* Room for k more bytes of replies (an export can be megabytes). */
+static char *
+room(char **buf, size_t *size, size_t len, size_t k)
+{
+	while (*size - len < k) {
+		*size = *size == 0 ? 65536 : *size * 2;
+		if ((*buf = realloc(*buf, *size)) == NULL)
+			abort();
+	}
+	return *buf + len;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-	static char in[1 << 20];
+	static char *in;
+	static size_t size;
 	struct husvagt *h = fuzz_daemon();
 	struct pollfd pfd[CONTROL_CLIENTS_MAX + 1];
 	size_t sent = 0, inlen = 0;
@@ -77,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		if (poll(pfd, (nfds_t)np, 10) == -1)
 			abort();
 		control_dispatch(h->control, pfd, np);
-		k = recv(fd, in + inlen, sizeof(in) - 1 - inlen, 0);
+		k = recv(fd, room(&in, &size, inlen, 65536), 65536, 0);
 		if (k == 0 && sent == n)
 			break;			/* answered and hung up */
 		if (k > 0) {
@@ -90,7 +103,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		abort();
 	}
 	if (inlen != 0) {
-		fprintf(stderr, "control: unterminated reply\n");
+		fprintf(stderr, "control: unterminated reply of %zu bytes: "
+		    "%.*s\n", inlen, (int)(inlen < 200 ? inlen : 200), in);
 		abort();
 	}
 	close(fd);
