@@ -136,7 +136,7 @@ DEB_PKGS := build-essential pkg-config libgpiod-dev gpiod libmodbus-dev \
             libssl-dev libcmocka-dev libjansson-dev libinih-dev libsystemd-dev \
             python3-pytest python3-pytest-xdist python3-paho-mqtt socat python3-pymodbus python3-serial \
             openssl qemu-system-x86 busybox-static cpio libunistring-dev \
-            chromium spin
+            chromium spin clang libclang-rt-14-dev
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -164,6 +164,7 @@ check: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory check-arm64
 	@$(MAKE) --no-print-directory qemu-test
+	@$(MAKE) --no-print-directory fuzz-check
 	@echo "make check: all suites passed"
 
 # ---- The safety model (docs/safety-model.md) -------------------------
@@ -179,6 +180,63 @@ model:
 model-update:
 	@tests/model/check $(BUILD)/model --update
 # ---- end of the safety model ------------------------------------------
+
+# ---- Fuzzing (docs/fuzzing.md) ---------------------------------------
+# libFuzzer targets in tests/fuzz/fuzz_*.c, one per parser of outside
+# input.  The project's sources are compiled once more with clang into
+# $(FUZZ_BUILD) (-fsanitize=fuzzer-no-link plus ASan and UBSan); each
+# target links them.  `make fuzz` runs every target for FUZZ_SECONDS from
+# its seed corpus (tests/fuzz/corpus/<target>); `make fuzz-check` (part of
+# check) runs each over its corpus and FUZZ_CHECK_SECONDS more, and fails
+# on any crash, leak or undefined behaviour.  Both run FUZZ_JOBS targets
+# at a time.  New inputs go to $(FUZZ_BUILD)/corpus, never into the tree.
+.PHONY: fuzz fuzz-check fuzz-build
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_JOBS    ?= 2
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+# The main build's -I list (lib/, hal/, src/ and the packages'): a moved
+# folder is changed there only.
+FUZZ_CFLAGS  := $(CSTD) -O1 -g $(WARN) $(filter -I%,$(CFLAGS)) -Itests/fuzz
+FUZZ_SRC     := $(LIB_SRC) $(HAL_SRC) $(CORE_SRC)
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRC))
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/libhusvagt.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libhusvagt.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -MMD -MP \
+	    -DFUZZ_TOP='"$(CURDIR)"' \
+	    $< $(FUZZ_BUILD)/libhusvagt.a $(LDLIBS) -o $@
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) \
+	    FUZZ_TIME=$(FUZZ_SECONDS) $(addprefix fuzz-run-,$(FUZZ_NAMES))
+fuzz-check: fuzz-build
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) FUZZ_FRESH=1 \
+	    FUZZ_TIME=$(FUZZ_CHECK_SECONDS) $(addprefix fuzz-run-,$(FUZZ_NAMES))
+# One target for FUZZ_TIME seconds; its last status line, or its log's end.
+fuzz-run-%: $(FUZZ_BUILD)/%
+	@$(if $(FUZZ_FRESH),rm -rf $(FUZZ_BUILD)/corpus/$*;) \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$*; \
+	    nice -n 10 $< -print_final_stats=1 -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_BUILD)/$*- \
+	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+	    $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
+	    >$(FUZZ_BUILD)/$*.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$*.log; \
+	    echo "fuzz: $* failed; the input is in $(FUZZ_BUILD)/$*-*"; \
+	    exit 1; }; echo "$*: $$(grep -E '^#[0-9]+[[:space:]]+DONE' \
+	    $(FUZZ_BUILD)/$*.log | tail -n 1)"
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+# ---- end of fuzzing ---------------------------------------------------
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
 # pass under qemu-user.

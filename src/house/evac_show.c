@@ -87,8 +87,8 @@ evac_items_json(struct husvagt *h, int64_t id)
 		bool room = !strncmp(evac_text(st, 0), "room:", 5);
 
 		evac_ages(st, 4, ages, sizeof(ages));
-		json_array_append_new(a, json_pack("{s:s, s:O, s:s?, s:s?, "
-		    "s:O, s:O, s:s, s:b, s:s?, s:s?}",
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s?, s:s?, "
+		    "s:o, s:o, s:s, s:b, s:s?, s:s?}",
 		    "who", evac_text(st, 0),
 		    "stay", sqlite3_column_type(st, 11) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 11)),
