@@ -198,9 +198,9 @@ FUZZ_CHECK_SECONDS ?= 10
 FUZZ_JOBS    ?= 2
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-# The main build's -I list (lib/, hal/, src/ and the packages'): a moved
+# The main build's -I lists (INC_all: lib/, hal/, src/*; and the packages'): a moved
 # folder is changed there only.
-FUZZ_CFLAGS  := $(CSTD) -O1 -g $(WARN) $(filter -I%,$(CFLAGS)) -Itests/fuzz
+FUZZ_CFLAGS  := $(CSTD) -O1 -g $(WARN) $(INC_all) $(filter -I%,$(CFLAGS)) -Itests/fuzz
 FUZZ_SRC     := $(LIB_SRC) $(HAL_SRC) $(CORE_SRC)
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRC))
 FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -37,6 +37,7 @@ void	 mqtt_reload(struct mqtt *, const struct site_config *nc);
 
 /* loop.c */
 int	 loop_run(struct husvagt *);
+void	 loop_timers_run(struct husvagt *, uint64_t now);
 void	 loop_block_signals(void);
 
 #endif

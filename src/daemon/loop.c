@@ -147,6 +147,16 @@ loop_watchdog_ms(void)
 }
 
 /* One turn: poll, then hand each descriptor's events to its owner. */
+/* Run every timer's tick at now, in the table's order. */
+void
+loop_timers_run(struct husvagt *h, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < LOOP_NTIMERS; i++)
+		loop_timers[i].tick(h, now);
+}
+
 static void
 loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
     uint64_t watchdog_ms)
@@ -154,7 +164,6 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	struct pollfd pfd[LOOP_FDS_MAX];
 	int nh, nc, nm, n = 1;
 	uint64_t now;
-	size_t i;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
@@ -172,8 +181,7 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	control_dispatch(h->control, pfd + 1 + nh, nc);
 	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
 	now = clock_mono_ms();
-	for (i = 0; i < LOOP_NTIMERS; i++)
-		loop_timers[i].tick(h, now);
+	loop_timers_run(h, now);
 	if (watchdog_ms != 0 && now >= *watchdog_at) {
 		sd_notify(0, "WATCHDOG=1");
 		*watchdog_at = now + watchdog_ms;

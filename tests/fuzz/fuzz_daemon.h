@@ -51,8 +51,8 @@ fuzz_daemon_up(void)
 	fuzz_sh("mkdir -p %s/state", fuzz_dir);
 	if (config_load(&fuzz_h.cfg, fuzz_conf, &d) != 0 ||
 	    board_load(&fuzz_h.board, fuzz_h.cfg.board, &d) != 0 ||
-	    husvagt_check_doors(&fuzz_h.cfg, &fuzz_h.board, &d) != 0 ||
-	    husvagt_start(&fuzz_h) != 0)
+	    doors_check(&fuzz_h.cfg, &fuzz_h.board, &d) != 0 ||
+	    daemon_start(&fuzz_h) != 0)
 		abort();
 	if (fuzz_with_control && (fuzz_h.control = control_open(
 	    fuzz_h.cfg.control_socket, &fuzz_h)) == NULL)
@@ -67,7 +67,7 @@ fuzz_daemon_down(void)
 	if (fuzz_h.control != NULL)
 		control_close(fuzz_h.control);
 	fuzz_h.control = NULL;
-	husvagt_stop(&fuzz_h);
+	daemon_stop(&fuzz_h);
 	fuzz_sh("rm -rf %s/state", fuzz_dir);
 }
 
@@ -109,7 +109,7 @@ fuzz_daemon(void)
 		fuzz_daemon_down();
 		fuzz_daemon_up();
 	}
-	husvagt_tick(&fuzz_h, clock_mono_ms());
+	loop_timers_run(&fuzz_h, clock_mono_ms());
 	return &fuzz_h;
 }
 

@@ -27,7 +27,7 @@ static void
 tick(struct husvagt *h)
 {
 	hal_tick(h->hal, now_ms);
-	husvagt_tick(h, now_ms);
+	loop_timers_run(h, now_ms);
 }
 
 /* Send n bits, 2 ms apart, then let the frame end. */
