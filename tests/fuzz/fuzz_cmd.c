@@ -1,5 +1,5 @@
 /*
- * The verbs (src/cmd.c and the cmd_*.c behind it): a request object
+ * The verbs (src/cmd/cmd.c and the cmd_*.c behind it): a request object
  * {"verb": ..., "args": {...}} as the control socket and MQTT hand it
  * to cmd_exec(), checked against the verb's argument schema and then run
  * by the verb on a live daemon (fuzz_daemon.h) as root, who may run

@@ -1,5 +1,5 @@
 /*
- * The control socket (src/control.c, src/control_peer.c): what a client
+ * The control socket (src/daemon/control.c, src/daemon/control_peer.c): what a client
  * writes is cut into lines (LF, CRLF, an unterminated last line at end of
  * input, NUL bytes), each line parsed as JSON and checked as a request
  * envelope (an object with a string "verb", "as" only from root), and

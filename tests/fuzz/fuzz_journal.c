@@ -1,5 +1,5 @@
 /*
- * Journal rows read back (src/journal.c's verify, src/journal_read.c's
+ * Journal rows read back (src/store/journal.c's verify, src/store/journal_read.c's
  * rows, tail and export): what husvagtctl journal verify and the exports
  * make of a database someone has been at.  The input appends rows
  * through journal_append, so that the chain is real, and then tampers

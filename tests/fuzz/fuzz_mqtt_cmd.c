@@ -1,5 +1,5 @@
 /*
- * Commands over MQTT (src/mqtt_cmd.c): the topic husvagt/<site>/cmd/
+ * Commands over MQTT (src/daemon/mqtt_cmd.c): the topic husvagt/<site>/cmd/
  * <login>/<verb> names who asks and what, the payload is the envelope
  * {"id": ..., "args": {...}}, and the reply goes to reply/<login>/<id>.
  * The input is one PUBLISH as the broker hands it over: its first byte

@@ -1,5 +1,5 @@
 /*
- * Name folding (src/namefold.c): a guest's name as staff typed it, folded
+ * Name folding (src/core/namefold.c): a guest's name as staff typed it, folded
  * to the key the blocklist is matched on.  The input is split at its
  * first 0xff byte (never valid UTF-8) into two names; both are folded,
  * their keys matched both ways, and a key folded again must be the same

@@ -2,7 +2,7 @@
  * Cards and keypads end to end: Wiegand bits on a reader's lines as the
  * backend hands them to the HAL (hal/hal_report.c: hal_report_wiegand_bit),
  * the HAL's frame decoding (hal/wiegand.c), and what the core makes of
- * the cards, keys and bad frames (src/reader.c: the credential lookup,
+ * the cards, keys and bad frames (src/house/reader.c: the credential lookup,
  * chip + PIN entry at the front door, duress, lockout), on a live daemon
  * (fuzz_daemon.h) with two chips enrolled: A, 26-bit with PIN 1234, and
  * B, 37-bit without.  Each input is a run of two-byte steps: what happens

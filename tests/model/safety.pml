@@ -1,8 +1,8 @@
 /*
- * The safety core of husvagt in Promela: the door machine (src/door.c),
- * the mode machine (src/mode.c) and the glue that drives them
- * (src/mode_run.c: the egress hold of a fire or a drill; src/cmd_door.c:
- * the guards of door.lock; src/daemon.c and mode_run.c: a restart from
+ * The safety core of husvagt in Promela: the door machine (src/core/door.c),
+ * the mode machine (src/core/mode.c) and the glue that drives them
+ * (src/house/mode_run.c: the egress hold of a fire or a drill; src/cmd/cmd_door.c:
+ * the guards of door.lock; src/daemon/daemon.c and mode_run.c: a restart from
  * the inputs and the kept latches).  See docs/safety-model.md.
  *
  * One process picks one input at a time, in any order: fire panel on and
