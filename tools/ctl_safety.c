@@ -326,7 +326,8 @@ safety_overrides(json_t *all, const json_t *r)
 		    sizeof(t)), safety_str(o, "visit"), safety_str(o, "door"),
 		    safety_str(o, "actor"), safety_codes(json_object_get(o,
 		    "reasons"), codes, sizeof(codes)),
-		    safety_str(o, "override_reason"));
+		    json_is_true(json_object_get(o, "override_reason_erased")) ?
+		    "erased" : safety_str(o, "override_reason"));
 }
 
 json_t *

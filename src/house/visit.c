@@ -14,6 +14,7 @@
 #include "db.h"
 #include "guest.h"
 #include "house.h"
+#include "journal.h"
 #include "log.h"
 
 /* The overstay check runs at least this often, and at the moment the
@@ -41,7 +42,6 @@ visit_admitted_detail(const struct guest_eval *e, const char *override)
 	if (d != NULL && override != NULL) {
 		json_object_set_new(d, "reasons",
 		    guest_reasons_json(e->v.reasons, NULL));
-		json_object_set_new(d, "override_reason", json_string(override));
 	}
 	return d;
 }
@@ -51,6 +51,7 @@ visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
     const char *door, const char *actor, const char *override)
 {
 	sqlite3_stmt *st;
+	struct journal_text reason = { "override_reason", override, e->stay };
 	char now[32], subject[40];
 	int64_t id = -1;
 
@@ -77,8 +78,9 @@ visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
 	if (id < 0)
 		return -1;
 	snprintf(subject, sizeof(subject), "visit:%lld", (long long)id);
-	if (house_journal(h, "visit.admitted", door, actor, subject,
-	    visit_admitted_detail(e, override)) < 0) {
+	if (house_journal_text(h, "visit.admitted", door, actor, subject,
+	    visit_admitted_detail(e, override), override != NULL ? &reason :
+	    NULL) < 0) {
 		/* Not journalled, not admitted: the row goes again. */
 		guest_exec(h, "DELETE FROM visit WHERE id = ?", id, NULL, NULL);
 		return -1;

@@ -78,3 +78,10 @@ blocklist_list(sqlite3 *db)
 	sqlite3_finalize(st);
 	return arr;
 }
+
+int
+blocklist_purge(sqlite3 *db, const char *cutoff)
+{
+	return db_run(db, "DELETE FROM blocklist WHERE removed_at IS NOT NULL "
+	    "AND removed_at < ?2", 0, cutoff, NULL);
+}

@@ -24,5 +24,8 @@ int	 blocklist_remove(sqlite3 *, int64_t id, const char *now,
 /* [{block, name, description, since, by}] of the live entries.  New ref,
  * or NULL on a database error. */
 json_t	*blocklist_list(sqlite3 *);
+/* Delete entries removed before cutoff (YYYY-MM-DD): retention.  The
+ * number deleted or -1. */
+int	 blocklist_purge(sqlite3 *, const char *cutoff);
 
 #endif

@@ -188,6 +188,15 @@ static const char *const db_migrations[] = {
 	"  type = 'door.forced' OR type = 'door.held' OR"
 	"  type = 'mode.changed' OR type = 'visit.refused' OR"
 	"  type = 'visit.admitted';",
+	/* 6: staff's free text about people, kept beside the journal so
+	 * that retention can erase it (journal_text.c). */
+	"CREATE TABLE journal_text ("
+	"  seq INTEGER NOT NULL,"
+	"  time TEXT NOT NULL,"
+	"  field TEXT NOT NULL,"
+	"  stay_id INTEGER,"
+	"  text TEXT NOT NULL,"
+	"  PRIMARY KEY (seq, field));",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

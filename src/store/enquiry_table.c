@@ -2,6 +2,8 @@
  * The enquiry table: enquiries for a room and their outcome, for the
  * occupancy report.
  */
+#include <stddef.h>
+
 #include "db.h"
 #include "enquiry_table.h"
 
@@ -24,4 +26,11 @@ enquiry_table_insert(sqlite3 *db, const char *now, const char *today,
 		id = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
 	return id;
+}
+
+int
+enquiry_table_erase(sqlite3 *db, const char *cutoff)
+{
+	return db_run(db, "UPDATE enquiry SET description = '' WHERE "
+	    "description != '' AND date < ?2", 0, cutoff, NULL);
 }

@@ -13,4 +13,8 @@
 int64_t	 enquiry_table_insert(sqlite3 *, const char *now, const char *today,
 	     const char *outcome, const char *text, const char *actor);
 
+/* Erase the descriptions of enquiries made before cutoff (YYYY-MM-DD),
+ * which older versions kept here: retention.  The number or -1. */
+int	 enquiry_table_erase(sqlite3 *, const char *cutoff);
+
 #endif
