@@ -321,6 +321,9 @@ register_retention(struct husvagt *h)
 	    "agreements", n[1], "visits", n[2], "texts", n[3],
 	    "departed_before", cutoff, "retention_days",
 	    h->cfg.retention_days));
+	/* secure_delete zeroed the erased bytes in the pages; the WAL still
+	 * holds the pages as they were until it is checkpointed. */
+	db_erase_wal(h->db);
 	return 0;
 }
 

@@ -391,8 +391,12 @@ db_open(const char *path)
 		goto err_open;
 	/* FULL makes every commit durable before journal_append returns,
 	 * which "committed before acted on" needs; NORMAL would not. */
+	/* What retention erases must not stay readable in freed space:
+	 * secure_delete overwrites deleted content with zeros (db_erase_wal
+	 * then takes the WAL's older copies of those pages). */
 	if (db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
-	    db_exec(db, "PRAGMA foreign_keys=ON") == -1)
+	    db_exec(db, "PRAGMA foreign_keys=ON") == -1 ||
+	    db_exec(db, "PRAGMA secure_delete=ON") == -1)
 		goto err_open;
 	if (db_migrate(db, path) == -1)
 		goto err_open;
@@ -401,6 +405,26 @@ db_open(const char *path)
 err_open:
 	sqlite3_close(db);
 	return NULL;
+}
+
+/*
+ * Copy the WAL into the database and truncate it to nothing.  The WAL
+ * holds the pages as they were before an erasure, so after retention the
+ * erased text would still be in it until it is reused; a reader holding
+ * an old snapshot makes the checkpoint stop short (SQLITE_BUSY), which is
+ * logged and tried again at the next run.
+ */
+int
+db_erase_wal(sqlite3 *db)
+{
+	int logged = 0, done = 0;
+
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    &logged, &done) != SQLITE_OK) {
+		log_warnx("db: checkpoint: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
 }
 
 /* Close; a statement left unfinalized is a bug worth a line in the log. */
