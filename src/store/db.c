@@ -1,5 +1,10 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -371,6 +376,43 @@ db_migrate(sqlite3 *db, const char *path)
 	return 0;
 }
 
+/*
+ * The database, its WAL and its shared-memory index hold people's data:
+ * readable by the owner (and the group: 0640, the husvagt group on the
+ * appliance) only, whatever the umask.  SQLite creates the WAL and SHM
+ * with the database's mode, so the database is created here first, and
+ * files of an older install are narrowed, never widened.
+ */
+static int
+db_set_modes(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char name[4096];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
+		    sfx[i]) >= sizeof(name))
+			return -1;
+		fd = open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
+		    (i == 0 ? O_CREAT : 0), 0600);
+		if (fd == -1 && errno == ENOENT)
+			continue;
+		if (fd == -1 || fstat(fd, &st) == -1 ||
+		    ((st.st_mode & 0037) != 0 &&
+		    fchmod(fd, st.st_mode & 0740) == -1)) {
+			log_warn("db: %s", name);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* Open (creating) path with WAL and the pragmas, schema up to date. */
 sqlite3 *
 db_open(const char *path)
@@ -379,6 +421,8 @@ db_open(const char *path)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX;
 
+	if (strcmp(path, ":memory:") != 0 && db_set_modes(path) == -1)
+		return NULL;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		log_warnx("db: %s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
