@@ -15,6 +15,7 @@
 
 #include "blocklist.h"
 #include "clock.h"
+#include "cred.h"
 #include "db.h"
 #include "enquiry_table.h"
 #include "house.h"
@@ -250,17 +251,19 @@ register_erase(sqlite3 *db, const char *sql, const char *cutoff,
 			"AND departure < ?1"
 
 /* Staff's free text: kept beside the journal, on old enquiries, on
- * blocklist entries removed.  The number erased or -1. */
+ * blocklist entries removed, on the chips of stays gone.  The number
+ * erased or -1. */
 static int
 register_erase_texts(sqlite3 *db, const char *cutoff)
 {
-	int a, b, c;
+	int a, b, c, d;
 
 	if ((a = journal_text_erase(db, cutoff)) < 0 ||
 	    (b = enquiry_table_erase(db, cutoff)) < 0 ||
-	    (c = blocklist_purge(db, cutoff)) < 0)
+	    (c = blocklist_purge(db, cutoff)) < 0 ||
+	    (d = cred_erase_labels(db, cutoff)) < 0)
 		return -1;
-	return a + b + c;
+	return a + b + c + d;
 }
 
 /*
