@@ -6,32 +6,18 @@ was given, the safety report shows a reason while it exists and "erased"
 after retention took it, and journal verify passes before and after --
 and fails when a kept text is edited."""
 
-import datetime
 import json
 import sqlite3
 import time
-from zoneinfo import ZoneInfo
 
-from conftest import ctl_as
+from conftest import ctl_as, site_date, windows_not_now
 from mqttsite import MqttSite, broker  # noqa: F401
 
-TZ = ZoneInfo("Europe/Copenhagen")
 ALL_DAY = "[guests]\nvisiting_hours = mon-sun 00:00-24:00\n"
 REASON = "Karen Sørensen came early, sister of the resident in 101"
 ENQUIRY = "a man in a red Volvo asked for Ingrid Holm"
 PHRASES = ["Karen", "Sørensen", "sister of the resident", "red Volvo",
            "Ingrid Holm"]
-
-
-def local_date(days=0):
-    return (datetime.datetime.now(TZ) + datetime.timedelta(days=days)) \
-        .strftime("%Y-%m-%d")
-
-
-def not_now():
-    t = datetime.datetime.now(TZ) + datetime.timedelta(hours=6)
-    return "mon-sun %s-%s" % (t.strftime("%H:%M"), (
-        t + datetime.timedelta(hours=1)).strftime("%H:%M"))
 
 
 def no_phrase(text, where):
@@ -56,11 +42,11 @@ def test_free_text_is_kept_beside_the_journal_and_erased(broker,
     b = s.b
     b.start()
     s.wait_online()
-    period = {"from": local_date(-60), "to": local_date()}
+    period = {"from": site_date(-60), "to": site_date()}
     stay = b.ok("stay.admit", alias="Rose", room="101",
-                arrival=local_date(-40))["stay"]
+                arrival=site_date(-40))["stay"]
     b.ok("guest.agree", stay=stay, guest="Eva Berg", relation="friend",
-         windows=not_now())
+         windows=windows_not_now())
     seq = b.last_seq()
     r = b.ok("guest.admit", door="front", guest="Eva Berg", reason=REASON)
     assert r["override"] is True
@@ -101,9 +87,9 @@ def test_free_text_is_kept_beside_the_journal_and_erased(broker,
         # Her stay ended long ago; the enquiry (of no stay) was written
         # before the retention period: both texts are due.
         db.execute("UPDATE journal_text SET time = ? WHERE seq = ?",
-                   (local_date(-5) + "T10:00:00.000Z", enq["seq"]))
+                   (site_date(-5) + "T10:00:00.000Z", enq["seq"]))
     db.close()
-    b.ok("stay.discharge", id=stay, date=local_date(-10))
+    b.ok("stay.discharge", id=stay, date=site_date(-10))
 
     seq = b.last_seq()
     b.stop()

@@ -4,26 +4,14 @@ of them is left in any file under the state directory -- the database
 overwrites what it deletes (secure_delete) and the WAL, which holds the
 pages as they were, is checkpointed and truncated after the job."""
 
-import datetime
 import sqlite3
 import unicodedata
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Europe/Copenhagen")
+from conftest import site_date, windows_not_now
+
 ALL_DAY = "[guests]\nvisiting_hours = mon-sun 00:00-24:00\n"
 GONE = ["Gammelrose", "Karen Søster", "Agnete Bøgh",
         "her aunt Tove drove her here", "Else Munk"]
-
-
-def local_date(days=0):
-    return (datetime.datetime.now(TZ) + datetime.timedelta(days=days)) \
-        .strftime("%Y-%m-%d")
-
-
-def not_now():
-    t = datetime.datetime.now(TZ) + datetime.timedelta(hours=6)
-    return "mon-sun %s-%s" % (t.strftime("%H:%M"), (
-        t + datetime.timedelta(hours=1)).strftime("%H:%M"))
 
 
 def forms(s):
@@ -37,27 +25,27 @@ def forms(s):
 def test_nothing_of_an_erased_stay_is_left_in_the_state_dir(make_building):
     b = make_building(extra_conf=ALL_DAY + "[register]\nretention_days = 1")
     stay = b.ok("stay.admit", alias="Gammelrose", room="101",
-                arrival=local_date(-40))["stay"]
+                arrival=site_date(-40))["stay"]
     b.ok("guest.agree", stay=stay, guest="Karen Søster", relation="family")
     v = b.ok("guest.admit", door="front", guest="Karen Søster")["visit"]
     b.ok("guest.checkout", visit=v)
     # A guest admitted outside her agreement's hours, with a reason.
     b.ok("guest.agree", stay=stay, guest="Agnete Bøgh", relation="friend",
-         windows=not_now())
+         windows=windows_not_now())
     v = b.ok("guest.admit", door="front", guest="Agnete Bøgh",
              reason=GONE[3])["visit"]
     b.ok("guest.checkout", visit=v)
     e = b.ok("enquiry.record", outcome="other",
              description="asked for Else Munk")["enquiry"]
-    b.ok("stay.discharge", id=stay, date=local_date(-10))
+    b.ok("stay.discharge", id=stay, date=site_date(-10))
     # The enquiry's text is of no stay: it goes retention_days after it
     # was written.  Written (as far as retention knows) a week ago.
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     with db:
         db.execute("UPDATE journal_text SET time = ? WHERE field = "
-                   "'description'", (local_date(-7) + "T10:00:00.000Z",))
+                   "'description'", (site_date(-7) + "T10:00:00.000Z",))
         db.execute("UPDATE enquiry SET date = ? WHERE id = ?",
-                   (local_date(-7), e))
+                   (site_date(-7), e))
     db.close()
     seq = b.last_seq()
     b.stop()

@@ -14,17 +14,15 @@ login subscribed to all it may read sees none of the free text, nor any
 alias or name, on any topic.  Everything was created under umask 022, and
 no file of the state folder is readable by others."""
 
-import datetime
 import os
 import sqlite3
 import stat
 import time
 import unicodedata
-from zoneinfo import ZoneInfo
 
+from conftest import site_date, windows_not_now
 from mqttsite import MqttSite, broker  # noqa: F401
 
-TZ = ZoneInfo("Europe/Copenhagen")
 ALL_DAY = "[guests]\nvisiting_hours = mon-sun 00:00-24:00\n"
 ALIASES = ["Rosalind", "Liljana"]
 GUESTS = ["Karen Sørensen", "Åse Ødegård", "Jørgen Hansen"]
@@ -36,17 +34,6 @@ TEXTS = [REASON, BLOCK, ENQUIRY, LABEL]
 WORDS = ALIASES + GUESTS + TEXTS + [
     "Sørensen", "Ødegård", "Hansen", "sister of the resident",
     "grey Skoda", "Brønshøj", "Gunhild", "Mormor Inger"]
-
-
-def local_date(days=0):
-    return (datetime.datetime.now(TZ) + datetime.timedelta(days=days)) \
-        .strftime("%Y-%m-%d")
-
-
-def not_now():
-    t = datetime.datetime.now(TZ) + datetime.timedelta(hours=6)
-    return "mon-sun %s-%s" % (t.strftime("%H:%M"), (
-        t + datetime.timedelta(hours=1)).strftime("%H:%M"))
 
 
 def folded(s):
@@ -98,13 +85,13 @@ def scenario(broker, make_building):
     watcher.sub(s.root + "/#")
 
     rose = b.ok("stay.admit", alias=ALIASES[0], room="101",
-                arrival=local_date(-40))["stay"]
+                arrival=site_date(-40))["stay"]
     lily = b.ok("stay.admit", alias=ALIASES[1], room="102",
-                arrival=local_date(-30))["stay"]
+                arrival=site_date(-30))["stay"]
     b.enrol("stay:%d" % rose, 48213, "*", facility=177, label=LABEL)
     ask = dict(as_login="anna")
     assert b.request("guest.agree", stay=rose, guest=GUESTS[0],
-                     relation="family", windows=not_now(), **ask)["ok"]
+                     relation="family", windows=windows_not_now(), **ask)["ok"]
     assert b.request("guest.agree", stay=lily, guest=GUESTS[1],
                      relation="friend", **ask)["ok"]
     assert b.request("guest.admit", door="front", guest=GUESTS[1],
@@ -135,8 +122,8 @@ def scenario(broker, make_building):
     for v in b.ok("guest.inside")["visits"]:
         b.ok("guest.checkout", visit=v["visit"])
     for stay in (rose, lily):
-        b.ok("stay.discharge", id=stay, date=local_date(-10))
-    week_ago = local_date(-7)
+        b.ok("stay.discharge", id=stay, date=site_date(-10))
+    week_ago = site_date(-7)
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     with db:
         if db.execute("SELECT 1 FROM sqlite_master WHERE name = "
