@@ -55,9 +55,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "journal tail", "[-n N] [-f]", "journal.tail", { NULL }, 0,
 	    { { "-n", 'a', "n" }, { "-f", 'f', NULL } }, NULL, ctl_show_tail },
 	{ "journal export", "[--format csv|json] [--from ISO] [--to ISO] "
-	    "[-o FILE]", "journal.export", { NULL }, 0, {
+	    "[-o FILE [--force]]", "journal.export", { NULL }, 0, {
 	    { "--format", 'a', "format" }, { "--from", 'a', "from" },
-	    { "--to", 'a', "to" }, { "-o", 'v', NULL } },
+	    { "--to", 'a', "to" }, { "-o", 'v', NULL },
+	    { "--force", 'f', NULL } },
 	    ctl_check_export, ctl_show_export },
 	{ "journal verify", "", "journal.verify", { NULL }, 0,
 	    { { NULL, 0, NULL } }, NULL, ctl_show_verify },
@@ -113,9 +114,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	    { "--format", 'v', NULL } }, ctl_check_occupancy,
 	    ctl_show_occupancy },
 	{ "report safety", "--from YYYY-MM-DD --to YYYY-MM-DD "
-	    "[--format table|csv|html] [-o FILE]", "report.safety", { NULL }, 0,
-	    { { "--from", 'a', "from" }, { "--to", 'a', "to" },
-	    { "--format", 'v', NULL }, { "-o", 'v', NULL } },
+	    "[--format table|csv|html] [-o FILE [--force]]", "report.safety",
+	    { NULL }, 0, { { "--from", 'a', "from" }, { "--to", 'a', "to" },
+	    { "--format", 'v', NULL }, { "-o", 'v', NULL },
+	    { "--force", 'f', NULL } },
 	    ctl_check_safety, ctl_show_safety },
 	{ "guest agree", "STAY GUEST --relation family|friend|professional|"
 	    "other [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--windows W] "

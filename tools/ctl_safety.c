@@ -326,7 +326,8 @@ safety_overrides(json_t *all, const json_t *r)
 		    sizeof(t)), safety_str(o, "visit"), safety_str(o, "door"),
 		    safety_str(o, "actor"), safety_codes(json_object_get(o,
 		    "reasons"), codes, sizeof(codes)),
-		    safety_str(o, "override_reason"));
+		    json_is_true(json_object_get(o, "override_reason_erased")) ?
+		    "erased" : safety_str(o, "override_reason"));
 }
 
 json_t *
@@ -358,7 +359,8 @@ safety_sections(const json_t *r)
 	return all;
 }
 
-/* A temporary file beside path, readable by all (a report, no secret). */
+/* A temporary file beside path, readable by its owner only: the report
+ * holds the reasons staff wrote for overrides. */
 static FILE *
 safety_tmp(const char *path, char *tmp, size_t len)
 {
@@ -371,7 +373,7 @@ safety_tmp(const char *path, char *tmp, size_t len)
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		return NULL;
-	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL) {
+	if (fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		unlink(tmp);
 		return NULL;
@@ -379,17 +381,22 @@ safety_tmp(const char *path, char *tmp, size_t len)
 	return f;
 }
 
-/* Finish the temporary file and put it in place; -1 (removed) on error. */
+/* Finish the temporary file and put it in place, over an existing file
+ * only when force; -1 (removed) on error. */
 static int
-safety_commit(FILE *f, const char *tmp, const char *path)
+safety_commit(FILE *f, const char *tmp, const char *path, bool force)
 {
 	int err = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
 
 	err |= fclose(f) != 0;
-	if (err || rename(tmp, path) == -1) {
+	if (err || (force ? rename(tmp, path) : link(tmp, path)) == -1) {
+		err = errno;
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
+	if (!force)
+		unlink(tmp);
 	return 0;
 }
 
@@ -433,8 +440,9 @@ ctl_show_safety(struct ctl *c, struct ctl_args *a, json_t *r)
 	if (path == NULL)
 		return fflush(stdout) == 0 && !ferror(stdout) ? CTL_OK :
 		    ctl_fail("standard output: %s", strerror(errno));
-	if (safety_commit(out, tmp, path) == -1)
-		return ctl_fail("%s: %s", path, strerror(errno));
+	if (safety_commit(out, tmp, path, ctl_opt(a, "--force") != NULL) == -1)
+		return ctl_fail("%s: %s%s", path, strerror(errno), errno ==
+		    EEXIST ? " (--force to overwrite it)" : "");
 	printf("safety report (%s) written to %s\n", c->json ? "json" : fmt,
 	    path);
 	return CTL_OK;

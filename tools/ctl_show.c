@@ -3,8 +3,11 @@
  * an object, and the commands that follow up on a reply (enrol by
  * presenting, journal tail, export, verify).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,17 +301,26 @@ ctl_show_tail(struct ctl *c, struct ctl_args *a, json_t *r)
 	}
 }
 
-/* Create path for an export, readable by its owner only. */
+/*
+ * Create path for an export, readable by its owner only, whatever the
+ * umask.  An existing file is kept unless force; a forced one is
+ * truncated and narrowed to its owner, never widened.
+ */
 static FILE *
-ctl_export_file(const char *path)
+ctl_export_file(const char *path, bool force)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    (force ? O_TRUNC : O_EXCL), 0600);
+	struct stat st;
 	FILE *f;
 
 	if (fd == -1)
 		return NULL;
-	if ((f = fdopen(fd, "w")) == NULL)
+	if (fstat(fd, &st) == -1 || fchmod(fd, st.st_mode & 0600) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
 		close(fd);
+		return NULL;
+	}
 	return f;
 }
 
@@ -324,8 +336,10 @@ ctl_show_export(struct ctl *c, struct ctl_args *a, json_t *r)
 		return ctl_json(r);
 	if (!json_is_string(data))
 		return ctl_fail("husvagtd sent an export without data");
-	if (path != NULL && (out = ctl_export_file(path)) == NULL)
-		return ctl_fail("%s: %s", path, strerror(errno));
+	if (path != NULL && (out = ctl_export_file(path,
+	    ctl_opt(a, "--force") != NULL)) == NULL)
+		return ctl_fail("%s: %s%s", path, strerror(errno), errno ==
+		    EEXIST ? " (--force to overwrite it)" : "");
 	fwrite(json_string_value(data), 1, json_string_length(data), out);
 	if ((out == stdout ? fflush(out) : fclose(out)) != 0 || ferror(stdout))
 		return ctl_fail("%s: %s", path ? path : "standard output",

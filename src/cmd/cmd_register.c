@@ -1,7 +1,8 @@
 /*
  * The register's lists and reports: room.list, stay.list, enquiry.record
  * and report.occupancy.  Aliases appear in stay.list's reply only; an
- * enquiry's description, which is journalled, may not hold one.
+ * enquiry's description, which is kept beside the journal until
+ * retention erases it, may not hold one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "clock.h"
 #include "cmd_verbs.h"
 #include "enquiry_table.h"
+#include "journal.h"
 #include "house.h"
 #include "namefold.h"
 #include "occupancy.h"
@@ -116,6 +118,7 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 {
 	const char *outcome = reg_str(args, "outcome");
 	const char *text = reg_str(args, "description");
+	struct journal_text desc = { "description", NULL, 0 };
 	json_t *err;
 	int64_t id;
 	char now[32], today[16];
@@ -130,15 +133,19 @@ cmd_enquiry_record(struct husvagt *h, const struct cmd_actor *a,
 		text = "";
 	if ((err = cmd_text_check(h, "description", text)) != NULL)
 		return err;
+	desc.text = text;
 	security = !strcmp(outcome, "asked_about_resident");
 	clock_iso8601(now, sizeof(now));
 	occ_date_format(register_today(), today, sizeof(today));
-	if ((id = enquiry_table_insert(h->db, now, today, outcome, text,
+	/* The description is kept beside the journal alone, where
+	 * retention erases it; the enquiry row keeps only the outcome. */
+	if ((id = enquiry_table_insert(h->db, now, today, outcome, "",
 	    a->login)) < 0)
 		return cmd_error("failed", "the register refused the enquiry");
-	house_journal(h, "enquiry.recorded", "", a->login, "",
-	    json_pack("{s:I, s:s, s:b, s:s}", "enquiry", (json_int_t)id,
-	    "outcome", outcome, "security", security, "description", text));
+	house_journal_text(h, "enquiry.recorded", "", a->login, "",
+	    json_pack("{s:I, s:s, s:b}", "enquiry", (json_int_t)id,
+	    "outcome", outcome, "security", security), *text != '\0' ?
+	    &desc : NULL);
 	return cmd_ok(json_pack("{s:I, s:s, s:b}", "enquiry", (json_int_t)id,
 	    "outcome", outcome, "security", security));
 }

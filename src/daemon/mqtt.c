@@ -62,9 +62,11 @@ mqtt_topic(const struct mqtt *m, char *buf, size_t len, const char *fmt, ...)
 	return k < 0 || (size_t)k >= len - n ? -1 : 0;
 }
 
-int
-mqtt_publish(struct mqtt *m, const char *sub, const char *payload,
-    size_t len, bool retain)
+/* Publish payload on root/sub at qos with props (may be NULL); its mid
+ * or -1 (logged). */
+static int
+mqtt_send(struct mqtt *m, const char *sub, const char *payload, size_t len,
+    int qos, bool retain, const mosquitto_property *props)
 {
 	char topic[MQTT_TOPIC_MAX];
 	int mid = 0, rc;
@@ -73,12 +75,43 @@ mqtt_publish(struct mqtt *m, const char *sub, const char *payload,
 		log_warnx("mqtt: topic %s%s is too long", m->root, sub);
 		return -1;
 	}
-	rc = mosquitto_publish_v5(m->mosq, &mid, topic, (int)len, payload, 1,
-	    retain, NULL);
+	rc = mosquitto_publish_v5(m->mosq, &mid, topic, (int)len, payload, qos,
+	    retain, props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warnx("mqtt: publish %s: %s", topic, mosquitto_strerror(rc));
 		return -1;
 	}
+	return mid;
+}
+
+int
+mqtt_publish(struct mqtt *m, const char *sub, const char *payload,
+    size_t len, bool retain)
+{
+	return mqtt_send(m, sub, payload, len, 1, retain, NULL);
+}
+
+/*
+ * A reply may name residents and guests, so the broker must never keep
+ * it: at QoS 0 it is not queued for a session that is offline (Mosquitto's
+ * queue_qos0_messages is off, and the appliance's configuration says so),
+ * and the message expiry drops it even where a broker would queue it.
+ */
+int
+mqtt_publish_reply(struct mqtt *m, const char *sub, const char *payload,
+    size_t len)
+{
+	mosquitto_property *props = NULL;
+	int mid;
+
+	if (mosquitto_property_add_int32(&props,
+	    MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_REPLY_EXPIRY_S) !=
+	    MOSQ_ERR_SUCCESS) {
+		log_warnx("mqtt: reply: out of memory");
+		return -1;
+	}
+	mid = mqtt_send(m, sub, payload, len, 0, false, props);
+	mosquitto_property_free_all(&props);
 	return mid;
 }
 

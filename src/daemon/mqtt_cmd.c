@@ -70,7 +70,7 @@ mqtt_cmd_reply(struct mqtt *m, const char *login, const char *id,
 	    id != NULL ? id : "invalid") >= sizeof(sub))
 		log_warnx("mqtt: reply topic for login %.32s too long", login);
 	else
-		mqtt_publish(m, sub, text, strlen(text), false);
+		mqtt_publish_reply(m, sub, text, strlen(text));
 	free(text);
 }
 

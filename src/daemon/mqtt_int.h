@@ -88,6 +88,12 @@ struct mqtt {
 /* Publish at QoS 1; retain as asked.  Returns the mid or -1 (logged). */
 int	 mqtt_publish(struct mqtt *, const char *subtopic, const char *payload,
 	     size_t len, bool retain);
+/* A command's reply: QoS 0, never retained, expiring after
+ * MQTT_REPLY_EXPIRY_S, so that no broker keeps it for an offline
+ * session.  The mid or -1 (logged). */
+#define MQTT_REPLY_EXPIRY_S	10
+int	 mqtt_publish_reply(struct mqtt *, const char *subtopic,
+	     const char *payload, size_t len);
 /* The full topic root + sub into buf; -1 when it does not fit. */
 int	 mqtt_topic(const struct mqtt *, char *buf, size_t len,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -19,6 +19,19 @@ house_journal(struct husvagt *h, const char *type, const char *point,
 	return seq;
 }
 
+int64_t
+house_journal_text(struct husvagt *h, const char *type, const char *point,
+    const char *actor, const char *subject, json_t *detail,
+    const struct journal_text *t)
+{
+	int64_t seq;
+
+	seq = journal_append_text(h->journal, type, point, actor, subject,
+	    detail, t);
+	json_decref(detail);
+	return seq;
+}
+
 void
 house_state_changed(struct husvagt *h)
 {

@@ -82,6 +82,8 @@ struct house_hooks {
 	void		 *arg;
 };
 
+struct journal_text;
+
 struct husvagt {
 	struct site_config	 cfg;
 	struct board		 board;
@@ -112,6 +114,11 @@ struct husvagt {
 /* Append a row to the journal (detail is taken over); its seq or -1. */
 int64_t	 house_journal(struct husvagt *, const char *type, const char *point,
 	     const char *actor, const char *subject, json_t *detail_stolen);
+/* The same with staff's free text t (may be NULL) kept beside the row,
+ * never in it (journal.h, struct journal_text). */
+int64_t	 house_journal_text(struct husvagt *, const char *type,
+	     const char *point, const char *actor, const char *subject,
+	     json_t *detail_stolen, const struct journal_text *t);
 /* Write queued outputs; a failure is retried from house_flush_tick. */
 void	 house_flush(struct husvagt *, uint64_t now);
 /* Tell the hooks that state may have changed; let them add to status. */

@@ -13,9 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "blocklist.h"
 #include "clock.h"
+#include "cred.h"
 #include "db.h"
+#include "enquiry_table.h"
 #include "house.h"
+#include "journal.h"
 #include "log.h"
 #include "namefold.h"
 #include "occupancy.h"
@@ -246,6 +250,22 @@ register_erase(sqlite3 *db, const char *sql, const char *cutoff,
 #define REGISTER_GONE	"SELECT id FROM stay WHERE departure IS NOT NULL " \
 			"AND departure < ?1"
 
+/* Staff's free text: kept beside the journal, on old enquiries, on
+ * blocklist entries removed, on the chips of stays gone.  The number
+ * erased or -1. */
+static int
+register_erase_texts(sqlite3 *db, const char *cutoff)
+{
+	int a, b, c, d;
+
+	if ((a = journal_text_erase(db, cutoff)) < 0 ||
+	    (b = enquiry_table_erase(db, cutoff)) < 0 ||
+	    (c = blocklist_purge(db, cutoff)) < 0 ||
+	    (d = cred_erase_labels(db, cutoff)) < 0)
+		return -1;
+	return a + b + c + d;
+}
+
 /*
  * Erase, in one transaction, what retention takes from stays that left
  * before cutoff: their guests' names on agreements and visits, then the
@@ -253,7 +273,7 @@ register_erase(sqlite3 *db, const char *sql, const char *cutoff,
  * before the cutoff.  n gets stays, agreements, visits.
  */
 static int
-register_retention_run(sqlite3 *db, const char *cutoff, int n[3])
+register_retention_run(sqlite3 *db, const char *cutoff, int n[4])
 {
 	char now[32];
 
@@ -268,10 +288,11 @@ register_retention_run(sqlite3 *db, const char *cutoff, int n[3])
 	    "override_reason = NULL WHERE (guest IS NOT NULL OR "
 	    "override_reason IS NOT NULL) AND (stay_id IN (" REGISTER_GONE
 	    ") OR (stay_id IS NULL AND checked_out_at < ?1))", cutoff, now);
+	n[3] = register_erase_texts(db, cutoff);
 	n[0] = register_erase(db, "UPDATE stay SET alias = NULL, "
 	    "anonymised_at = ?2 WHERE departure IS NOT NULL AND departure < "
 	    "?1 AND anonymised_at IS NULL", cutoff, now);
-	if (n[0] < 0 || n[1] < 0 || n[2] < 0 ||
+	if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[3] < 0 ||
 	    db_exec(db, "COMMIT") == -1) {
 		db_exec(db, "ROLLBACK");
 		return -1;
@@ -285,7 +306,7 @@ static int
 register_retention(struct husvagt *h)
 {
 	char cutoff[16];
-	int n[3];
+	int n[4];
 
 	occ_date_format(register_today() - h->cfg.retention_days, cutoff,
 	    sizeof(cutoff));
@@ -293,14 +314,19 @@ register_retention(struct husvagt *h)
 		log_warnx("register: retention job failed; retrying");
 		return -1;
 	}
-	if (n[0] + n[1] + n[2] == 0)
+	if (n[0] + n[1] + n[2] + n[3] == 0)
 		return 0;
 	log_info("register: anonymised %d stay(s), %d agreement(s), %d "
-	    "visit(s) departed before %s", n[0], n[1], n[2], cutoff);
+	    "visit(s), %d text(s) before %s", n[0], n[1], n[2], n[3],
+	    cutoff);
 	house_journal(h, "register.anonymised", "", "system", "",
-	    json_pack("{s:i, s:i, s:i, s:s, s:i}", "stays", n[0],
-	    "agreements", n[1], "visits", n[2], "departed_before", cutoff,
-	    "retention_days", h->cfg.retention_days));
+	    json_pack("{s:i, s:i, s:i, s:i, s:s, s:i}", "stays", n[0],
+	    "agreements", n[1], "visits", n[2], "texts", n[3],
+	    "departed_before", cutoff, "retention_days",
+	    h->cfg.retention_days));
+	/* secure_delete zeroed the erased bytes in the pages; the WAL still
+	 * holds the pages as they were until it is checkpointed. */
+	db_erase_wal(h->db);
 	return 0;
 }
 

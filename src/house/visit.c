@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "guest.h"
 #include "house.h"
+#include "journal.h"
 #include "visit_table.h"
 
 /* The overstay check runs at least this often, and at the moment the
@@ -37,7 +38,6 @@ visit_admitted_detail(const struct guest_eval *e, const char *override)
 	if (d != NULL && override != NULL) {
 		json_object_set_new(d, "reasons",
 		    guest_reasons_json(e->v.reasons, NULL));
-		json_object_set_new(d, "override_reason", json_string(override));
 	}
 	return d;
 }
@@ -46,6 +46,7 @@ int64_t
 visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
     const char *door, const char *actor, const char *override)
 {
+	struct journal_text reason = { "override_reason", override, e->stay };
 	char now[32], subject[40];
 	struct visit_new n = { .stay = e->stay, .agreement = e->agreement,
 	    .guest = name, .door = door, .now = now, .actor = actor,
@@ -56,8 +57,9 @@ visit_open(struct husvagt *h, const struct guest_eval *e, const char *name,
 	if ((id = visit_table_insert(h->db, &n)) < 0)
 		return -1;
 	snprintf(subject, sizeof(subject), "visit:%lld", (long long)id);
-	if (house_journal(h, "visit.admitted", door, actor, subject,
-	    visit_admitted_detail(e, override)) < 0) {
+	if (house_journal_text(h, "visit.admitted", door, actor, subject,
+	    visit_admitted_detail(e, override), override != NULL ? &reason :
+	    NULL) < 0) {
 		/* Not journalled, not admitted: the row goes again. */
 		visit_table_delete(h->db, id);
 		return -1;

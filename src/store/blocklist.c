@@ -96,3 +96,10 @@ blocklist_has(sqlite3 *db, const char *key)
 	sqlite3_finalize(st);
 	return hit;
 }
+
+int
+blocklist_purge(sqlite3 *db, const char *cutoff)
+{
+	return db_run(db, "DELETE FROM blocklist WHERE removed_at IS NOT NULL "
+	    "AND removed_at < ?2", 0, cutoff, NULL);
+}

@@ -28,5 +28,8 @@ json_t	*blocklist_list(sqlite3 *);
  * entry is folded now, so that a change of the folding rule never leaves
  * an old key that no longer matches.  1: yes, 0: no, -1: error. */
 int	 blocklist_has(sqlite3 *, const char *key);
+/* Delete entries removed before cutoff (YYYY-MM-DD): retention.  The
+ * number deleted or -1. */
+int	 blocklist_purge(sqlite3 *, const char *cutoff);
 
 #endif

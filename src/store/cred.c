@@ -441,3 +441,11 @@ cred_count(sqlite3 *db)
 	sqlite3_finalize(st);
 	return n;
 }
+
+int
+cred_erase_labels(sqlite3 *db, const char *cutoff)
+{
+	return db_run(db, "UPDATE credential SET label = '' WHERE label != '' "
+	    "AND holder IN (SELECT 'stay:' || id FROM stay WHERE departure IS "
+	    "NOT NULL AND departure < ?2)", 0, cutoff, NULL);
+}

@@ -73,5 +73,8 @@ enum access_pin cred_pin_check(sqlite3 *, const struct keys *, int64_t id,
 json_t	*cred_list(sqlite3 *, const char *holder);
 /* Live (not revoked) credentials; -1 on a database error. */
 int64_t	cred_count(sqlite3 *);
+/* Erase the labels staff gave the chips of stays that departed before
+ * cutoff (YYYY-MM-DD): retention.  The number erased or -1. */
+int	cred_erase_labels(sqlite3 *, const char *cutoff);
 
 #endif

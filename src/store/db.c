@@ -1,5 +1,10 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -188,6 +193,15 @@ static const char *const db_migrations[] = {
 	"  type = 'door.forced' OR type = 'door.held' OR"
 	"  type = 'mode.changed' OR type = 'visit.refused' OR"
 	"  type = 'visit.admitted';",
+	/* 6: staff's free text about people, kept beside the journal so
+	 * that retention can erase it (journal_text.c). */
+	"CREATE TABLE journal_text ("
+	"  seq INTEGER NOT NULL,"
+	"  time TEXT NOT NULL,"
+	"  field TEXT NOT NULL,"
+	"  stay_id INTEGER,"
+	"  text TEXT NOT NULL,"
+	"  PRIMARY KEY (seq, field));",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -376,6 +390,43 @@ db_migrate(sqlite3 *db, const char *path)
 	return 0;
 }
 
+/*
+ * The database, its WAL and its shared-memory index hold people's data:
+ * readable by the owner (and the group: 0640, the husvagt group on the
+ * appliance) only, whatever the umask.  SQLite creates the WAL and SHM
+ * with the database's mode, so the database is created here first, and
+ * files of an older install are narrowed, never widened.
+ */
+static int
+db_set_modes(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char name[4096];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
+		    sfx[i]) >= sizeof(name))
+			return -1;
+		fd = open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
+		    (i == 0 ? O_CREAT : 0), 0600);
+		if (fd == -1 && errno == ENOENT)
+			continue;
+		if (fd == -1 || fstat(fd, &st) == -1 ||
+		    ((st.st_mode & 0037) != 0 &&
+		    fchmod(fd, st.st_mode & 0740) == -1)) {
+			log_warn("db: %s", name);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* Open (creating) path with WAL and the pragmas, schema up to date. */
 sqlite3 *
 db_open(const char *path)
@@ -384,6 +435,8 @@ db_open(const char *path)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX;
 
+	if (strcmp(path, ":memory:") != 0 && db_set_modes(path) == -1)
+		return NULL;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		log_warnx("db: %s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
@@ -396,8 +449,12 @@ db_open(const char *path)
 		goto err_open;
 	/* FULL makes every commit durable before journal_append returns,
 	 * which "committed before acted on" needs; NORMAL would not. */
+	/* What retention erases must not stay readable in freed space:
+	 * secure_delete overwrites deleted content with zeros (db_erase_wal
+	 * then takes the WAL's older copies of those pages). */
 	if (db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
-	    db_exec(db, "PRAGMA foreign_keys=ON") == -1)
+	    db_exec(db, "PRAGMA foreign_keys=ON") == -1 ||
+	    db_exec(db, "PRAGMA secure_delete=ON") == -1)
 		goto err_open;
 	if (db_migrate(db, path) == -1)
 		goto err_open;
@@ -406,6 +463,26 @@ db_open(const char *path)
 err_open:
 	sqlite3_close(db);
 	return NULL;
+}
+
+/*
+ * Copy the WAL into the database and truncate it to nothing.  The WAL
+ * holds the pages as they were before an erasure, so after retention the
+ * erased text would still be in it until it is reused; a reader holding
+ * an old snapshot makes the checkpoint stop short (SQLITE_BUSY), which is
+ * logged and tried again at the next run.
+ */
+int
+db_erase_wal(sqlite3 *db)
+{
+	int logged = 0, done = 0;
+
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    &logged, &done) != SQLITE_OK) {
+		log_warnx("db: checkpoint: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
 }
 
 /* Close; a statement left unfinalized is a bug worth a line in the log. */

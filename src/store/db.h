@@ -27,5 +27,8 @@ int	 db_run(sqlite3 *, const char *sql, long long id, const char *t2,
 int	 db_exists(sqlite3 *, const char *sql, long long id);
 /* The schema version this program brings a database up to. */
 int	 db_schema_version(void);
+/* Checkpoint the WAL and truncate it (after retention erased rows), so
+ * that no older copy of an erased page remains in it; 0 or -1 (logged). */
+int	 db_erase_wal(sqlite3 *);
 
 #endif

@@ -2,6 +2,8 @@
  * The enquiry table: enquiries for a room and their outcome, for the
  * occupancy report.
  */
+#include <stddef.h>
+
 #include "db.h"
 #include "enquiry_table.h"
 
@@ -43,4 +45,11 @@ enquiry_table_count(sqlite3 *db, const char *from, const char *to,
 		    sqlite3_column_int64(st, 1));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+enquiry_table_erase(sqlite3 *db, const char *cutoff)
+{
+	return db_run(db, "UPDATE enquiry SET description = '' WHERE "
+	    "description != '' AND date < ?2", 0, cutoff, NULL);
 }

@@ -18,4 +18,8 @@ int	 enquiry_table_count(sqlite3 *, const char *from, const char *to,
 	     void (*fn)(void *arg, const char *outcome, int64_t count),
 	     void *arg);
 
+/* Erase the descriptions of enquiries made before cutoff (YYYY-MM-DD),
+ * which older versions kept here: retention.  The number or -1. */
+int	 enquiry_table_erase(sqlite3 *, const char *cutoff);
+
 #endif

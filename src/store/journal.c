@@ -297,15 +297,46 @@ journal_write(struct journal *j, const struct journal_row *r,
 }
 
 /*
- * Number, stamp, MAC and write the row inside the open transaction.  The
- * time is read after BEGIN IMMEDIATE holds the write lock, so that times
- * follow seq order.
+ * The detail's text for row seq: with t, a copy of detail that also holds
+ * t's HMAC under "<field>_hmac" (the text itself never).  Returns
+ * malloc'd text or NULL (logged).
+ */
+static char *
+journal_detail_seq(struct journal *j, int64_t seq, const json_t *detail,
+    const struct journal_text *t)
+{
+	char hex[JOURNAL_TEXT_HEX], name[64], *text;
+	json_t *d;
+
+	if (t == NULL)
+		return journal_detail_text(detail);
+	if (detail != NULL && !json_is_object(detail))
+		return journal_detail_text(detail);
+	d = detail != NULL ? json_copy((json_t *)detail) : json_object();
+	snprintf(name, sizeof(name), "%s_hmac", t->field);
+	if (d == NULL || journal_text_mac(j->key, seq, t->field, t->text,
+	    hex) == -1 || json_object_set_new(d, name, json_string(hex))) {
+		json_decref(d);
+		log_warnx("journal: cannot seal a text");
+		return NULL;
+	}
+	text = journal_detail_text(d);
+	json_decref(d);
+	return text;
+}
+
+/*
+ * Number, stamp, MAC and write the row inside the open transaction, with
+ * its text (t, may be NULL) beside it.  The time is read after BEGIN
+ * IMMEDIATE holds the write lock, so that times follow seq order.
  */
 static int
 journal_commit_row(struct journal *j, struct journal_row *r,
+    const json_t *detail, const struct journal_text *t,
     uint8_t mac[KEYS_MAC_LEN])
 {
-	char now[32];
+	char now[32], *text;
+	int rc = -1;
 
 	if (j->stale && journal_load_head(j) == -1)
 		return -1;
@@ -313,10 +344,18 @@ journal_commit_row(struct journal *j, struct journal_row *r,
 	r->seq = j->last_seq + 1;
 	r->f[JF_TIME] = now;
 	r->len[JF_TIME] = strlen(now);
-	if (journal_row_mac(j->key, j->last_mac, r, mac) == -1 ||
-	    journal_write(j, r, mac) == -1)
+	if ((text = journal_detail_seq(j, r->seq, detail, t)) == NULL)
 		return -1;
-	return j->batch ? 0 : journal_step(j, j->commit);
+	r->f[JF_DETAIL] = text;
+	r->len[JF_DETAIL] = strlen(text);
+	if (journal_row_mac(j->key, j->last_mac, r, mac) == -1 ||
+	    journal_write(j, r, mac) == -1 ||
+	    (t != NULL && journal_text_insert(j->db, r->seq, now, t) == -1))
+		goto out;
+	rc = j->batch ? 0 : journal_step(j, j->commit);
+out:
+	free(text);
+	return rc;
 }
 
 /*
@@ -326,24 +365,25 @@ journal_commit_row(struct journal *j, struct journal_row *r,
  * kept or dropped the transaction, and only the database knows which.
  */
 int64_t
-journal_append(struct journal *j, const char *type, const char *point,
-    const char *actor, const char *subject, const json_t *detail)
+journal_append_text(struct journal *j, const char *type, const char *point,
+    const char *actor, const char *subject, const json_t *detail,
+    const struct journal_text *t)
 {
 	struct journal_row r;
 	uint8_t mac[KEYS_MAC_LEN];
-	char *text;
 
-	if ((text = journal_detail_text(detail)) == NULL)
+	if (detail != NULL && !json_is_object(detail)) {
+		log_warnx("journal: detail is not a JSON object");
 		return -1;
-	if (journal_row_fill(&r, type, point, actor, subject, text) == -1)
-		goto err_text;
+	}
+	if (journal_row_fill(&r, type, point, actor, subject, "") == -1)
+		return -1;
 	if (!j->batch && journal_step(j, j->begin) == -1)
 		goto err_tx;
-	if (journal_commit_row(j, &r, mac) == -1)
+	if (journal_commit_row(j, &r, detail, t, mac) == -1)
 		goto err_tx;
 	j->last_seq = r.seq;
 	memcpy(j->last_mac, mac, KEYS_MAC_LEN);
-	free(text);
 	if (j->batch && j->batch_first == 0)
 		j->batch_first = r.seq;
 	if (!j->batch && j->hook != NULL)
@@ -358,9 +398,15 @@ err_tx:
 	j->stale = 1;
 	j->batch = 0;		/* the rest go one by one */
 	j->batch_first = 0;
-err_text:
-	free(text);
 	return -1;
+}
+
+int64_t
+journal_append(struct journal *j, const char *type, const char *point,
+    const char *actor, const char *subject, const json_t *detail)
+{
+	return journal_append_text(j, type, point, actor, subject, detail,
+	    NULL);
 }
 
 int

@@ -40,6 +40,26 @@ void	journal_set_hook(struct journal *, journal_hook *, void *arg);
  */
 int64_t	journal_append(struct journal *, const char *type, const char *point,
 	    const char *actor, const char *subject, const json_t *detail);
+/*
+ * Staff's free text about people (an override's reason, an enquiry's
+ * description) never enters a chained row: it is kept beside the journal
+ * in journal_text, which retention erases, and the row's detail gets
+ * "<field>_hmac", HMAC-SHA256(text key, seq || field || NUL || text) in
+ * hex, with the text key derived from the journal key.  The chain so
+ * proves the text was not changed while it existed, and still verifies
+ * once it is erased.  stay is the stay the text is about (0: none); a
+ * text goes with its stay, or retention_days after its row when it has
+ * none.
+ */
+struct journal_text {
+	const char	*field;		/* "override_reason", "description" */
+	const char	*text;
+	int64_t		 stay;
+};
+/* journal_append with t (may be NULL: no text) kept beside the row. */
+int64_t	journal_append_text(struct journal *, const char *type,
+	    const char *point, const char *actor, const char *subject,
+	    const json_t *detail, const struct journal_text *t);
 int64_t	journal_last_seq(const struct journal *);
 /*
  * Rows appended between these two go into one transaction: one fsync for
@@ -62,6 +82,15 @@ struct journal_verify {
  * -1 on a database error. */
 int	journal_verify(sqlite3 *, const uint8_t key[KEYS_LEN],
 	    struct journal_verify *v);
+
+/* The texts kept beside rows (see journal_text), as an object
+ * {"<seq>": text} for the rows between from and to (ISO, NULL: open) that
+ * have field; an erased text is absent.  New ref, or NULL. */
+json_t	*journal_texts(sqlite3 *, const char *field, const char *from,
+	    const char *to);
+/* Erase the texts of stays that departed before cutoff (YYYY-MM-DD) and
+ * of rows of no stay written before it; the number erased or -1. */
+int	journal_text_erase(sqlite3 *, const char *cutoff);
 
 /* Rows with seq > after, at most limit, oldest first, as a JSON array of
  * objects {seq, time, type, point, actor, subject, detail}.  New ref. */

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
+#include "journal.h"
 #include "keys.h"
 
 /*
@@ -33,5 +36,19 @@ int	 journal_row_mac(const uint8_t *key, const uint8_t prev[KEYS_MAC_LEN],
  * row seq).  0 or -1. */
 int	 journal_head_seal(const uint8_t key[KEYS_LEN], int64_t seq,
 	     const uint8_t mac[KEYS_MAC_LEN], uint8_t out[KEYS_MAC_LEN]);
+
+/* journal_text.c */
+#define JOURNAL_TEXT_HEX	(2 * KEYS_MAC_LEN + 1)
+/* The hex HMAC a row's detail holds for its private text; 0 or -1. */
+int	 journal_text_mac(const uint8_t key[KEYS_LEN], int64_t seq,
+	     const char *field, const char *text, char hex[JOURNAL_TEXT_HEX]);
+/* Keep t beside row seq of time, inside the row's transaction; 0 or
+ * -1. */
+int	 journal_text_insert(sqlite3 *, int64_t seq, const char *time,
+	     const struct journal_text *);
+/* Check every text still kept against its row's HMAC; 0 good, 1 broken
+ * (v says which), -1 on a database error. */
+int	 journal_text_verify(sqlite3 *, const uint8_t key[KEYS_LEN],
+	     struct journal_verify *);
 
 #endif

@@ -208,6 +208,8 @@ journal_verify(sqlite3 *db, const uint8_t key[KEYS_LEN],
 	rc = journal_verify_rows(db, key, v, &last, mac);
 	if (rc == 0)
 		rc = journal_verify_head(db, key, v, last, mac);
+	if (rc == 0)
+		rc = journal_text_verify(db, key, v);
 	db_exec(db, "COMMIT");
 	if (rc == 0)
 		snprintf(v->reason, sizeof(v->reason), "%" PRId64 " rows "

@@ -269,19 +269,26 @@ report_refusals(const struct report_query *r)
 	    "GROUP BY reason ORDER BY 2 DESC, 1", "reason");
 }
 
-/* Visitors admitted against a rule, with the reason staff wrote. */
+/*
+ * Visitors admitted against a rule, with the reason staff wrote while it
+ * is kept (journal_text); once retention erased it, "override_reason" is
+ * absent and "override_reason_erased" true.  Rows older than journal_text
+ * hold their reason in the detail itself.
+ */
 static json_t *
 report_overrides(const struct report_query *r)
 {
 	sqlite3_stmt *st;
-	json_t *a = json_array(), *reasons;
+	json_t *a = json_array(), *reasons, *o;
 	const char *text;
 
-	if ((st = report_stmt(r, "SELECT time, subject, point, actor, "
-	    "json_extract(detail, '$.reasons'), "
-	    "json_extract(detail, '$.override_reason') FROM journal "
-	    "WHERE time >= :lo AND time < :hi AND type = 'visit.admitted' AND "
-	    "json_extract(detail, '$.override') = 1 ORDER BY seq")) == NULL)
+	if ((st = report_stmt(r, "SELECT j.time, j.subject, j.point, "
+	    "j.actor, json_extract(j.detail, '$.reasons'), coalesce(t.text, "
+	    "json_extract(j.detail, '$.override_reason')) FROM journal j "
+	    "LEFT JOIN journal_text t ON t.seq = j.seq AND t.field = "
+	    "'override_reason' WHERE j.time >= :lo AND j.time < :hi AND "
+	    "j.type = 'visit.admitted' AND json_extract(j.detail, "
+	    "'$.override') = 1 ORDER BY j.seq")) == NULL)
 		return a;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		text = report_col(st, 4);
@@ -290,11 +297,17 @@ report_overrides(const struct report_query *r)
 			json_decref(reasons);
 			reasons = json_array();
 		}
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, "
-		    "s:s?}", "time", report_col(st, 0), "visit",
-		    report_col(st, 1), "door", report_col(st, 2), "actor",
-		    report_col(st, 3), "reasons", reasons, "override_reason",
-		    report_col(st, 5)));
+		o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "time",
+		    report_col(st, 0), "visit", report_col(st, 1), "door",
+		    report_col(st, 2), "actor", report_col(st, 3), "reasons",
+		    reasons);
+		if ((text = report_col(st, 5)) != NULL)
+			json_object_set_new(o, "override_reason",
+			    json_string(text));
+		else
+			json_object_set_new(o, "override_reason_erased",
+			    json_true());
+		json_array_append_new(a, o);
 	}
 	sqlite3_finalize(st);
 	return a;

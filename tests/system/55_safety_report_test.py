@@ -319,7 +319,8 @@ def test_csv(site, tmp_path):
     out = tmp_path / "safety.csv"
     p = report(site, "--format", "csv", "-o", out)
     assert "written to %s" % out in p.stdout
-    assert os.stat(out).st_mode & 0o777 == 0o644
+    # For its owner only: it holds the reasons staff wrote (issue 14).
+    assert os.stat(out).st_mode & 0o777 == 0o600
     assert not [f for f in os.listdir(tmp_path) if f != "safety.csv"]
     text = out.read_bytes().decode()
     assert "\r\n" in text
@@ -376,7 +377,7 @@ def svg_rects(dom, chart_id):
 def test_html_renders_in_chromium(site, tmp_path):
     page = tmp_path / "safety.html"
     report(site, "--format", "html", "-o", page)
-    assert os.stat(page).st_mode & 0o777 == 0o644
+    assert os.stat(page).st_mode & 0o777 == 0o600
     html = page.read_text()
     # Self-contained: no script, no link, nothing fetched.
     assert "<script" not in html.replace("&lt;script", "")

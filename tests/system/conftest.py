@@ -549,3 +549,25 @@ def journalled(b, verb, type_, actor, after, **match):
     row = b.wait_journal(type_, after=after, **match)
     assert row["actor"] == actor, (verb, row)
     return row
+
+
+# -- dates for retention tests (issue 14) -----------------------------------
+
+def site_date(days=0):
+    """The reference site's local date (Europe/Copenhagen), days from
+    today, as YYYY-MM-DD: retention tests date departures back with it."""
+    import datetime
+    from zoneinfo import ZoneInfo
+    return (datetime.datetime.now(ZoneInfo("Europe/Copenhagen")) +
+            datetime.timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def windows_not_now():
+    """Agreement windows that do not hold the site's local time now (nor
+    for an hour): admitting her then needs an override with a reason."""
+    import datetime
+    from zoneinfo import ZoneInfo
+    t = datetime.datetime.now(ZoneInfo("Europe/Copenhagen")) + \
+        datetime.timedelta(hours=6)
+    return "mon-sun %s-%s" % (t.strftime("%H:%M"), (
+        t + datetime.timedelta(hours=1)).strftime("%H:%M"))

@@ -489,6 +489,38 @@ test_export_range(void **state)
 	free(text);
 }
 
+/* Staff's free text goes beside the row: the row holds its HMAC, never
+ * the text; an edited text is found; an erased one leaves the chain
+ * intact. */
+static void
+test_text_beside_row(void **state)
+{
+	struct fx *f = *state;
+	struct journal_text t = { "override_reason", "Karen came early", 3 };
+	json_t *rows, *d;
+	int64_t seq;
+	char *text;
+
+	seq = journal_append_text(f->j, "visit.admitted", "front", "anna",
+	    "visit:1", NULL, &t);
+	assert_int_equal(seq, 6);
+	rows = journal_rows(f->db, 5, 10);
+	d = json_object_get(json_array_get(rows, 0), "detail");
+	assert_int_equal(strlen(json_string_value(json_object_get(d,
+	    "override_reason_hmac"))), 64);
+	text = json_dumps(rows, 0);
+	assert_null(strstr(text, "Karen"));
+	free(text);
+	json_decref(rows);
+	expect_intact(f, 6);
+	sql(f, "UPDATE journal_text SET text = 'Karen came late'");
+	expect_broken(f, 6, "text edited");
+	/* Its stay (3) has not departed: retention keeps it. */
+	assert_int_equal(journal_text_erase(f->db, "9999-01-01"), 0);
+	sql(f, "DELETE FROM journal_text");
+	expect_intact(f, 6);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -515,6 +547,7 @@ main(void)
 		T(test_export_csv),
 		T(test_export_json),
 		T(test_export_range),
+		T(test_text_beside_row),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup,
