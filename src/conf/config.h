@@ -56,6 +56,9 @@
  *   siren = fire, panic, forced
  *   transmitter = panic, duress, fire
  *
+ *   [console]                    ; the staff console (docs/console.md)
+ *   idle_min = 15                ; log out after this many idle minutes
+ *
  *   [mqtt]                       ; the bridge to the local Mosquitto
  *   enabled = yes
  *   host = 127.0.0.1             ; husvagtd's own loopback listener
@@ -169,6 +172,7 @@ struct site_config {
 	int	 retention_days;
 	struct site_alarm_out alarm_outs[CONFIG_ALARM_OUTS_MAX];
 	int	 nalarm_outs;
+	double	 console_idle_min;	/* [console] idle_min; default 15 */
 };
 
 /*
@@ -181,6 +185,10 @@ int config_load(struct site_config *, const char *path, struct diag *);
 void config_mqtt_defaults(struct site_mqtt *);
 int  config_mqtt_key(struct site_mqtt *, struct diag *, const char *file,
 	 int line, const char *key, const char *value);
+
+/* config_console.c: [console] (the staff console's site settings) */
+int  config_console_key(struct site_config *, struct diag *,
+	 const char *file, int line, const char *key, const char *value);
 
 /* config_register.c: [room X], [guests], [register] */
 struct config_register_parse {

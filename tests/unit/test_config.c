@@ -51,6 +51,17 @@ static const struct bad bad[] = {
 	BAD("unknown section",
 	    SITE DOOR "[garage]\nopen = yes\n",
 	    { 6, "unknown section [garage]" }),
+	BAD("unknown key in [console]",
+	    SITE DOOR "[console]\nidle = 5\n",
+	    { 7, "[console]: unknown key 'idle' (known: idle_min)" }),
+	BAD("console idle_min zero",
+	    SITE DOOR "[console]\nidle_min = 0\n",
+	    { 7, "idle_min: '0' is not a number of minutes above 0 and at "
+	      "most 240" }),
+	BAD("console idle_min not a number",
+	    SITE DOOR "[console]\nidle_min = 15m\n",
+	    { 7, "idle_min: '15m' is not a number of minutes above 0 and at "
+	      "most 240" }),
 	BAD("unknown key in [site]",
 	    SITE "colour = blue\n" DOOR,
 	    { 4, "unknown key 'colour' in [site]" }),
@@ -468,6 +479,20 @@ test_relative_paths(void **unused)
 	assert_string_equal(cfg.sim_socket, "/run/husvagt/sim.sock");
 }
 
+/* The console's idle time is a site setting: 15 minutes unless [console]
+ * says otherwise, in minutes as husvagt-mqtt-setup reads them. */
+static void
+test_console_idle(void **unused)
+{
+	(void)unused;
+	load_ok(SITE DOOR);
+	assert_true(cfg.console_idle_min == 15);
+	load_ok(SITE DOOR "[console]\nidle_min = 0.5\n");
+	assert_true(cfg.console_idle_min == 0.5);
+	load_ok(SITE DOOR "[console]\nidle_min = 240\n");
+	assert_true(cfg.console_idle_min == 240);
+}
+
 /*
  * A door takes [defaults] wherever [defaults] stands, keeps what it sets
  * itself, and a later [site] or [defaults] section overrides an earlier
@@ -654,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_defaults_and_overrides),
+		cmocka_unit_test(test_console_idle),
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_missing_file),
