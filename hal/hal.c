@@ -20,6 +20,15 @@ static const struct hal_backend_ops *const hal_backend_types[] = {
 	&hal_modbus_ops,
 };
 
+/* The i-th backend type a board may name, or NULL past the last. */
+const struct hal_backend_ops *
+hal_backend_type(size_t i)
+{
+	if (i >= sizeof(hal_backend_types) / sizeof(hal_backend_types[0]))
+		return NULL;
+	return hal_backend_types[i];
+}
+
 /* The ops table of a backend type, or NULL. */
 static const struct hal_backend_ops *
 hal_ops_find(const char *type)

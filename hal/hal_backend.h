@@ -11,6 +11,7 @@
 #include "hal.h"
 
 struct hal_backend;
+struct board_keys;
 
 struct hal_backend_ops {
 	const char *type;
@@ -28,6 +29,8 @@ struct hal_backend_ops {
 	/* Optional: which of a reader's data lines read low now (bit 0 D0,
 	 * bit 1 D1), or -1 when they cannot be read. */
 	int	 (*reader_lines)(struct hal_backend *, int point);
+	/* Its own [backend] keys and what its points may be (board_parse.h). */
+	const struct board_keys *board;
 };
 
 struct hal_backend {
@@ -41,6 +44,9 @@ struct hal_backend {
 extern const struct hal_backend_ops hal_sim_ops;
 extern const struct hal_backend_ops hal_gpiod_ops;
 extern const struct hal_backend_ops hal_modbus_ops;
+
+/* The i-th backend type a board may name, or NULL past the last. */
+const struct hal_backend_ops *hal_backend_type(size_t i);
 
 /* Services hal.c offers its backends. */
 const struct board *hal_board(const struct hal *);
