@@ -26,12 +26,12 @@ const char *const board_pkeys[PK_N] = {
 const struct board_keys *
 board_keys_of(const char *type)
 {
-	const struct hal_backend_ops *ops;
+	const struct hal_backend_type *t;
 	size_t i;
 
-	for (i = 0; (ops = hal_backend_type(i)) != NULL; i++)
-		if (!strcmp(ops->type, type))
-			return ops->board;
+	for (i = 0; (t = hal_backend_type(i)) != NULL; i++)
+		if (!strcmp(t->ops->type, type))
+			return t->board;
 	return NULL;
 }
 
@@ -46,13 +46,13 @@ board_key_index(const struct board_keys *bk, const char *key)
 void
 board_type_list(char *buf, size_t len)
 {
-	const struct hal_backend_ops *ops;
+	const struct hal_backend_type *t;
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; (ops = hal_backend_type(i)) != NULL && n < len; i++)
+	for (i = 0; (t = hal_backend_type(i)) != NULL && n < len; i++)
 		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-		    ops->type);
+		    t->ops->type);
 }
 
 /* The name of a kind as the board file spells it. */

@@ -167,11 +167,11 @@ board_point_key(struct board_parse *p, int line, int k, const char *key,
 static int
 board_key_known(const char *key)
 {
-	const struct hal_backend_ops *ops;
+	const struct hal_backend_type *t;
 	size_t i;
 
-	for (i = 0; (ops = hal_backend_type(i)) != NULL; i++)
-		if (board_key_index(ops->board, key) >= 0)
+	for (i = 0; (t = hal_backend_type(i)) != NULL; i++)
+		if (board_key_index(t->board, key) >= 0)
 			return 1;
 	return 0;
 }

@@ -427,7 +427,6 @@ gpio_reader_lines(struct hal_backend *b, int point)
 
 const struct hal_backend_ops hal_gpiod_ops = {
 	.type = "gpiod",
-	.board = &gpiod_board_keys,
 	.open = gpio_open,
 	.close = gpio_close,
 	.pollfds = gpio_pollfds,

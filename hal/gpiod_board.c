@@ -3,7 +3,7 @@
  * name on every chip) and how long an input must settle.
  */
 #include "board_parse.h"
-#include "gpiod_int.h"
+#include "hal_backend.h"
 
 enum gpiod_key { GK_CHIP, GK_DEBOUNCE, GK_N };
 

@@ -50,7 +50,4 @@ void	 gpio_input_events(struct hal_backend *, struct gpio_pin *,
 void	 gpio_reader_events(struct hal_backend *, struct gpio_priv *,
 	     struct gpio_pin *, uint64_t now_us);
 
-/* gpiod_board.c: its [backend] keys */
-extern const struct board_keys gpiod_board_keys;
-
 #endif

@@ -29,8 +29,6 @@ struct hal_backend_ops {
 	/* Optional: which of a reader's data lines read low now (bit 0 D0,
 	 * bit 1 D1), or -1 when they cannot be read. */
 	int	 (*reader_lines)(struct hal_backend *, int point);
-	/* Its own [backend] keys and what its points may be (board_parse.h). */
-	const struct board_keys *board;
 };
 
 struct hal_backend {
@@ -45,8 +43,20 @@ extern const struct hal_backend_ops hal_sim_ops;
 extern const struct hal_backend_ops hal_gpiod_ops;
 extern const struct hal_backend_ops hal_modbus_ops;
 
+/* Each backend's own [backend] keys and what its points may be
+ * (board_parse.h), in its <type>_board.c. */
+extern const struct board_keys sim_board_keys;
+extern const struct board_keys gpiod_board_keys;
+extern const struct board_keys modbus_board_keys;
+
+/* A type a board may name: its operations and its board keys. */
+struct hal_backend_type {
+	const struct hal_backend_ops	*ops;
+	const struct board_keys		*board;
+};
+
 /* The i-th backend type a board may name, or NULL past the last. */
-const struct hal_backend_ops *hal_backend_type(size_t i);
+const struct hal_backend_type *hal_backend_type(size_t i);
 
 /* Services hal.c offers its backends. */
 const struct board *hal_board(const struct hal *);

@@ -443,7 +443,6 @@ mb_write(struct hal_backend *b, const int *points, const int *levels, int n)
 
 const struct hal_backend_ops hal_modbus_ops = {
 	.type = "modbus",
-	.board = &modbus_board_keys,
 	.open = mb_open,
 	.close = mb_close,
 	.pollfds = mb_pollfds,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "board_parse.h"
-#include "modbus_int.h"
+#include "hal_backend.h"
 
 enum mb_key {
 	MK_TRANSPORT, MK_HOST, MK_PORT, MK_DEVICE, MK_BAUD, MK_PARITY,

@@ -66,7 +66,4 @@ void	 mb_image_report_found(struct hal_backend *, struct mb_priv *);
 void	 mb_image_report(struct hal_backend *, struct mb_priv *,
 	     uint64_t now);
 
-/* modbus_board.c: its [backend] keys */
-extern const struct board_keys modbus_board_keys;
-
 #endif

@@ -341,7 +341,6 @@ sim_reader_lines(struct hal_backend *be, int point)
 
 const struct hal_backend_ops hal_sim_ops = {
 	.type = "sim",
-	.board = &sim_board_keys,
 	.open = sim_open,
 	.close = sim_close,
 	.pollfds = sim_pollfds,

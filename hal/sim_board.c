@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "board_parse.h"
-#include "sim_int.h"
+#include "hal_backend.h"
 
 /* One simulated building, one driver socket. */
 static void

@@ -118,7 +118,4 @@ int	 sim_reader_send(struct sim *, int point, const struct sim_frame *,
 uint64_t sim_reader_deadline(struct sim *);
 void	 sim_reader_tick(struct sim *);
 
-/* sim_board.c: its [backend] keys */
-extern const struct board_keys sim_board_keys;
-
 #endif
