@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "board_parse.h"
+#include "hal_backend.h"
 #include "inifile.h"
 
 static const char *const board_kinds[] = {
@@ -21,12 +22,38 @@ const char *const board_pkeys[PK_N] = {
 	"lock", "d0", "d1", "loop",
 };
 
-const char *const board_bkeys[BK_N] = {
-	"type", "chip", "debounce_ms", "transport", "host", "port", "device",
-	"baud", "parity", "unit", "poll_ms", "timeout_ms",
-};
+/* The board keys of a backend type, from the HAL's table, or NULL. */
+const struct board_keys *
+board_keys_of(const char *type)
+{
+	const struct hal_backend_type *t;
+	size_t i;
 
-const char *const board_types[BT_N] = { "sim", "gpiod", "modbus" };
+	for (i = 0; (t = hal_backend_type(i)) != NULL; i++)
+		if (!strcmp(t->ops->type, type))
+			return t->board;
+	return NULL;
+}
+
+/* The index of key among a type's own keys, or -1. */
+int
+board_key_index(const struct board_keys *bk, const char *key)
+{
+	return board_lookup(bk->keys, bk->nkeys, key);
+}
+
+/* "sim, gpiod, modbus": the types a board may name. */
+void
+board_type_list(char *buf, size_t len)
+{
+	const struct hal_backend_type *t;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; (t = hal_backend_type(i)) != NULL && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+		    t->ops->type);
+}
 
 /* The name of a kind as the board file spells it. */
 const char *
@@ -217,7 +244,7 @@ board_section_enter(struct board_parse *p, const char *section, int line)
 }
 
 /* Remember where a key was set (*at); a second setting is an error. */
-static int
+int
 board_key_seen(struct board_parse *p, int *at, const char *key, int line)
 {
 	if (*at != 0) {
@@ -274,11 +301,7 @@ board_on_key(void *arg, const char *file, int line, int section_line,
 	case SEC_BOARD:
 		return board_board_key(p, line, key, value);
 	case SEC_BACKEND:
-		k = board_lookup(board_bkeys, BK_N, key);
-		if (k >= 0 && board_key_seen(p, &p->bline[p->cur][k], key,
-		    line) != 0)
-			return -1;
-		return board_backend_key(p, line, k, key, value);
+		return board_backend_key(p, line, key, value);
 	case SEC_POINT:
 		k = board_lookup(board_pkeys, PK_N, key);
 		if (k >= 0 && board_key_seen(p, &p->pline[p->cur][k], key,

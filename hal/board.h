@@ -68,14 +68,14 @@ enum board_modbus_table {
 	BOARD_MB_REGISTER,	/* read-only 16-bit input register */
 };
 
-struct board_backend {
-	char	 name[BOARD_NAME_MAX];
-	char	 type[16];		/* "sim", "gpiod", "modbus" */
-	int	 line;			/* where it was defined */
-	/* gpiod */
+/* A gpiod backend's own keys (hal/gpiod_board.c). */
+struct board_gpiod {
 	char	 chip[BOARD_NAME_MAX];	/* empty: find lines by name */
 	int	 debounce_ms;
-	/* modbus */
+};
+
+/* A Modbus backend's own keys (hal/modbus_board.c). */
+struct board_modbus {
 	char	 transport[8];		/* "tcp", "rtu" */
 	char	 host[BOARD_NAME_MAX];
 	int	 port;
@@ -85,6 +85,20 @@ struct board_backend {
 	int	 unit;
 	int	 poll_ms;
 	int	 timeout_ms;
+};
+
+/*
+ * A backend: its name and type, and the keys of its type, which only
+ * that type's own board file parses and checks (struct board_keys).
+ */
+struct board_backend {
+	char	 name[BOARD_NAME_MAX];
+	char	 type[16];		/* "sim", "gpiod", "modbus" */
+	int	 line;			/* where it was defined */
+	union {
+		struct board_gpiod	gpiod;
+		struct board_modbus	modbus;
+	} conf;
 };
 
 struct board_point {

@@ -1,55 +1,52 @@
 /*
- * The board parser's knowledge of keys: the value each key takes, which
- * kinds of point and which types of backend it applies to, what each
- * combination requires, and that no two points share a wire.
+ * The board parser's knowledge of keys: the value each point key takes,
+ * which kinds of point and ways of naming wires it applies to, what each
+ * combination requires, and that no two points share a wire.  A
+ * [backend] section's keys belong to its type (struct board_keys); this
+ * file only hands them over and reports the ones that do not apply.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "board_parse.h"
+#include "hal_backend.h"
 
 #define K(kind)	(1u << (kind))
-#define T(type)	(1u << (type))
+#define W(wires)	(1u << (wires))
 #define P(key)	(1u << (key))
 #define K_ALL	(K(BOARD_INPUT) | K(BOARD_OUTPUT) | K(BOARD_SUPERVISED) | \
 		    K(BOARD_READER))
-#define T_ALL	(T(BT_SIM) | T(BT_GPIOD) | T(BT_MODBUS))
-#define T_PINS	(T(BT_SIM) | T(BT_GPIOD))
+#define W_ALL	(W(BOARD_WIRES_PINS) | W(BOARD_WIRES_MODBUS))
+#define W_PINS	W(BOARD_WIRES_PINS)
+#define W_MB	W(BOARD_WIRES_MODBUS)
 
-/* Which kinds of point and which backend types each point key suits. */
+/*
+ * Which kinds of point and which ways of naming wires each point key
+ * suits.  A backend says which it uses and which kinds it drives (its
+ * struct board_keys), so no table here names a backend.
+ */
 static const struct {
-	unsigned kinds, types;
+	unsigned kinds, wires;
 } board_papply[PK_N] = {
-	[PK_BACKEND] =	{ K_ALL, T_ALL },
-	[PK_KIND] =	{ K_ALL, T_ALL },
-	[PK_LINE] =	{ K_ALL & ~K(BOARD_READER), T_PINS },
-	[PK_COIL] =	{ K(BOARD_OUTPUT), T(BT_MODBUS) },
-	[PK_INPUT] =	{ K(BOARD_INPUT), T(BT_MODBUS) },
-	[PK_REGISTER] =	{ K(BOARD_SUPERVISED), T(BT_MODBUS) },
-	[PK_ACTIVE] =	{ K(BOARD_INPUT) | K(BOARD_OUTPUT), T_ALL },
-	[PK_LOCK] =	{ K(BOARD_OUTPUT), T_ALL },
-	[PK_D0] =	{ K(BOARD_READER), T_PINS },
-	[PK_D1] =	{ K(BOARD_READER), T_PINS },
-	[PK_LOOP] =	{ K(BOARD_SUPERVISED), T_ALL },
+	[PK_BACKEND] =	{ K_ALL, W_ALL },
+	[PK_KIND] =	{ K_ALL, W_ALL },
+	[PK_LINE] =	{ K_ALL & ~K(BOARD_READER), W_PINS },
+	[PK_COIL] =	{ K(BOARD_OUTPUT), W_MB },
+	[PK_INPUT] =	{ K(BOARD_INPUT), W_MB },
+	[PK_REGISTER] =	{ K(BOARD_SUPERVISED), W_MB },
+	[PK_ACTIVE] =	{ K(BOARD_INPUT) | K(BOARD_OUTPUT), W_ALL },
+	[PK_LOCK] =	{ K(BOARD_OUTPUT), W_ALL },
+	[PK_D0] =	{ K(BOARD_READER), W_PINS },
+	[PK_D1] =	{ K(BOARD_READER), W_PINS },
+	[PK_LOOP] =	{ K(BOARD_SUPERVISED), W_ALL },
 };
 
-/* What each kind of point needs on each backend type. */
-static const unsigned board_preq[][BT_N] = {
-	[BOARD_INPUT] =		{ P(PK_LINE), P(PK_LINE), P(PK_INPUT) },
-	[BOARD_OUTPUT] =	{ P(PK_LINE), P(PK_LINE), P(PK_COIL) },
-	[BOARD_SUPERVISED] =	{ P(PK_LINE), 0, P(PK_REGISTER) | P(PK_LOOP) },
-	[BOARD_READER] =	{ P(PK_D0) | P(PK_D1), P(PK_D0) | P(PK_D1), 0 },
-};
-
-/* Which backend types each backend key suits. */
-static const unsigned board_bapply[BK_N] = {
-	[BK_TYPE] = T_ALL,
-	[BK_CHIP] = T(BT_GPIOD), [BK_DEBOUNCE] = T(BT_GPIOD),
-	[BK_TRANSPORT] = T(BT_MODBUS), [BK_HOST] = T(BT_MODBUS),
-	[BK_PORT] = T(BT_MODBUS), [BK_DEVICE] = T(BT_MODBUS),
-	[BK_BAUD] = T(BT_MODBUS), [BK_PARITY] = T(BT_MODBUS),
-	[BK_UNIT] = T(BT_MODBUS), [BK_POLL] = T(BT_MODBUS),
-	[BK_TIMEOUT] = T(BT_MODBUS),
+/* What each kind of point needs for each way of naming wires. */
+static const unsigned board_preq[][BOARD_WIRES_N] = {
+	[BOARD_INPUT] =		{ P(PK_LINE), P(PK_INPUT) },
+	[BOARD_OUTPUT] =	{ P(PK_LINE), P(PK_COIL) },
+	[BOARD_SUPERVISED] =	{ P(PK_LINE), P(PK_REGISTER) | P(PK_LOOP) },
+	[BOARD_READER] =	{ P(PK_D0) | P(PK_D1), 0 },
 };
 
 static const char *const board_kind_phrase[] = {
@@ -58,7 +55,7 @@ static const char *const board_kind_phrase[] = {
 };
 
 /* One of the fixed words in names[], reported by name when it is not. */
-static int
+int
 board_word(struct board_parse *p, int line, const char *key,
     const char *value, const char *const *names, int n, const char *list)
 {
@@ -166,157 +163,120 @@ board_point_key(struct board_parse *p, int line, int k, const char *key,
 	return -1;
 }
 
-/* Parse one key of a [backend] section (k: its index, -1 if unknown). */
-int
-board_backend_key(struct board_parse *p, int line, int k, const char *key,
-    const char *value)
+/* Whether some backend type has key among its own. */
+static int
+board_key_known(const char *key)
+{
+	const struct hal_backend_type *t;
+	size_t i;
+
+	for (i = 0; (t = hal_backend_type(i)) != NULL; i++)
+		if (board_key_index(t->board, key) >= 0)
+			return 1;
+	return 0;
+}
+
+/* Hand a kept key to its backend type's parser once the type is known. */
+static int
+board_bkey_parse(struct board_parse *p, int i, struct board_bkey *bk)
+{
+	struct board_backend *be = &p->b->backends[i];
+	const struct board_keys *t = board_keys_of(be->type);
+	int k;
+
+	if (t == NULL || bk->done)
+		return 0;
+	if ((k = board_key_index(t, bk->key)) < 0)
+		return 0;	/* board_backend_check: "does not apply" */
+	bk->done = 1;
+	return t->parse(p, be, k, bk->value, bk->line);
+}
+
+/* The type key names one of the HAL's backend types. */
+static int
+board_backend_type(struct board_parse *p, int line, const char *value)
 {
 	struct board_backend *be = &p->b->backends[p->cur];
-	int i;
+	char list[128];
+	int j;
 
-	switch (k) {
-	case BK_TYPE:
-		if (board_word(p, line, key, value, board_types, BT_N,
-		    "sim, gpiod, modbus") < 0)
-			return -1;
-		return board_str(p, line, key, value, be->type,
-		    sizeof(be->type));
-	case BK_CHIP:
-		return board_str(p, line, key, value, be->chip,
-		    sizeof(be->chip));
-	case BK_DEBOUNCE:
-		return board_int(p, line, key, value, 0, 1000,
-		    &be->debounce_ms);
-	case BK_TRANSPORT:
-		if (board_word(p, line, key, value,
-		    (const char *const[]){ "tcp", "rtu" }, 2, "tcp, rtu") < 0)
-			return -1;
-		return board_str(p, line, key, value, be->transport,
-		    sizeof(be->transport));
-	case BK_HOST:
-		return board_str(p, line, key, value, be->host,
-		    sizeof(be->host));
-	case BK_PORT:
-		return board_int(p, line, key, value, 1, 65535, &be->port);
-	case BK_DEVICE:
-		return board_str(p, line, key, value, be->device,
-		    sizeof(be->device));
-	case BK_BAUD:
-		return board_int(p, line, key, value, 300, 4000000, &be->baud);
-	case BK_PARITY:
-		if ((i = board_word(p, line, key, value,
-		    (const char *const[]){ "N", "E", "O" }, 3, "N, E, O")) < 0)
-			return -1;
-		be->parity = "NEO"[i];
-		return 0;
-	case BK_UNIT:
-		return board_int(p, line, key, value, 1, 255, &be->unit);
-	case BK_POLL:
-		return board_int(p, line, key, value, 10, 60000, &be->poll_ms);
-	case BK_TIMEOUT:
-		return board_int(p, line, key, value, 10, 10000,
-		    &be->timeout_ms);
+	if (board_key_seen(p, &p->type_line[p->cur], "type", line) != 0)
+		return -1;
+	if (board_keys_of(value) == NULL) {
+		board_type_list(list, sizeof(list));
+		diag_error(p->d, p->file, line, "type: '%s' is not one of %s",
+		    value, list);
+		return -1;
 	}
-	diag_error(p->d, p->file, line, "unknown key '%s' in [%s]", key,
-	    p->section);
-	return -1;
-}
-
-/* A key given for the other Modbus transport is an error, not a no-op. */
-static void
-board_transport_check(struct board_parse *p, int i)
-{
-	static const int tcp_only[] = { BK_HOST, BK_PORT };
-	static const int rtu_only[] = { BK_DEVICE, BK_BAUD, BK_PARITY };
-	struct board_backend *be = &p->b->backends[i];
-	int tcp = !strcmp(be->transport, "tcp");
-	const int *wrong = tcp ? rtu_only : tcp_only;
-	int n = tcp ? 3 : 2, j;
-
-	for (j = 0; j < n; j++)
-		if (p->bline[i][wrong[j]] != 0)
-			diag_error(p->d, p->file, p->bline[i][wrong[j]],
-			    "%s: does not apply to transport %s",
-			    board_bkeys[wrong[j]], be->transport);
-	if (tcp && p->bline[i][BK_HOST] == 0)
-		diag_error(p->d, p->file, be->line, "modbus backend '%s' "
-		    "(tcp) needs host", be->name);
-	if (!tcp && p->bline[i][BK_DEVICE] == 0)
-		diag_error(p->d, p->file, be->line, "modbus backend '%s' "
-		    "(rtu) needs device", be->name);
-}
-
-/* Fill in the Modbus defaults the board file may leave out. */
-static void
-board_modbus_defaults(struct board_backend *be)
-{
-	if (be->transport[0] == '\0')
-		snprintf(be->transport, sizeof(be->transport), "tcp");
-	if (be->port == 0)
-		be->port = 502;
-	if (be->baud == 0)
-		be->baud = 19200;
-	if (be->parity == '\0')
-		be->parity = 'N';
-	if (be->unit == 0)
-		be->unit = 1;
-	if (be->poll_ms == 0)
-		be->poll_ms = 100;
-	if (be->timeout_ms == 0)
-		be->timeout_ms = 50;
+	if (board_str(p, line, "type", value, be->type, sizeof(be->type)))
+		return -1;
+	for (j = 0; j < p->nbkeys[p->cur]; j++)
+		board_bkey_parse(p, p->cur, &p->bkeys[p->cur][j]);
+	return 0;
 }
 
 /*
- * A module that stops answering is found by the next poll's request once
- * it times out: at most poll_ms + timeout_ms after it went quiet.  The
- * promise is a fault within two poll intervals, which holds only while
- * the timeout is shorter than the interval.
+ * One key of a [backend] section.  Its type's own parser reads it; until
+ * the type is known (it may come last) the key is kept as written.
  */
-static void
-board_timing_check(struct board_parse *p, int i)
+int
+board_backend_key(struct board_parse *p, int line, const char *key,
+    const char *value)
 {
-	const struct board_backend *be = &p->b->backends[i];
-	int line = p->bline[i][BK_TIMEOUT] ? p->bline[i][BK_TIMEOUT] :
-	    p->bline[i][BK_POLL] ? p->bline[i][BK_POLL] : be->line;
+	struct board_bkey *bk;
+	int i = p->cur, j;
 
-	if (be->timeout_ms >= be->poll_ms)
-		diag_error(p->d, p->file, line, "modbus backend '%s': "
-		    "timeout_ms (%d) must be shorter than poll_ms (%d), or a "
-		    "silent module is not reported within two polls",
-		    be->name, be->timeout_ms, be->poll_ms);
+	if (!strcmp(key, "type"))
+		return board_backend_type(p, line, value);
+	if (!board_key_known(key)) {
+		diag_error(p->d, p->file, line, "unknown key '%s' in [%s]",
+		    key, p->section);
+		return -1;
+	}
+	for (j = 0; j < p->nbkeys[i]; j++)
+		if (!strcmp(p->bkeys[i][j].key, key))
+			return board_key_seen(p, &p->bkeys[i][j].line, key,
+			    line);
+	if (p->nbkeys[i] == BOARD_BKEYS_MAX ||
+	    strlen(value) >= sizeof(bk->value)) {
+		diag_error(p->d, p->file, line, "%s: '%s' is too long", key,
+		    value);
+		return -1;
+	}
+	bk = &p->bkeys[i][p->nbkeys[i]++];
+	snprintf(bk->key, sizeof(bk->key), "%s", key);
+	snprintf(bk->value, sizeof(bk->value), "%s", value);
+	bk->line = line;
+	return board_bkey_parse(p, i, bk);
 }
 
-/* Check a backend once its section is complete. */
+/* Check a backend once the file is read: its keys suit its type. */
 void
 board_backend_check(struct board_parse *p, int i)
 {
 	struct board_backend *be = &p->b->backends[i];
-	int t = board_lookup(board_types, BT_N, be->type), k, j;
+	const struct board_keys *t = board_keys_of(be->type);
+	int lines[BOARD_BKEYS_MAX] = { 0 }, j, k;
+	char list[128];
 
-	if (t < 0) {
-		if (p->bline[i][BK_TYPE] == 0)
+	if (t == NULL) {
+		board_type_list(list, sizeof(list));
+		if (p->type_line[i] == 0)
 			diag_error(p->d, p->file, be->line, "backend '%s' has "
-			    "no type (sim, gpiod, modbus)", be->name);
+			    "no type (%s)", be->name, list);
 		return;
 	}
-	for (k = 0; k < BK_N; k++)
-		if (p->bline[i][k] != 0 && !(board_bapply[k] & T(t)))
-			diag_error(p->d, p->file, p->bline[i][k], "%s: does "
-			    "not apply to a %s backend", board_bkeys[k],
-			    be->type);
-	if (t == BT_SIM) {
-		/* One simulated building, one driver socket. */
-		for (j = 0; j < i; j++)
-			if (!strcmp(p->b->backends[j].type, "sim"))
-				diag_error(p->d, p->file, be->line, "only one "
-				    "sim backend per board ('%s' is one)",
-				    p->b->backends[j].name);
+	for (j = 0; j < p->nbkeys[i]; j++) {
+		k = board_key_index(t, p->bkeys[i][j].key);
+		if (k >= 0)
+			lines[k] = p->bkeys[i][j].line;
+		else
+			diag_error(p->d, p->file, p->bkeys[i][j].line, "%s: "
+			    "does not apply to a %s backend",
+			    p->bkeys[i][j].key, be->type);
 	}
-	if (t == BT_MODBUS) {
-		board_modbus_defaults(be);
-		board_transport_check(p, i);
-		board_timing_check(p, i);
-	}
+	if (t->check != NULL)
+		t->check(p, i, lines);
 }
 
 /* Check a point's keys against its kind and backend type; 0 if sound. */
@@ -325,12 +285,12 @@ board_point_check(struct board_parse *p, int i)
 {
 	struct board_point *pt = &p->b->points[i];
 	const char *type = p->b->backends[pt->backend].type;
-	int t = board_lookup(board_types, BT_N, type), k, bad = 0;
+	const struct board_keys *t = board_keys_of(type);
+	int k, bad = 0;
 
-	if (t < 0)
+	if (t == NULL)
 		return -1;	/* the backend's own error says why */
-	if ((t == BT_GPIOD && pt->kind == BOARD_SUPERVISED) ||
-	    (t == BT_MODBUS && pt->kind == BOARD_READER)) {
+	if (!(t->kinds & K(pt->kind))) {
 		diag_error(p->d, p->file, pt->line_no, "point '%s': %s cannot "
 		    "be on a %s backend", pt->role,
 		    board_kind_phrase[pt->kind], type);
@@ -343,7 +303,7 @@ board_point_check(struct board_parse *p, int i)
 			diag_error(p->d, p->file, p->pline[i][k], "%s: does "
 			    "not apply to %s", board_pkeys[k],
 			    board_kind_phrase[pt->kind]);
-		else if (!(board_papply[k].types & T(t)))
+		else if (!(board_papply[k].wires & W(t->wires)))
 			diag_error(p->d, p->file, p->pline[i][k], "%s: does "
 			    "not apply to a %s backend", board_pkeys[k], type);
 		else
@@ -351,7 +311,7 @@ board_point_check(struct board_parse *p, int i)
 		bad = -1;
 	}
 	for (k = 0; k < PK_N; k++)
-		if ((board_preq[pt->kind][t] & P(k)) && p->pline[i][k] == 0) {
+		if ((board_preq[pt->kind][t->wires] & P(k)) && p->pline[i][k] == 0) {
 			diag_error(p->d, p->file, pt->line_no, "point '%s' "
 			    "(%s on %s) needs %s", pt->role,
 			    board_kind_name(pt->kind), type, board_pkeys[k]);

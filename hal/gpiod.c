@@ -103,7 +103,7 @@ gpio_find_line(struct hal_backend *b, struct gpio_priv *g,
  * an installer wants, so 0 means the default.
  */
 static uint32_t
-gpio_debounce_ms(const struct board_backend *cfg)
+gpio_debounce_ms(const struct board_gpiod *cfg)
 {
 	if (cfg->debounce_ms <= 0)
 		return GPIO_DEBOUNCE_MS;
@@ -142,7 +142,7 @@ gpio_request_events(struct hal_backend *b, struct gpio_pin *pin)
 		log_warn("%s: read line %s", b->cfg->name, pin->name);
 		return -1;
 	}
-	debounce_init(&pin->db, level, gpio_debounce_ms(b->cfg));
+	debounce_init(&pin->db, level, gpio_debounce_ms(&b->cfg->conf.gpiod));
 	hal_report_input(b->hal, pin->point, level, clock_mono_ms());
 	return 0;
 }
@@ -228,9 +228,9 @@ gpio_open(struct hal_backend *b)
 		goto err;
 	g->npins = n;
 	gpio_fill_pins(b, g);
-	if (b->cfg->chip[0] != '\0' &&
-	    (g->chip = gpiod_chip_open_lookup(b->cfg->chip)) == NULL) {
-		log_warn("%s: chip %s", b->cfg->name, b->cfg->chip);
+	if (b->cfg->conf.gpiod.chip[0] != '\0' &&
+	    (g->chip = gpiod_chip_open_lookup(b->cfg->conf.gpiod.chip)) == NULL) {
+		log_warn("%s: chip %s", b->cfg->name, b->cfg->conf.gpiod.chip);
 		goto err;
 	}
 	for (i = 0; i < n; i++)

@@ -14,11 +14,20 @@
 #define HAL_WIEGAND_TIMEOUT_MS	50
 
 /* The backends a board may name, by type. */
-static const struct hal_backend_ops *const hal_backend_types[] = {
-	&hal_sim_ops,
-	&hal_gpiod_ops,
-	&hal_modbus_ops,
+static const struct hal_backend_type hal_backend_types[] = {
+	{ &hal_sim_ops, &sim_board_keys },
+	{ &hal_gpiod_ops, &gpiod_board_keys },
+	{ &hal_modbus_ops, &modbus_board_keys },
 };
+
+/* The i-th backend type a board may name, or NULL past the last. */
+const struct hal_backend_type *
+hal_backend_type(size_t i)
+{
+	if (i >= sizeof(hal_backend_types) / sizeof(hal_backend_types[0]))
+		return NULL;
+	return &hal_backend_types[i];
+}
 
 /* The ops table of a backend type, or NULL. */
 static const struct hal_backend_ops *
@@ -28,8 +37,8 @@ hal_ops_find(const char *type)
 
 	for (i = 0; i < sizeof(hal_backend_types) /
 	    sizeof(hal_backend_types[0]); i++)
-		if (!strcmp(hal_backend_types[i]->type, type))
-			return hal_backend_types[i];
+		if (!strcmp(hal_backend_types[i].ops->type, type))
+			return hal_backend_types[i].ops;
 	return NULL;
 }
 

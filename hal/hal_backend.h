@@ -11,6 +11,7 @@
 #include "hal.h"
 
 struct hal_backend;
+struct board_keys;
 
 struct hal_backend_ops {
 	const char *type;
@@ -41,6 +42,21 @@ struct hal_backend {
 extern const struct hal_backend_ops hal_sim_ops;
 extern const struct hal_backend_ops hal_gpiod_ops;
 extern const struct hal_backend_ops hal_modbus_ops;
+
+/* Each backend's own [backend] keys and what its points may be
+ * (board_parse.h), in its <type>_board.c. */
+extern const struct board_keys sim_board_keys;
+extern const struct board_keys gpiod_board_keys;
+extern const struct board_keys modbus_board_keys;
+
+/* A type a board may name: its operations and its board keys. */
+struct hal_backend_type {
+	const struct hal_backend_ops	*ops;
+	const struct board_keys		*board;
+};
+
+/* The i-th backend type a board may name, or NULL past the last. */
+const struct hal_backend_type *hal_backend_type(size_t i);
 
 /* Services hal.c offers its backends. */
 const struct board *hal_board(const struct hal *);

@@ -61,7 +61,7 @@ mb_timeouts(modbus_t *ctx, int ms)
 
 /* The module's TCP port: the board's, or Modbus's own. */
 static int
-mb_port(const struct board_backend *c)
+mb_port(const struct board_modbus *c)
 {
 	return c->port > 0 ? c->port : 502;
 }
@@ -70,7 +70,7 @@ mb_port(const struct board_backend *c)
 static modbus_t *
 mb_new_ctx(struct hal_backend *b)
 {
-	const struct board_backend *c = b->cfg;
+	const struct board_modbus *c = &b->cfg->conf.modbus;
 	struct in_addr a;
 
 	if (strcmp(c->transport, "rtu") == 0)
@@ -78,7 +78,7 @@ mb_new_ctx(struct hal_backend *b)
 		    c->parity != '\0' ? c->parity : 'N', 8, 1);
 	/* A host name would be resolved on every reconnect, blocking. */
 	if (inet_pton(AF_INET, c->host, &a) != 1) {
-		log_warnx("%s: host '%s' is not an IPv4 address", c->name,
+		log_warnx("%s: host '%s' is not an IPv4 address", b->cfg->name,
 		    c->host);
 		errno = EINVAL;
 		return NULL;
@@ -90,17 +90,17 @@ mb_new_ctx(struct hal_backend *b)
 static int
 mb_setup(struct hal_backend *b, struct mb_priv *m)
 {
-	const struct board_backend *c = b->cfg;
+	const struct board_modbus *c = &b->cfg->conf.modbus;
 	int unit = c->unit >= 0 ? c->unit : 1;
 
 	if ((m->ctx = mb_new_ctx(b)) == NULL) {
-		log_warn("%s: modbus context", c->name);
+		log_warn("%s: modbus context", b->cfg->name);
 		return -1;
 	}
 	if (modbus_set_slave(m->ctx, unit) == -1 ||
 	    mb_timeouts(m->ctx, c->timeout_ms > 0 ? c->timeout_ms :
 	    MB_TIMEOUT_MS) == -1) {
-		log_warn("%s: unit %d, timeout %d ms", c->name, unit,
+		log_warn("%s: unit %d, timeout %d ms", b->cfg->name, unit,
 		    c->timeout_ms);
 		return -1;
 	}
@@ -161,7 +161,7 @@ mb_connect(struct hal_backend *b, struct mb_priv *m)
 		return -1;
 	}
 	m->connected = 1;
-	if (strcmp(b->cfg->transport, "rtu") == 0 &&
+	if (strcmp(b->cfg->conf.modbus.transport, "rtu") == 0 &&
 	    modbus_rtu_set_serial_mode(m->ctx, MODBUS_RTU_RS485) == -1)
 		log_debug("%s: no kernel RS-485 mode: %s", b->cfg->name,
 		    modbus_strerror(errno));
@@ -180,8 +180,8 @@ mb_connect_start(struct hal_backend *b, struct mb_priv *m)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int fd, one = 1, err;
 
-	sin.sin_port = htons((uint16_t)mb_port(b->cfg));
-	inet_pton(AF_INET, b->cfg->host, &sin.sin_addr);
+	sin.sin_port = htons((uint16_t)mb_port(&b->cfg->conf.modbus));
+	inet_pton(AF_INET, b->cfg->conf.modbus.host, &sin.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		mb_fail(b, m, "socket");
@@ -358,11 +358,11 @@ mb_open(struct hal_backend *b)
 		goto err;
 	now = clock_mono_ms();
 	mb_poll(b, m, now);	/* waits, so the inputs are known at open */
-	m->async = strcmp(b->cfg->transport, "tcp") == 0;
+	m->async = strcmp(b->cfg->conf.modbus.transport, "tcp") == 0;
 	m->next_poll = now + m->poll_ms;
 	log_info("%s: %d point(s) on %s %s, %s", b->cfg->name, m->nrefs,
-	    b->cfg->transport, strcmp(b->cfg->transport, "rtu") == 0 ?
-	    b->cfg->device : b->cfg->host, m->fault ? m->reason : "answering");
+	    b->cfg->conf.modbus.transport, strcmp(b->cfg->conf.modbus.transport, "rtu") == 0 ?
+	    b->cfg->conf.modbus.device : b->cfg->conf.modbus.host, m->fault ? m->reason : "answering");
 	return 0;
 err:
 	err = errno;

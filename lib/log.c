@@ -39,65 +39,24 @@ log_vline(enum log_level level, const char *errno_text, const char *fmt,
 }
 
 void
-log_warn(const char *fmt, ...)
+log_at(enum log_level level, int with_errno, const char *fmt, ...)
 {
-	const char *e = strerror(errno);
+	const char *e = with_errno ? strerror(errno) : NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vline(LOG_LVL_WARN, e, fmt, ap);
+	log_vline(level, e, fmt, ap);
 	va_end(ap);
 }
 
 void
-log_warnx(const char *fmt, ...)
+log_fatal(int with_errno, const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vline(LOG_LVL_WARN, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vline(LOG_LVL_INFO, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vline(LOG_LVL_DEBUG, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	const char *e = strerror(errno);
+	const char *e = with_errno ? strerror(errno) : NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
 	log_vline(LOG_LVL_ERR, e, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vline(LOG_LVL_ERR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

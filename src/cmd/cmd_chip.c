@@ -121,7 +121,7 @@ static json_t *
 cmd_chip_stay(struct husvagt *h, json_t *args)
 {
 	int64_t id = register_holder_stay(cmd_str(args, "holder"));
-	struct register_stay s;
+	struct stay_place s;
 	char zones[256];
 
 	if (id == 0)

@@ -86,7 +86,7 @@ stay_room_free(struct husvagt *h, const char *name, struct stay_room *r)
 
 /* A stay that must exist and still live here. */
 static json_t *
-stay_current(struct husvagt *h, int64_t id, struct register_stay *s)
+stay_current(struct husvagt *h, int64_t id, struct stay_place *s)
 {
 	switch (register_stay_get(h, id, s)) {
 	case -1:
@@ -202,7 +202,7 @@ json_t *
 cmd_stay_admit(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	const char *alias = stay_str(args, "alias");
-	struct register_stay s;
+	struct stay_place s;
 	struct stay_room r;
 	char arrival[16], subject[32], zones[256];
 	json_t *err, *reply;
@@ -237,7 +237,7 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
     json_t *args)
 {
 	int64_t id = json_integer_value(json_object_get(args, "id"));
-	struct register_stay s;
+	struct stay_place s;
 	char departure[16], holder[32];
 	json_t *err;
 	int32_t day, arrival;
@@ -267,7 +267,7 @@ cmd_stay_discharge(struct husvagt *h, const struct cmd_actor *a,
 
 /* Where a stay moves: from her room to another. */
 struct stay_move {
-	const struct register_stay	*from;
+	const struct stay_place	*from;
 	const struct stay_room		*to;
 };
 
@@ -281,7 +281,7 @@ static char *
 stay_rezone(const char *zones, void *arg)
 {
 	const struct stay_move *m = arg;
-	const struct register_stay *from = m->from;
+	const struct stay_place *from = m->from;
 	const struct stay_room *to = m->to;
 	size_t len = strlen(zones) + 2 * CONFIG_NAME_MAX + 4;
 	char *copy = strdup(zones), *out = calloc(1, len), *tok, *save = NULL;
@@ -313,7 +313,7 @@ cmd_stay_move(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	int64_t id = json_integer_value(json_object_get(args, "id"));
 	const char *room = stay_str(args, "room");
-	struct register_stay s;
+	struct stay_place s;
 	struct stay_room to;
 	char holder[32], zones[256];
 	json_t *err;

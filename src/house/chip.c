@@ -75,7 +75,7 @@ static bool
 chip_discharged(struct husvagt *h, const char *holder)
 {
 	int64_t id = register_holder_stay(holder);
-	struct register_stay s;
+	struct stay_place s;
 
 	return id != 0 && register_stay_get(h, id, &s) == 1 && !s.current;
 }

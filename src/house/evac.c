@@ -11,80 +11,22 @@
  * stay of that room with its household), visit:ID (an open visit),
  * staff:LOGIN (on duty).  Their detail holds counts and ids, never an
  * alias; the alias is looked up for evac.status's reply alone
- * (evac_show.c).
+ * (store/evac_table_show.c).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
-#include "db.h"
 #include "evac.h"
+#include "evac_table.h"
 #include "house.h"
 #include "log.h"
-
-/* Who is expected, copied into the new record evac ?1. */
-static const char *const evac_sql_expected[] = {
-	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
-	"'room:' || r.name, json_object('room', r.name, 'stay', s.id, "
-	"'adults', s.adults, 'children_0_2', s.children_0_2, "
-	"'children_3_5', s.children_3_5, 'children_6_9', s.children_6_9, "
-	"'children_10_17', s.children_10_17, 'needs_help', "
-	"json(CASE WHEN s.needs_help THEN 'true' ELSE 'false' END)) "
-	"FROM stay s JOIN room r ON r.id = s.room_id "
-	"WHERE s.departure IS NULL",
-	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
-	"'visit:' || id, json_object('visit', id, 'stay', stay_id) "
-	"FROM visit WHERE checked_out_at IS NULL",
-	"INSERT INTO evac_item (evac_id, who, detail) SELECT ?1, "
-	"'staff:' || login, json_object('login', login) "
-	"FROM duty WHERE off_at IS NULL",
-};
-
-/* Run sql with ?1 = id and ?2.. = texts (NULL: SQL NULL); -1 on error. */
-static int
-evac_run(struct husvagt *h, const char *sql, int64_t id, const char *t2,
-    const char *t3)
-{
-	return db_run(h->db, sql, id, t2, t3);
-}
-
-/* One integer from sql with ?1 = id (and ?2 = t); -1 on error. */
-static int64_t
-evac_int(struct husvagt *h, const char *sql, int64_t id, const char *t)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (db_prepare(h->db, sql, &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (t != NULL)
-		sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
 
 /* The open record: 1 with its id and kind, 0 none, -1 error. */
 static int
 evac_open_row(struct husvagt *h, int64_t *id, char *kind, size_t len)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, "SELECT id, kind FROM evacuation WHERE "
-	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", &st) == -1)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(kind, len, "%s", sqlite3_column_text(st, 1));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return rc == SQLITE_ROW;
+	return evac_table_open_row(h->db, id, kind, len);
 }
 
 int64_t
@@ -100,32 +42,7 @@ evac_open_id(struct husvagt *h)
 int64_t
 evac_count(struct husvagt *h, int64_t id, const char *prefix, bool accounted)
 {
-	return evac_int(h, accounted ? "SELECT count(*) FROM evac_item "
-	    "WHERE evac_id = ?1 AND who LIKE ?2 || '%' AND accounted_at IS "
-	    "NOT NULL" : "SELECT count(*) FROM evac_item WHERE evac_id = ?1 "
-	    "AND who LIKE ?2 || '%' AND accounted_at IS NULL", id, prefix);
-}
-
-/* A new record of kind started now by actor; its id, or -1. */
-static int64_t
-evac_insert(struct husvagt *h, const char *kind, const char *now,
-    const char *actor)
-{
-	sqlite3_stmt *st;
-	int64_t id = -1;
-
-	if (db_prepare(h->db, "INSERT INTO evacuation (kind, started_at, "
-	    "started_by) VALUES (?, ?, ?)", &st) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(h->db);
-	else
-		log_warnx("evac: %s", sqlite3_errmsg(h->db));
-	sqlite3_finalize(st);
-	return id;
+	return evac_table_count(h->db, id, prefix, accounted);
 }
 
 /*
@@ -138,19 +55,13 @@ evac_start(struct husvagt *h, const char *kind, const char *actor)
 {
 	char now[32];
 	int64_t id;
-	size_t i;
 
 	clock_iso8601(now, sizeof(now));
-	if (db_exec(h->db, "BEGIN IMMEDIATE") == -1)
+	if ((id = evac_table_start(h->db, kind, now, actor)) < 0) {
+		log_warnx("evac: the %s evacuation record could not be opened",
+		    kind);
 		return;
-	if ((id = evac_insert(h, kind, now, actor)) < 0)
-		goto fail;
-	for (i = 0; i < sizeof(evac_sql_expected) /
-	    sizeof(evac_sql_expected[0]); i++)
-		if (evac_run(h, evac_sql_expected[i], id, NULL, NULL) == -1)
-			goto fail;
-	if (db_exec(h->db, "COMMIT") == -1)
-		goto fail;
+	}
 	house_journal(h, "evacuation.started", "", actor, "",
 	    json_pack("{s:I, s:s, s:I, s:I, s:I}", "evacuation",
 	    (json_int_t)id, "kind", kind,
@@ -160,10 +71,6 @@ evac_start(struct husvagt *h, const char *kind, const char *actor)
 	log_warnx("evacuation %lld (%s) started: the roll call is open",
 	    (long long)id, kind);
 	house_state_changed(h);
-	return;
-fail:
-	db_exec(h->db, "ROLLBACK");
-	log_warnx("evac: the %s evacuation record could not be opened", kind);
 }
 
 /* Close record id as actor; journals evacuation.closed with why. */
@@ -180,8 +87,7 @@ evac_close_row(struct husvagt *h, int64_t id, const char *actor,
 		json_object_set_new(detail, "reason", json_string(why));
 	clock_iso8601(now, sizeof(now));
 	if (house_journal(h, "evacuation.closed", "", actor, "",
-	    detail) < 0 || evac_run(h, "UPDATE evacuation SET closed_at = ?2, "
-	    "closed_by = ?3 WHERE id = ?1", id, now, actor) == -1)
+	    detail) < 0 || evac_table_close(h->db, id, now, actor) == -1)
 		return -1;
 	house_state_changed(h);
 	return 0;
@@ -191,8 +97,7 @@ evac_close_row(struct husvagt *h, int64_t id, const char *actor,
 static void
 evac_to_fire(struct husvagt *h, int64_t id, const char *actor)
 {
-	if (evac_run(h, "UPDATE evacuation SET kind = 'fire' WHERE id = ?1",
-	    id, NULL, NULL) == -1)
+	if (evac_table_to_fire(h->db, id) == -1)
 		return;
 	house_journal(h, "evacuation.kind_changed", "", actor, "",
 	    json_pack("{s:I, s:s, s:s}", "evacuation", (json_int_t)id,
@@ -268,92 +173,12 @@ evac_at_start(struct husvagt *h)
 	log_warnx("evacuation %lld (%s) is open: %lld of %lld not yet "
 	    "accounted for", (long long)id, kind,
 	    (long long)evac_count(h, id, "", false),
-	    (long long)evac_int(h, "SELECT count(*) FROM evac_item WHERE "
-	    "evac_id = ?1", id, NULL));
+	    (long long)(evac_count(h, id, "", false) +
+	    evac_count(h, id, "", true)));
 	house_state_changed(h);
 }
 
 /* ---- accounting ------------------------------------------------------ */
-
-/* "expected: room:101, visit:3, ..." into msg after its text. */
-static void
-evac_expected_list(struct husvagt *h, int64_t id, char *msg, size_t len)
-{
-	sqlite3_stmt *st;
-	size_t n = strlen(msg);
-	const char *sep = "; expected: ";
-	int k = 0, rc;
-
-	if (db_prepare(h->db, "SELECT who FROM evac_item WHERE evac_id = ?1"
-	    EVAC_ORDER, &st) == -1)
-		return;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n + 64 < len) {
-		n += (size_t)snprintf(msg + n, len - n, "%s%s", sep,
-		    sqlite3_column_text(st, 0));
-		sep = ", ";
-		k++;
-	}
-	if (k == 0)
-		snprintf(msg + n, len - n, "; nobody was expected");
-	else if (rc == SQLITE_ROW)	/* more than the message holds */
-		snprintf(msg + n, len - n, ", ...");
-	sqlite3_finalize(st);
-}
-
-/* An item of evac id: 1 found (with when and by whom it was accounted
- * for, and the stay of a room), 0 not in the record, -1 error. */
-static int
-evac_item_get(struct husvagt *h, int64_t id, const char *who, char *at,
-    char *by, size_t len, int64_t *stay)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, "SELECT accounted_at, accounted_by, "
-	    "json_extract(detail, '$.stay') FROM evac_item WHERE "
-	    "evac_id = ?1 AND who = ?2", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(at, len, "%s", sqlite3_column_text(st, 0) ?
-		    (const char *)sqlite3_column_text(st, 0) : "");
-		snprintf(by, len, "%s", sqlite3_column_text(st, 1) ?
-		    (const char *)sqlite3_column_text(st, 1) : "");
-		*stay = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return rc == SQLITE_ROW;
-}
-
-/* Set (or with NULLs clear) when and by whom an item was accounted
- * for; -1 on error. */
-static int
-evac_item_mark(struct husvagt *h, int64_t id, const char *who,
-    const char *at, const char *by)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(h->db, "UPDATE evac_item SET accounted_at = ?3, "
-	    "accounted_by = ?4 WHERE evac_id = ?1 AND who = ?2", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);	/* NULL: NULL */
-	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("evac: %s: %s", who, sqlite3_errmsg(h->db));
-		return -1;
-	}
-	return 0;
-}
 
 /* The journal subject of an item: a room's stay, else the item. */
 static void
@@ -376,22 +201,18 @@ evac_all_clear(struct husvagt *h, int64_t id, const char *actor, bool on,
     const char *now)
 {
 	int64_t left = evac_count(h, id, "", false);
-	int64_t set = evac_int(h, "SELECT all_clear_at IS NOT NULL FROM "
-	    "evacuation WHERE id = ?1", id, NULL);
+	int64_t set = evac_table_all_clear_set(h->db, id);
 	double min;
 
 	if (on && left == 0 && set == 0) {
-		if (evac_run(h, "UPDATE evacuation SET all_clear_at = ?2 "
-		    "WHERE id = ?1", id, now, NULL) == -1)
+		if (evac_table_all_clear(h->db, id, now) == -1)
 			return;
-		min = (double)evac_int(h, "SELECT " EVAC_TENTHS " FROM "
-		    "evacuation WHERE id = ?1", id, NULL) / 10;
+		min = (double)evac_table_tenths(h->db, id) / 10;
 		house_journal(h, "evacuation.all_clear", "", actor, "",
 		    json_pack("{s:I, s:f}", "evacuation", (json_int_t)id,
 		    "minutes", min));
 	} else if (!on && left > 0 && set == 1) {
-		if (evac_run(h, "UPDATE evacuation SET all_clear_at = NULL "
-		    "WHERE id = ?1", id, NULL, NULL) == -1)
+		if (evac_table_all_clear(h->db, id, NULL) == -1)
 			return;
 		house_journal(h, "evacuation.all_clear_withdrawn", "", actor,
 		    "", json_pack("{s:I, s:I}", "evacuation", (json_int_t)id,
@@ -414,12 +235,12 @@ evac_account(struct husvagt *h, const char *who, bool on, const char *actor,
 		    "for");
 		return "no_evacuation";
 	}
-	if ((rc = evac_item_get(h, id, who, at, by, sizeof(at), &stay)) < 0)
+	if ((rc = evac_table_item(h->db, id, who, at, by, sizeof(at), &stay)) < 0)
 		return "internal";
 	if (rc == 0) {
 		snprintf(msg, len, "%s is not on the roll call of evacuation "
 		    "%lld", who, (long long)id);
-		evac_expected_list(h, id, msg, len);
+		evac_table_expected(h->db, id, msg, len);
 		return "not_expected";
 	}
 	if (on && at[0] != '\0') {
@@ -436,8 +257,8 @@ evac_account(struct husvagt *h, const char *who, bool on, const char *actor,
 	if (house_journal(h, on ? "evacuation.accounted" :
 	    "evacuation.unaccounted", "", actor, subject, json_pack("{s:I, "
 	    "s:s}", "evacuation", (json_int_t)id, "who", who)) < 0 ||
-	    evac_item_mark(h, id, who, on ? now : NULL, on ? actor : NULL) ==
-	    -1)
+	    evac_table_mark(h->db, id, who, on ? now : NULL,
+	    on ? actor : NULL) == -1)
 		return "internal";
 	evac_all_clear(h, id, actor, on, now);
 	house_state_changed(h);

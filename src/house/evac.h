@@ -44,16 +44,6 @@ json_t	*duty_list_json(struct husvagt *);
 
 /* evac.c: the record, for cmd_evac.c */
 
-/* The items of a record in the order staff read them: rooms, visits,
- * staff (SQL, after a WHERE on evac_item). */
-#define EVAC_ORDER	" ORDER BY CASE substr(who, 1, 5) WHEN 'room:' " \
-			"THEN 0 WHEN 'visit' THEN 1 ELSE 2 END, " \
-			"length(who), who"
-/* Tenths of minutes from the start to the all-clear (SQL, on a row of
- * evacuation); NULL before the all-clear. */
-#define EVAC_TENTHS	"CAST(round((julianday(all_clear_at) - " \
-			"julianday(started_at)) * 14400) AS INTEGER)"
-
 /* How many items of record id whose who starts with prefix ("" for
  * all) are accounted for, or not; -1 on a database error. */
 int64_t	 evac_count(struct husvagt *, int64_t id, const char *prefix,

@@ -16,25 +16,14 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "stay_table.h"
 
 struct husvagt;
-
-/* A stay without her alias. */
-struct register_stay {
-	int64_t	 id;
-	int64_t	 room_id;
-	char	 room[CONFIG_ROOM_NAME_MAX];	/* "101" */
-	char	 corridor[CONFIG_NAME_MAX];	/* her corridor's zone */
-	char	 zone[CONFIG_NAME_MAX];		/* her room's zone */
-	char	 arrival[11];			/* local date */
-	char	 departure[11];			/* "" while current */
-	bool	 current;
-};
 
 /* Look up stay id: 1 found (s filled), 0 no such stay, -1 database
  * error (logged). */
 int	 register_stay_get(struct husvagt *, int64_t id,
-	     struct register_stay *s);
+	     struct stay_place *s);
 /* The id of "stay:ID" (a positive decimal id), or 0 when holder is not
  * of that form. */
 int64_t	 register_holder_stay(const char *holder);
@@ -44,7 +33,7 @@ int64_t	 register_holder_stay(const char *holder);
  * "entrance,corridor-1,room-101" into buf.  -1 when it does not fit.
  */
 int	 register_stay_zones(const struct husvagt *,
-	     const struct register_stay *, char *buf, size_t len);
+	     const struct stay_place *, char *buf, size_t len);
 /* Rooms the configuration names (not retired) into *n; -1 on error. */
 int	 register_rooms_in_use(struct husvagt *, int64_t *n);
 /* Append zone to the comma-separated list in buf (len bytes) unless it

@@ -4,6 +4,7 @@
 #include "agreement.h"
 #include "db.h"
 #include "log.h"
+#include "stay_table.h"
 
 int64_t
 agreement_insert(sqlite3 *db, const struct agreement_new *n)
@@ -144,4 +145,12 @@ agreement_find_each(sqlite3 *db, const char *key, int64_t stay,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+agreement_erase_guests(sqlite3 *db, const char *cutoff, const char *now)
+{
+	return db_erase(db, "UPDATE agreement SET guest = NULL, "
+	    "guest_key = NULL WHERE (guest IS NOT NULL OR guest_key IS NOT "
+	    "NULL) AND stay_id IN (" STAY_TABLE_GONE ")", cutoff, now);
 }

@@ -53,4 +53,9 @@ int	 agreement_find_each(sqlite3 *, const char *key, int64_t stay,
 	     const char *today, int (*fn)(void *arg,
 	     const struct agreement_row *), void *arg);
 
+/* Retention: erase the guests' names on the agreements of stays that left
+ * before cutoff; how many, or -1 (logged). */
+int	 agreement_erase_guests(sqlite3 *, const char *cutoff,
+	     const char *now);
+
 #endif

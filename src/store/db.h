@@ -5,6 +5,8 @@
 #ifndef HUSVAGT_DB_H
 #define HUSVAGT_DB_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 /* Open (creating) path, set WAL and the pragmas, bring the schema up to
@@ -25,6 +27,18 @@ int	 db_run(sqlite3 *, const char *sql, long long id, const char *t2,
 	     const char *t3);
 /* Does sql, with ?1 = id bound, find a row?  1 yes, 0 no, -1 error. */
 int	 db_exists(sqlite3 *, const char *sql, long long id);
+/* db_row.c */
+/* Run a query of one row; its n integer columns into v (NULL as 0).  0,
+ * or -1 (all of v 0) when it found no row or failed. */
+int	 db_ints(sqlite3 *, const char *sql, int64_t *v, int n);
+/* One integer from sql with ?1 = id (and ?2 = t unless NULL); -1 on
+ * error or no row. */
+int64_t	 db_int(sqlite3 *, const char *sql, int64_t id, const char *t);
+/* Run one retention statement with the cutoff date (?1) and the time
+ * (?2, where it has one) bound; the rows changed, or -1 (logged). */
+int	 db_erase(sqlite3 *, const char *sql, const char *cutoff,
+	     const char *now);
+
 /* The schema version this program brings a database up to. */
 int	 db_schema_version(void);
 /* Checkpoint the WAL and truncate it (after retention erased rows), so

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "db.h"
 #include "log.h"
+#include "namefold.h"
 #include "occupancy.h"
 #include "stay_table.h"
 
@@ -279,3 +280,84 @@ err:
 	return NULL;
 }
 
+
+/* Copy column i's text into dst (len bytes); "" for NULL. */
+static void
+stay_table_text(sqlite3_stmt *st, int i, char *dst, size_t len)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
+}
+
+int
+stay_table_place(sqlite3 *db, int64_t id, struct stay_place *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (db_prepare(db, "SELECT s.id, s.room_id, r.name, r.corridor, "
+	    "r.zone, s.arrival, s.departure FROM stay s JOIN room r ON r.id = "
+	    "s.room_id WHERE s.id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->id = sqlite3_column_int64(st, 0);
+		s->room_id = sqlite3_column_int64(st, 1);
+		stay_table_text(st, 2, s->room, sizeof(s->room));
+		stay_table_text(st, 3, s->corridor, sizeof(s->corridor));
+		stay_table_text(st, 4, s->zone, sizeof(s->zone));
+		stay_table_text(st, 5, s->arrival, sizeof(s->arrival));
+		stay_table_text(st, 6, s->departure, sizeof(s->departure));
+		s->current = s->departure[0] == '\0';
+	} else if (rc != SQLITE_DONE)
+		log_warnx("register: stay %lld: %s", (long long)id,
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+stay_table_aliases(sqlite3 *db, bool current,
+    int (*fn)(const char *key, const void *arg), const void *arg,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	const char *alias;
+	char *key;
+	int found = 0;
+
+	if (db_prepare(db, current ? "SELECT id, alias FROM stay WHERE "
+	    "departure IS NULL AND alias IS NOT NULL" : "SELECT id, alias "
+	    "FROM stay WHERE alias IS NOT NULL", &st) == -1)
+		return -1;
+	while (found == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		alias = (const char *)sqlite3_column_text(st, 1);
+		if ((key = namefold(alias, strlen(alias))) == NULL)
+			continue;
+		if ((found = fn(key, arg)) != 0)
+			*id = sqlite3_column_int64(st, 0);
+		free(key);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+stay_table_counts(sqlite3 *db, int64_t v[7])
+{
+	return db_ints(db, "SELECT count(*), total(adults), "
+	    "total(children_0_2), total(children_3_5), total(children_6_9), "
+	    "total(children_10_17), total(needs_help != 0) FROM stay WHERE "
+	    "departure IS NULL", v, 7);
+}
+
+int
+stay_table_anonymise(sqlite3 *db, const char *cutoff, const char *now)
+{
+	return db_erase(db, "UPDATE stay SET alias = NULL, "
+	    "anonymised_at = ?2 WHERE departure IS NOT NULL AND departure < "
+	    "?1 AND anonymised_at IS NULL", cutoff, now);
+}

@@ -1,7 +1,8 @@
 /*
- * The stay table's changes made by the stay verbs (stay_table.c): admit,
- * discharge and move, each in one statement or one transaction.  The
- * register's reads (register_stay_get and the lists) are house/register.c's.
+ * The stay table (stay_table.c): the stay verbs' changes (admit,
+ * discharge and move, each in one statement or one transaction), the
+ * register's reads of a stay, its counts and aliases, and retention's
+ * erasing of a departed stay's alias.
  */
 #ifndef HUSVAGT_STAY_TABLE_H
 #define HUSVAGT_STAY_TABLE_H
@@ -26,6 +27,18 @@ struct stay_room {
 	bool	 child_friendly;
 	bool	 retired;
 	int64_t	 stay;			/* the current stay; 0: free */
+};
+
+/* A stay without her alias. */
+struct stay_place {
+	int64_t	 id;
+	int64_t	 room_id;
+	char	 room[CONFIG_ROOM_NAME_MAX];	/* "101" */
+	char	 corridor[CONFIG_NAME_MAX];	/* her corridor's zone */
+	char	 zone[CONFIG_NAME_MAX];		/* her room's zone */
+	char	 arrival[11];			/* local date */
+	char	 departure[11];			/* "" while current */
+	bool	 current;
 };
 
 /* A stay to admit. */
@@ -76,5 +89,28 @@ int	 stay_table_discharge(sqlite3 *, int64_t id, const char *departure,
 int	 stay_table_move(sqlite3 *, int64_t id, int64_t room,
 	     const char *holder, char *(*rezone)(const char *zones, void *arg),
 	     void *arg);
+
+/* Look up stay id with its room: 1 found (s filled), 0 no such stay, -1
+ * database error (logged). */
+int	 stay_table_place(sqlite3 *, int64_t id, struct stay_place *s);
+/*
+ * Call fn with the folded alias (namefold.h) of every stay that still has
+ * one, only the current ones when current; stops at the first nonzero
+ * answer and returns it with that stay's id in *id (-1: database error).
+ */
+int	 stay_table_aliases(sqlite3 *, bool current,
+	     int (*fn)(const char *key, const void *arg), const void *arg,
+	     int64_t *id);
+/* The current stays: count, adults, children_0_2, _3_5, _6_9, _10_17,
+ * needing help.  0 or -1. */
+int	 stay_table_counts(sqlite3 *, int64_t v[7]);
+
+/* A stay gone: departed before the cutoff ?1 (SQL, for retention). */
+#define STAY_TABLE_GONE	"SELECT id FROM stay WHERE departure IS NOT NULL " \
+			"AND departure < ?1"
+/* Erase the alias of the stays that left before cutoff, marking them
+ * anonymised at now; how many, or -1 (logged). */
+int	 stay_table_anonymise(sqlite3 *, const char *cutoff,
+	     const char *now);
 
 #endif

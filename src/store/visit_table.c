@@ -3,6 +3,7 @@
  */
 #include "db.h"
 #include "log.h"
+#include "stay_table.h"
 #include "visit_table.h"
 
 /* Seconds since a column's time, at ?1. */
@@ -151,4 +152,13 @@ visit_table_inside_count(sqlite3 *db, int64_t stay)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+visit_table_erase_guests(sqlite3 *db, const char *cutoff, const char *now)
+{
+	return db_erase(db, "UPDATE visit SET guest = NULL, "
+	    "override_reason = NULL WHERE (guest IS NOT NULL OR "
+	    "override_reason IS NOT NULL) AND (stay_id IN (" STAY_TABLE_GONE
+	    ") OR (stay_id IS NULL AND checked_out_at < ?1))", cutoff, now);
 }

@@ -44,4 +44,10 @@ int	 visit_table_open_each(sqlite3 *, const char *now,
 	     int (*fn)(void *arg, int64_t id, int64_t stay, const char *door,
 	     const char *admitted_at, double secs), void *arg);
 
+/* Retention: erase the guests' names on the visits of stays that left
+ * before cutoff, and on the visits of no stay checked out before it; how
+ * many, or -1 (logged). */
+int	 visit_table_erase_guests(sqlite3 *, const char *cutoff,
+	     const char *now);
+
 #endif

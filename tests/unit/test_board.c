@@ -235,11 +235,11 @@ test_modbus_defaults(void **state)
 	    "coil = 7\nactive = low\nlock = fail-secure\n", &b, &out, &n), 0);
 	free(out);
 	assert_string_equal(b.name, "floor-1");
-	assert_string_equal(b.backends[0].transport, "tcp");
-	assert_int_equal(b.backends[0].port, 502);
-	assert_int_equal(b.backends[0].unit, 1);
-	assert_int_equal(b.backends[0].poll_ms, 100);
-	assert_int_equal(b.backends[0].timeout_ms, 50);
+	assert_string_equal(b.backends[0].conf.modbus.transport, "tcp");
+	assert_int_equal(b.backends[0].conf.modbus.port, 502);
+	assert_int_equal(b.backends[0].conf.modbus.unit, 1);
+	assert_int_equal(b.backends[0].conf.modbus.poll_ms, 100);
+	assert_int_equal(b.backends[0].conf.modbus.timeout_ms, 50);
 	p = board_point_find(&b, "f");
 	assert_int_equal(b.points[p].table, BOARD_MB_REGISTER);
 	assert_int_equal(b.points[p].address, 7);
