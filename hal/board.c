@@ -12,11 +12,6 @@
 #include "hal_backend.h"
 #include "inifile.h"
 
-static const char *const board_kinds[] = {
-	[BOARD_INPUT] = "input", [BOARD_OUTPUT] = "output",
-	[BOARD_SUPERVISED] = "supervised", [BOARD_READER] = "reader",
-};
-
 const char *const board_pkeys[PK_N] = {
 	"backend", "kind", "line", "coil", "input", "register", "active",
 	"lock", "d0", "d1", "loop",
@@ -53,15 +48,6 @@ board_type_list(char *buf, size_t len)
 	for (i = 0; (t = hal_backend_type(i)) != NULL && n < len; i++)
 		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
 		    t->ops->type);
-}
-
-/* The name of a kind as the board file spells it. */
-const char *
-board_kind_name(enum board_kind k)
-{
-	if ((unsigned)k >= sizeof(board_kinds) / sizeof(board_kinds[0]))
-		return "?";
-	return board_kinds[k];
 }
 
 /* The index of s in a table of n names, or -1. */
