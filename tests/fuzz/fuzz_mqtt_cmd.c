@@ -17,6 +17,8 @@
 #include "fuzz_daemon.h"
 #include "mqtt_int.h"
 
+#include <mqtt_protocol.h>
+
 static struct mqtt fuzz_m;
 
 int
@@ -25,12 +27,16 @@ mosquitto_publish_v5(struct mosquitto *mosq, int *mid, const char *topic,
     const mosquitto_property *props)
 {
 	char want[MQTT_TOPIC_MAX];
+	uint32_t expiry = 0;
 	json_t *r;
 
-	(void)mosq; (void)props;
+	(void)mosq;
+	/* A reply is never kept by the broker: QoS 0 with an expiry. */
 	snprintf(want, sizeof(want), "%sreply/", fuzz_m.root);
-	if (strncmp(topic, want, strlen(want)) != 0 || qos != 1 || retain ||
-	    len < 0)
+	if (strncmp(topic, want, strlen(want)) != 0 || qos != 0 || retain ||
+	    len < 0 || mosquitto_property_read_int32(props,
+	    MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, &expiry, false) == NULL ||
+	    expiry == 0)
 		abort();
 	r = json_loadb(payload, (size_t)len, 0, NULL);
 	fuzz_reply_check(r);
