@@ -101,7 +101,8 @@ def test_a_client_trusting_another_ca_is_refused(broker, tmp_path):
                         str(broker.tls_port), "--cafile",
                         str(broker.ca_file), "-u", "anna", "-P",
                         "anna-password-1", "-t", broker.root + "/status",
-                        "-V", "mqttv5", "-W", "1", "-C", "1"],
+                        "-V", "mqttv5", "-W", "1", "-C", "1",
+                        "-i", "anna-sub"],
                        capture_output=True, text=True, timeout=20)
     assert "Timed out" in p.stderr or p.returncode in (0, 27), p.stderr
 
