@@ -68,8 +68,8 @@
  *   ca_file =                    ; set to use TLS to the broker
  *   keepalive_s = 30
  *   home_assistant = no          ; Home Assistant discovery topics
- *   passwd_path = /etc/husvagt/mqtt/passwd    ; the broker's files that
- *   acl_path = /etc/husvagt/mqtt/acl          ; husvagtctl staff keeps
+ *   passwd_path = /etc/husvagt/mqtt/accounts/passwd ; the broker's files that
+ *   acl_path = /etc/husvagt/mqtt/accounts/acl ; husvagtctl staff keeps
  *   broker_pid_file = /run/mosquitto/mosquitto.pid  ; SIGHUP after a change
  */
 #ifndef HUSVAGT_CONFIG_H

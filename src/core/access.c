@@ -23,6 +23,7 @@ static const char *access_reason_names[] = {
 	[ACCESS_BAD_PIN] = "wrong_pin",
 	[ACCESS_LOCKED_OUT] = "reader_locked_out",
 	[ACCESS_LOCKDOWN] = "lockdown",
+	[ACCESS_ERROR] = "error",
 };
 
 static const char *access_day_names[7] = {

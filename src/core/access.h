@@ -26,6 +26,7 @@ enum access_reason {
 	ACCESS_BAD_PIN,		/* "wrong_pin" */
 	ACCESS_LOCKED_OUT,	/* "reader_locked_out" */
 	ACCESS_LOCKDOWN,	/* "lockdown": entry for staff only */
+	ACCESS_ERROR,		/* "error": a lookup failed; fails closed */
 };
 
 enum access_pin {

@@ -64,7 +64,11 @@ control_peer_as(struct husvagt *h, const struct control_peer *p,
 		return "bad_request";
 	}
 	login = json_string_value(as);
-	if ((a->roles = staff_roles_of(h, login)) == 0) {
+	if (staff_roles_check(h, login, &a->roles) == -1) {
+		snprintf(msg, len, "the staff table could not be read");
+		return "error";
+	}
+	if (a->roles == 0) {
 		snprintf(msg, len, "%s is not a husvagt staff login", login);
 		return "not_authorised";
 	}
@@ -87,8 +91,11 @@ control_peer_actor(struct husvagt *h, const struct control_peer *p,
 		a->roles = ROLE_ALL;
 		return NULL;
 	}
-	if (p->name[0] != '\0')
-		a->roles = staff_roles_of(h, p->name);
+	if (p->name[0] != '\0' &&
+	    staff_roles_check(h, p->name, &a->roles) == -1) {
+		snprintf(msg, len, "the staff table could not be read");
+		return "error";
+	}
 	if (a->roles == 0) {
 		snprintf(msg, len, "uid %u (%s) is not a husvagt staff login",
 		    (unsigned)p->uid, p->name[0] != '\0' ? p->name : "unknown");

@@ -159,7 +159,8 @@ mqtt_cmd_run(struct mqtt *m, const char *login, const char *verb,
 	json_t *request, *reply;
 	size_t n = strlen(login);
 
-	actor.roles = staff_roles_of(m->h, login);
+	if (staff_roles_check(m->h, login, &actor.roles) == -1)
+		return cmd_error("error", "the staff table could not be read");
 	if (actor.roles == 0 || n > ROLE_LOGIN_MAX)
 		return mqtt_cmd_unknown(m, login, verb);
 	memcpy(actor.login, login, n + 1);

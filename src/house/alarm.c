@@ -14,6 +14,7 @@
 #include "alarm_table.h"
 #include "clock.h"
 #include "house.h"
+#include "log.h"
 
 /* Alarms with a cause checked at start: more are left for the next. */
 #define ALARM_START_MAX	256
@@ -38,6 +39,18 @@ alarm_raise(struct husvagt *h, const char *cls, const char *point,
 	id = alarm_table_insert(h->db, cls, point, now, physical);
 	alarm_outputs_update(h);
 	return id;
+}
+
+void
+alarm_check_failed(struct husvagt *h, const char *check)
+{
+	int64_t id;
+
+	log_warnx("%s lookup failed: denied (reason \"error\")", check);
+	id = alarm_raise(h, "fault", "database", false);
+	house_journal(h, "alarm.fault", "database", "system", "",
+	    json_pack("{s:I, s:s, s:s}", "alarm", (json_int_t)id,
+	    "reason", "error", "check", check));
 }
 
 void

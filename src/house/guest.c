@@ -184,7 +184,14 @@ guest_evaluate(struct husvagt *h, const char *name, int64_t stay,
 		    "one resident; give the stay she visits");
 		return "ambiguous";
 	}
-	if (found < 0 || blocked < 0) {
+	if (blocked < 0)
+		alarm_check_failed(h, "blocklist");
+	if (blocked < 0) {
+		/* Fails closed: nobody is let in on a blocklist unread. */
+		snprintf(msg, len, "the blocklist could not be read: denied");
+		return "error";
+	}
+	if (found < 0) {
 		snprintf(msg, len, "the register could not be read");
 		return "internal";
 	}

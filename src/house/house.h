@@ -207,6 +207,10 @@ bool	 staff_login_ok(const char *login);
 /* Roles of a staff login: the configuration's [staff] and the staff
  * table's live logins (staff.c); 0 if unknown. */
 unsigned staff_roles_of(const struct husvagt *, const char *login);
+/* The same for a decision: 0, or -1 when the staff table cannot be read
+ * (roles 0, a fault raised): the caller denies with reason "error". */
+int	 staff_roles_check(struct husvagt *, const char *login,
+	     unsigned *roles);
 const char *staff_add(struct husvagt *, const char *login, const char *role,
 	     const char *password, bool *reloaded, char *msg, size_t len);
 const char *staff_remove(struct husvagt *, const char *login, bool *reloaded,
@@ -225,6 +229,10 @@ int64_t	 alarm_raise(struct husvagt *, const char *cls, const char *point,
 	     bool physical);
 void	 alarm_cause_cleared(struct husvagt *, const char *cls,
 	     const char *point);
+/* A security check could not read the database (check: "credential",
+ * "blocklist", "role"): log, journal alarm.fault and raise the fault
+ * alarm at point "database".  The caller denies with reason "error". */
+void	 alarm_check_failed(struct husvagt *, const char *check);
 /* Acknowledge (journals alarm.acknowledged); NULL or an error code. */
 const char *alarm_ack(struct husvagt *, int64_t id, const char *actor);
 /* [{id, class, point, since, cause_active, acked}].  New ref. */

@@ -88,7 +88,8 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		    json_string(access_reason_name(why)));
 		house_journal(h, "access.denied", d->name, "system", subject,
 		    detail);
-		if (lockout_fail(&h->lockout_cfg, &d->lockout, now))
+		/* The house's own error is no guess at the reader. */
+		if (why != ACCESS_ERROR && lockout_fail(&h->lockout_cfg, &d->lockout, now))
 			house_journal(h, "reader.locked_out", d->name,
 			    "system", "", json_pack("{s:s}", "reader", reader));
 		return;
@@ -171,29 +172,40 @@ reader_duty(struct husvagt *h, const struct hal_event *ev, const char *reader)
 	memset(&req, 0, sizeof(req));
 	req.zone = "duty";
 	req.now = (int64_t)clock_wall();
-	if (cred_lookup(h->db, mac, &cred) == 1) {
+	unsigned roles = 0;
+
+	switch (cred_lookup(h->db, mac, &cred)) {
+	case 1:
 		snprintf(cred.zones, sizeof(cred.zones), "*");
 		cred.nwindows = 0;
 		why = access_decide(&cred, &req, NULL);
 		if (!strncmp(cred.holder, "staff:", 6))
 			login = cred.holder + 6;
+		break;
+	case -1:
+		alarm_check_failed(h, "credential");
+		why = ACCESS_ERROR;
+		break;
 	}
+	if (why == ACCESS_OK && login != NULL &&
+	    staff_roles_check(h, login, &roles) == -1)
+		why = ACCESS_ERROR;
 	reason = why != ACCESS_OK ? access_reason_name(why) :
-	    login == NULL || staff_roles_of(h, login) == 0 ? "not_staff" :
-	    NULL;
+	    login == NULL || roles == 0 ? "not_staff" : NULL;
 	if (reason == NULL && (on = duty_is_on(h, login)) >= 0 &&
 	    duty_set(h, login, !on, "reader", login, since,
 	    sizeof(since)) == NULL)
 		return;
 	detail = json_pack("{s:s, s:s}", "reader", reader, "reason",
 	    reason != NULL ? reason : "internal");
-	if (why != ACCESS_UNKNOWN)
+	if (why != ACCESS_UNKNOWN && why != ACCESS_ERROR)
 		json_object_set_new(detail, "credential",
 		    json_integer(cred.id));
 	else
 		json_object_set_new(detail, "card", json_string(tag));
 	house_journal(h, "access.denied", reader, "system",
-	    why != ACCESS_UNKNOWN ? cred.holder : "", detail);
+	    why != ACCESS_UNKNOWN && why != ACCESS_ERROR ? cred.holder : "",
+	    detail);
 }
 
 void
@@ -224,6 +236,11 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 	/* Judge everything but the PIN first: no point asking for it. */
 	req.pin = ACCESS_PIN_MATCH;
 	why = access_decide(c, &req, &duress);
+	if (found == -1 && why != ACCESS_LOCKED_OUT) {
+		/* Fails closed: a lookup that failed is not "unknown". */
+		alarm_check_failed(h, "credential");
+		why = ACCESS_ERROR;
+	}
 	if (why == ACCESS_OK && d->cfg->pin && c->has_pin) {
 		d->pin_cred = c->id;
 		d->pin_until = ev->at_ms + (uint64_t)h->cfg.pin_timeout_s * 1000;
@@ -249,8 +266,19 @@ reader_pin_done(struct husvagt *h, struct door_rt *d, int point,
 
 	d->pin_buf[d->pin_len] = '\0';
 	d->pin_cred = 0;
-	if (cred_lookup_id(h->db, id, &cred) != 1)
+	switch (cred_lookup_id(h->db, id, &cred)) {
+	case 1:
+		break;
+	case -1:
+		explicit_bzero(d->pin_buf, sizeof(d->pin_buf));
+		d->pin_len = 0;
+		alarm_check_failed(h, "credential");
+		reader_decided(h, d, reader, NULL, NULL, ACCESS_ERROR, false,
+		    now);
 		return;
+	default:
+		return;
+	}
 	reader_request(h, d, &req, point, now);
 	req.pin = cred_pin_check(h->db, &h->keys, id, d->pin_buf,
 	    h->cfg.duress);

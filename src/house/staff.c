@@ -105,6 +105,24 @@ staff_roles_of(const struct husvagt *h, const char *login)
 	return roles | staff_table_roles(h->db, login);
 }
 
+int
+staff_roles_check(struct husvagt *h, const char *login, unsigned *roles)
+{
+	unsigned table;
+	int i;
+
+	*roles = 0;
+	if (staff_table_roles_get(h->db, login, &table) == -1) {
+		alarm_check_failed(h, "role");
+		return -1;
+	}
+	for (i = 0; i < h->cfg.nstaff; i++)
+		if (!strcmp(h->cfg.staff[i].login, login))
+			*roles |= h->cfg.staff[i].roles;
+	*roles |= table;
+	return 0;
+}
+
 /* Refuse a password the broker's file cannot take whole. */
 static const char *
 staff_password_check(const char *password, char *msg, size_t len)

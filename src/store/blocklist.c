@@ -81,19 +81,26 @@ blocklist_has(sqlite3 *db, const char *key)
 	sqlite3_stmt *st;
 	const char *name;
 	char *k;
-	int hit = 0;
+	int hit = 0, rc = SQLITE_ROW;
 
 	if (db_prepare(db, "SELECT name FROM blocklist WHERE removed_at "
 	    "IS NULL", &st) == -1)
 		return -1;
-	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
+	/* A failing step is an error, never "not blocked" (fails closed). */
+	while (!hit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(st, 0);
-		if (name == NULL || (k = namefold(name, strlen(name))) == NULL)
+		if (name == NULL)
 			continue;
+		if ((k = namefold(name, strlen(name))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 		hit = namefold_match(key, k);
 		free(k);
 	}
 	sqlite3_finalize(st);
+	if (!hit && rc != SQLITE_DONE)
+		return -1;
 	return hit;
 }
 

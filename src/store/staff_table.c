@@ -8,20 +8,36 @@
 #include "role.h"
 #include "staff_table.h"
 
+int
+staff_table_roles_get(sqlite3 *db, const char *login, unsigned *roles)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*roles = 0;
+	if (db == NULL)
+		return 0;
+	if (db_prepare(db, "SELECT role FROM staff WHERE "
+	    "login = ?1 AND removed_at IS NULL", &st) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*roles |= role_parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("staff: role lookup: %s", sqlite3_errmsg(db));
+		*roles = 0;
+		return -1;
+	}
+	return 0;
+}
+
 unsigned
 staff_table_roles(sqlite3 *db, const char *login)
 {
-	sqlite3_stmt *st;
-	unsigned roles = 0;
+	unsigned roles;
 
-	if (db == NULL || db_prepare(db, "SELECT role FROM staff WHERE "
-	    "login = ?1 AND removed_at IS NULL", &st) == -1)
-		return 0;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		roles |= role_parse((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return roles;
+	return staff_table_roles_get(db, login, &roles) == 0 ? roles : 0;
 }
 
 /* Run one statement binding login (?1), role (?2) and time (?3). */

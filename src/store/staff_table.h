@@ -19,6 +19,9 @@ typedef int staff_table_op(sqlite3 *, const char *login, const char *role,
 
 /* Role bits of a live login; 0 if none. */
 unsigned	 staff_table_roles(sqlite3 *, const char *login);
+/* The same into *roles; 0, or -1 (roles 0) when the table cannot be
+ * read: a caller deciding access denies with reason "error". */
+int	 staff_table_roles_get(sqlite3 *, const char *login, unsigned *roles);
 /* Add a live login with its role. */
 staff_table_op	 staff_table_add;
 /* Mark a live login removed (role is not used). */

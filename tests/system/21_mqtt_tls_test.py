@@ -101,7 +101,8 @@ def test_a_client_trusting_another_ca_is_refused(broker, tmp_path):
                         str(broker.tls_port), "--cafile",
                         str(broker.ca_file), "-u", "anna", "-P",
                         "anna-password-1", "-t", broker.root + "/status",
-                        "-V", "mqttv5", "-W", "1", "-C", "1"],
+                        "-V", "mqttv5", "-W", "1", "-C", "1",
+                        "-i", "anna-sub"],
                        capture_output=True, text=True, timeout=20)
     assert "Timed out" in p.stderr or p.returncode in (0, 27), p.stderr
 
@@ -183,7 +184,7 @@ def test_appliance_defaults(tmp_path):
     assert "\npersistence true\n" in text
     assert "\nallow_anonymous false\n" in text
     assert "certfile %s/server.crt" % d in text
-    acl = (d / "acl").read_text()
+    acl = (d / "accounts" / "acl").read_text()
     assert "topic write husvagt/elmhouse/#" in acl
     assert "topic read husvagt/elmhouse/vacancy" in acl
     # The daemon's password: where the site configuration says, 0600.
@@ -192,7 +193,7 @@ def test_appliance_defaults(tmp_path):
     assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(d / "ca.key").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(d / "server.key").st_mode) == 0o640
-    assert "husvagtd:$7$" in (d / "passwd").read_text()
+    assert "husvagtd:$7$" in (d / "accounts" / "passwd").read_text()
     # The server certificate is signed by the CA.
     subprocess.run(["openssl", "verify", "-CAfile", str(d / "ca.crt"),
                     str(d / "server.crt")], check=True, capture_output=True)
@@ -213,7 +214,7 @@ def test_setup_is_idempotent(broker):
               ("ca.crt", "ca.key", "server.crt", "server.key",
                "husvagtd.secret")}
     # A staff login husvagtd added (below the marker) must survive too.
-    with open(d / "acl", "a") as f:
+    with open(d / "accounts" / "acl", "a") as f:
         f.write("\n# zoe: staff\nuser zoe\n")
     cmd = open("/proc/%d/cmdline" % broker.proc.pid).read()
     assert cmd  # the broker runs
@@ -229,10 +230,10 @@ def test_setup_is_idempotent(broker):
     assert p.stdout.strip() == str(broker.conf)
     for f, data in before.items():
         assert (d / f).read_bytes() == data, f
-    acl = (d / "acl").read_text()
+    acl = (d / "accounts" / "acl").read_text()
     assert acl.endswith("\n# zoe: staff\nuser zoe\n")
     assert "user husvagtd" in acl and "user regional" in acl
-    pw = (d / "passwd").read_text()
+    pw = (d / "accounts" / "passwd").read_text()
     assert "anna:" in pw and "all_seeing:" in pw and "husvagtd:" in pw
     broker.reload()
     broker.client("anna", "anna-password-1").close()

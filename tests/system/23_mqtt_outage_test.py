@@ -20,7 +20,7 @@ OUTAGE_EVENTS = 10000
 
 
 def persistent_watcher(s, name):
-    w = s.broker.all_seeing_client(client_id="watch-" + name,
+    w = s.broker.all_seeing_client(client_id="all_seeing-watch-" + name,
                                    clean_start=False, session_expiry=3600)
     assert w.sub(s.root + "/event") == [1]
     return w

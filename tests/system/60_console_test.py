@@ -327,7 +327,7 @@ def test_staff_sees_no_management_buttons_management_sees_reports(console):
         import('./vendor/mqtt.esm.js').then(({default: mqtt}) => {
           const c = mqtt.connect('wss://' + location.host + '/mqtt',
             {protocolVersion: 5, username: 'anna', password: arguments[0],
-             timerVariant: 'native'});
+             clientId: 'anna-crafted', timerVariant: 'native'});
           c.on('connect', () => {
             c.subscribe('husvagt/villa/reply/anna/#', {qos: 1}, () => {
               c.publish('husvagt/villa/cmd/anna/guest.unblock',

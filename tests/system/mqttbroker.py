@@ -296,8 +296,8 @@ class Broker:
             "--daemon-password-file", str(self.daemon_password_file)] +
             web_args, text=True).strip())
         self.ca_file = self.dir / "ca.crt"
-        self.passwd_path = self.dir / "passwd"
-        self.acl_path = self.dir / "acl"
+        self.passwd_path = self.dir / "accounts" / "passwd"
+        self.acl_path = self.dir / "accounts" / "acl"
         self.daemon_password = \
             self.daemon_password_file.read_text().splitlines()[0]
         self.proc = None
