@@ -90,9 +90,9 @@ ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS) $(BENCHES) \
      $(BUILD)/husvagt_clientid.so
 
-# The broker plugin that ties a client id to its login (plugin/, issue 15
-# finding 2); loaded by Mosquitto, not linked with husvagt.
-$(BUILD)/husvagt_clientid.so: plugin/husvagt_clientid.c
+# The broker plugin that ties a client id to its login (firmware/mosquitto/;
+# docs/security.md): loaded by Mosquitto, not linked with husvagt.
+$(BUILD)/husvagt_clientid.so: firmware/mosquitto/husvagt_clientid.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared $< -o $@
 

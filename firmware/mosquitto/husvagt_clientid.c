@@ -1,8 +1,7 @@
 /*
- * A Mosquitto 2.0 plugin that ties a session's client id to its login
- * (issue 15, finding 2).  Mosquitto lets any client that logs in take
- * any client id, and a second connection with an id in use disconnects
- * the first: any staff login could knock husvagtd off the broker.  Here,
+ * A Mosquitto 2.0 plugin that ties a session's client id to its login.
+ * Mosquitto lets any client that logs in take any client id, and a second
+ * connection with an id in use disconnects the first: any staff login could knock husvagtd off the broker.  Here,
  * at the basic-auth step (before the broker looks for a session to take
  * over), a connection is refused unless its client id is
  *
