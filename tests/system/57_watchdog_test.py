@@ -224,7 +224,7 @@ def test_unit_settings():
     assert keys["CapabilityBoundingSet"] == [""]
     assert keys["NoNewPrivileges"] == ["yes"]
     assert keys["ProtectSystem"] == ["strict"]
-    assert keys["ReadWritePaths"] == ["-/etc/husvagt/mqtt"]
+    assert keys["ReadWritePaths"] == ["-/etc/husvagt/mqtt/accounts"]
     assert keys["DevicePolicy"] == ["closed"]
     assert all(v.split()[0].startswith(("char-gpiochip", "char-tty"))
                for v in keys["DeviceAllow"])
