@@ -18,6 +18,8 @@ PYTHON    ?= /usr/bin/python3
 # System tests mostly wait on door timers, so they run several at a time
 # even on two cores; each has its own folder, sockets and ports.
 PYTEST_JOBS ?= 4
+# make check builds on every core; the suites themselves run one at a time.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Cross build for the Raspberry Pi 4/5 (Debian arm64, multiarch):
 #   make ARCH=arm64        build into build-arm64/ with gcc-aarch64-linux-gnu
@@ -161,19 +163,21 @@ system: all
 # The sanitised pass runs every system test but the browser ones: those
 # drive the page, and the daemon's verbs they reach are the same the other
 # tests run under ASan; they take minutes make check does not have twice.
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    SYSTEM_ARGS="--ignore-glob='*console*'" unit system
+	@$(ASAN_MAKE) -j$(BUILD_JOBS) all
+	@$(ASAN_MAKE) SYSTEM_ARGS="--ignore-glob='*console*'" unit system
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory system
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory check-arm64
 	@$(MAKE) --no-print-directory qemu-test
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) fuzz-build
 	@$(MAKE) --no-print-directory fuzz-check
 	@echo "make check: all suites passed"
 
@@ -253,7 +257,7 @@ fuzz-run-%: $(FUZZ_BUILD)/%
 .PHONY: check-arm64
 check-arm64:
 	@tools/install-deps-arm64
-	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 all
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) ARCH=arm64 BUILD=build-arm64 all
 	@f=$$(file -L build-arm64/husvagtd) && echo "$$f" && \
 	    case "$$f" in *"ELF 64-bit LSB"*"ARM aarch64"*) ;; \
 	    *) echo "check-arm64: not an AArch64 ELF"; exit 1;; esac
