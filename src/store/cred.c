@@ -131,15 +131,7 @@ cred_update(sqlite3 *db, const char *sql, int64_t now, int64_t id,
 static int
 cred_exists(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT 1 FROM credential WHERE id = ?1", &st) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return db_exists(db, "SELECT 1 FROM credential WHERE id = ?1", id);
 }
 
 /* Revoke one credential. */
