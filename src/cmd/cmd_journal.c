@@ -102,8 +102,13 @@ cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 json_t *
 cmd_journal_verify(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
+	char anchor[CONFIG_PATH_MAX + 32];
 	struct journal_verify v;
-	int rc = journal_verify(h->db, h->keys.journal, &v);
+	int rc;
+
+	snprintf(anchor, sizeof(anchor), "%s/journal.anchor",
+	    h->cfg.state_dir);
+	rc = journal_verify_anchored(h->db, h->keys.journal, anchor, &v);
 
 	(void)a;
 	(void)args;

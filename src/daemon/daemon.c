@@ -27,15 +27,78 @@ daemon_state_dir(const char *dir)
 	return -1;
 }
 
-/* Open the key, the database and the journal. */
+/*
+ * Judge the database against the journal's anchor before anything is
+ * appended, and keep the anchor from now on.  A device key that was
+ * there before this start means an anchor was written with it: a missing
+ * one is a break too.  A break is only noted here; daemon_start journals
+ * it and raises the alarm once the journal runs, and the doors work on.
+ */
+static int
+daemon_anchor_open(struct husvagt *h, bool key_existed)
+{
+	struct journal_anchor_rec rec;
+	char path[CONFIG_PATH_MAX + 32], why[ANCHOR_REASON_MAX];
+	int64_t bad;
+	bool broken;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/journal.anchor", h->cfg.state_dir);
+	rc = journal_anchor_read(path, h->keys.journal, &rec, why,
+	    sizeof(why));
+	if (rc == 0 && key_existed)
+		snprintf(why, sizeof(why), "journal anchor missing (the "
+		    "device key is older than it)");
+	broken = rc == -1 || (rc == 0 && key_existed) || (rc == 1 &&
+	    journal_anchor_judge(h->db, &rec, &bad, why, sizeof(why)) == 1);
+	if (broken) {
+		snprintf(h->anchor_broken, sizeof(h->anchor_broken), "%s", why);
+		log_warnx("journal: %s", why);
+	}
+	if (rc != 1)	/* a fresh anchor, from the database's head */
+		memset(&rec, 0, sizeof(rec));
+	if (journal_anchor_open(&h->anchor, path, h->keys.journal, &rec) != 0)
+		return -1;
+	journal_set_anchor(h->journal, &h->anchor);
+	return 0;
+}
+
+/*
+ * A journal found wiped, cut or replaced at start: journal it, keep the
+ * finding in the anchor so that verify names it from now on, and raise
+ * the tamper alarm at point "journal".  The doors are not touched.
+ */
+static void
+daemon_anchor_report(struct husvagt *h)
+{
+	int64_t seq, id;
+
+	if (h->anchor_broken[0] == '\0')
+		return;
+	seq = house_journal(h, "journal.tampered", "journal", "system", "",
+	    json_pack("{s:s}", "reason", h->anchor_broken));
+	if (seq > 0 && journal_anchor_break(&h->anchor, seq,
+	    h->anchor_broken) != 0)
+		log_warnx("journal: the break could not be kept in the anchor");
+	id = alarm_raise(h, "tamper", "journal", false);
+	house_journal(h, "alarm.tamper", "journal", "system", "",
+	    json_pack("{s:I, s:s}", "alarm", (json_int_t)id, "reason",
+	    "journal"));
+}
+
+/* Open the key, the database, the journal and its anchor. */
 static int
 daemon_store_open(struct husvagt *h)
 {
 	char path[CONFIG_PATH_MAX + 32];
+	struct stat sb;
+	bool key_existed;
 
+	h->anchor.fd = -1;
 	if (daemon_state_dir(h->cfg.state_dir) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/device.key", h->cfg.state_dir);
+	key_existed = stat(path, &sb) == 0;
 	if (keys_load(&h->keys, path) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/husvagt.db", h->cfg.state_dir);
@@ -43,7 +106,7 @@ daemon_store_open(struct husvagt *h)
 		return -1;
 	if ((h->journal = journal_open(h->db, h->keys.journal)) == NULL)
 		return -1;
-	return 0;
+	return daemon_anchor_open(h, key_existed);
 }
 
 static void
@@ -105,6 +168,7 @@ daemon_start(struct husvagt *h)
 	    json_pack("{s:s, s:s, s:i, s:I}", "version", HUSVAGT_VERSION,
 	    "board", h->board.name, "doors", h->ndoors,
 	    "credentials", (json_int_t)h->ncreds));
+	daemon_anchor_report(h);
 	/* Before any lock is written: a fire still signalled keeps its
 	 * egress doors released, never locked in between. */
 	mode_run_at_start(h);
@@ -135,6 +199,7 @@ daemon_stop(struct husvagt *h)
 		json_decref(h->enrol[i].args);
 	if (h->journal != NULL)
 		journal_close(h->journal);
+	journal_anchor_close(&h->anchor);
 	if (h->db != NULL)
 		db_close(h->db);
 	free(h->doors);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "door.h"
 #include "hal.h"
+#include "journal_anchor.h"
 #include "keys.h"
 #include "lockout.h"
 #include "mode.h"
@@ -90,6 +91,9 @@ struct husvagt {
 	struct keys		 keys;
 	sqlite3			*db;
 	struct journal		*journal;
+	struct journal_anchor	 anchor;	/* the head outside the db */
+	char			 anchor_broken[ANCHOR_REASON_MAX];
+						/* found at start; "" none */
 	struct hal		*hal;
 	struct control		*control;
 	struct mqtt		*mqtt;		/* NULL: [mqtt] enabled = no */

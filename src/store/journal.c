@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "db.h"
 #include "journal.h"
+#include "journal_anchor.h"
 #include "journal_int.h"
 #include "log.h"
 
@@ -25,6 +26,7 @@ struct journal {
 	int64_t		 batch_first;	/* its first seq (0: none yet) */
 	journal_hook	*hook;
 	void		*hook_arg;
+	struct journal_anchor *anchor;	/* the head, kept outside */
 };
 
 static const char journal_sql_insert[] =
@@ -195,6 +197,12 @@ journal_close(struct journal *j)
 	sqlite3_finalize(j->head_set);
 	sqlite3_finalize(j->head_get);
 	free(j);
+}
+
+void
+journal_set_anchor(struct journal *j, struct journal_anchor *a)
+{
+	j->anchor = a;
 }
 
 void
@@ -386,7 +394,10 @@ journal_append_text(struct journal *j, const char *type, const char *point,
 	memcpy(j->last_mac, mac, KEYS_MAC_LEN);
 	if (j->batch && j->batch_first == 0)
 		j->batch_first = r.seq;
-	if (!j->batch && j->hook != NULL)
+	if (j->batch)
+		return r.seq;
+	journal_anchor_set(j->anchor, j->last_seq, j->last_mac);
+	if (j->hook != NULL)
 		j->hook(j->hook_arg, r.seq);
 	return r.seq;
 
@@ -440,6 +451,8 @@ journal_batch_end(struct journal *j)
 		j->stale = 1;
 		return -1;
 	}
+	if (first != 0)
+		journal_anchor_set(j->anchor, j->last_seq, j->last_mac);
 	for (seq = first; first != 0 && seq <= j->last_seq; seq++)
 		if (j->hook != NULL)
 			j->hook(j->hook_arg, seq);

@@ -30,6 +30,9 @@ typedef void journal_hook(void *arg, int64_t seq);
 struct journal *journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN]);
 void	journal_close(struct journal *);
 void	journal_set_hook(struct journal *, journal_hook *, void *arg);
+/* Keep the head in this anchor after each commit (journal_anchor.h). */
+struct journal_anchor;
+void	journal_set_anchor(struct journal *, struct journal_anchor *);
 
 /*
  * Append and commit one row.  type and actor are required; point and
@@ -76,12 +79,17 @@ int	journal_batch_end(struct journal *);
 struct journal_verify {
 	int64_t	 rows;		/* rows checked */
 	int64_t	 bad_seq;	/* first row found wrong; 0 when all good */
-	char	 reason[160];	/* what is wrong with it */
+	char	 reason[320];	/* what is wrong with it */
 };
 /* Walk the whole chain.  Returns 0 when intact, 1 when broken (see v),
  * -1 on a database error. */
 int	journal_verify(sqlite3 *, const uint8_t key[KEYS_LEN],
 	    struct journal_verify *v);
+/* journal_verify, and then the database against the anchor file at
+ * anchor (journal_anchor.h): a wiped, cut or older database, or a break
+ * found at an earlier start, is broken too.  Same returns. */
+int	journal_verify_anchored(sqlite3 *, const uint8_t key[KEYS_LEN],
+	    const char *anchor, struct journal_verify *v);
 
 /* The texts kept beside rows (see journal_text), as an object
  * {"<seq>": text} for the rows between from and to (ISO, NULL: open) that

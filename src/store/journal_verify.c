@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "journal.h"
+#include "journal_anchor.h"
 #include "journal_int.h"
 #include "log.h"
 
@@ -215,4 +216,39 @@ journal_verify(sqlite3 *db, const uint8_t key[KEYS_LEN],
 		snprintf(v->reason, sizeof(v->reason), "%" PRId64 " rows "
 		    "intact", v->rows);
 	return rc;
+}
+
+/*
+ * The anchor is read before the chain: it is written after each commit,
+ * so what it says was committed before verify's snapshot was taken, and
+ * rows appended meanwhile cannot make a good journal look cut.
+ */
+int
+journal_verify_anchored(sqlite3 *db, const uint8_t key[KEYS_LEN],
+    const char *anchor, struct journal_verify *v)
+{
+	struct journal_anchor_rec a;
+	char why[sizeof(v->reason)];
+	int64_t bad;
+	int have, rc;
+
+	have = journal_anchor_read(anchor, key, &a, why, sizeof(why));
+	if ((rc = journal_verify(db, key, v)) != 0)
+		return rc;
+	if (have == 0) {
+		bad = v->rows;
+		snprintf(why, sizeof(why), "journal anchor %s missing", anchor);
+	} else if (have == -1)
+		bad = v->rows;
+	else if ((rc = journal_anchor_judge(db, &a, &bad, why,
+	    sizeof(why))) == 0 && a.break_seq != 0) {
+		bad = a.break_seq;
+		snprintf(why, sizeof(why), "row %" PRId64 " records that the "
+		    "journal before it was tampered with: %s", a.break_seq,
+		    a.break_reason);
+	} else if (rc != 1)
+		return rc;
+	v->bad_seq = bad > 0 ? bad : 1;
+	snprintf(v->reason, sizeof(v->reason), "%s", why);
+	return 1;
 }

@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "journal.h"
+#include "journal_anchor.h"
 #include "keys.h"
 #include "tmpdir.h"
 
@@ -521,6 +522,89 @@ test_text_beside_row(void **state)
 	expect_intact(f, 6);
 }
 
+/* The anchor follows each commit, a torn slot falls back to the other,
+ * and the database is judged against it. */
+static void
+test_anchor(void **state)
+{
+	struct fx *f = *state;
+	struct journal_anchor a = { .fd = -1 };
+	struct journal_anchor_rec rec, zero;
+	char path[512], why[ANCHOR_REASON_MAX];
+	uint8_t junk[64];
+	int64_t bad;
+	FILE *fp;
+
+	memset(&zero, 0, sizeof(zero));
+	tmpdir_path(path, dir, "anchor-test");
+	unlink(path);
+	assert_int_equal(journal_anchor_read(path, keys.journal, &rec, why,
+	    sizeof(why)), 0);
+	assert_int_equal(journal_anchor_open(&a, path, keys.journal, &zero), 0);
+	journal_set_anchor(f->j, &a);
+	assert_int_equal(journal_append(f->j, "door.opened", "front",
+	    "system", NULL, NULL), 6);
+	assert_int_equal(journal_append(f->j, "door.closed", "front",
+	    "system", NULL, NULL), 7);
+	assert_int_equal(journal_anchor_read(path, keys.journal, &rec, why,
+	    sizeof(why)), 1);
+	assert_int_equal(rec.seq, 7);
+	assert_int_equal(journal_anchor_judge(f->db, &rec, &bad, why,
+	    sizeof(why)), 0);
+	/* A batch moves it once, at its commit. */
+	assert_int_equal(journal_batch_begin(f->j), 0);
+	assert_int_equal(journal_append(f->j, "mode.fire", "", "system",
+	    NULL, NULL), 8);
+	assert_int_equal(journal_anchor_read(path, keys.journal, &rec, why,
+	    sizeof(why)), 1);
+	assert_int_equal(rec.seq, 7);
+	assert_int_equal(journal_batch_end(f->j), 0);
+	assert_int_equal(journal_anchor_read(path, keys.journal, &rec, why,
+	    sizeof(why)), 1);
+	assert_int_equal(rec.seq, 8);
+	/* Tear the newer slot (8 went to slot gen 3 % 2 = 1): 7 is read. */
+	memset(junk, 0x5a, sizeof(junk));
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 4096 + 40, SEEK_SET), 0);
+	assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
+	fclose(fp);
+	assert_int_equal(journal_anchor_read(path, keys.journal, &rec, why,
+	    sizeof(why)), 1);
+	assert_int_equal(rec.seq, 7);
+	/* An anchor behind the database is good; ahead of it is not. */
+	assert_int_equal(journal_anchor_judge(f->db, &rec, &bad, why,
+	    sizeof(why)), 0);
+	rec.seq = 9;
+	assert_int_equal(journal_anchor_judge(f->db, &rec, &bad, why,
+	    sizeof(why)), 1);
+	assert_non_null(strstr(why, "the database ends at row 8"));
+	/* The anchored row replaced by another with its seq. */
+	rec.seq = 7;
+	rec.mac[0] ^= 1;
+	assert_int_equal(journal_anchor_judge(f->db, &rec, &bad, why,
+	    sizeof(why)), 1);
+	assert_int_equal(bad, 7);
+	assert_non_null(strstr(why, "replaced"));
+	/* A wiped database. */
+	sql(f, "DELETE FROM journal; DELETE FROM journal_head");
+	rec.mac[0] ^= 1;
+	assert_int_equal(journal_anchor_judge(f->db, &rec, &bad, why,
+	    sizeof(why)), 1);
+	assert_non_null(strstr(why, "wiped"));
+	/* Another device's key cannot have written it. */
+	{
+		uint8_t other[KEYS_LEN];
+
+		memcpy(other, keys.journal, KEYS_LEN);
+		other[0] ^= 1;
+		assert_int_equal(journal_anchor_read(path, other, &rec, why,
+		    sizeof(why)), -1);
+	}
+	journal_set_anchor(f->j, NULL);
+	journal_anchor_close(&a);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -548,6 +632,7 @@ main(void)
 		T(test_export_json),
 		T(test_export_range),
 		T(test_text_beside_row),
+		T(test_anchor),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup,
