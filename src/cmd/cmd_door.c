@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "cmd_verbs.h"
+#include "clock.h"
 #include "cred.h"
 #include "house.h"
 #include "journal.h"
@@ -16,12 +17,14 @@
 json_t *
 cmd_door_json(struct husvagt *h, struct door_rt *d, uint64_t now)
 {
+	(void)now;
 	return json_pack("{s:s, s:s, s:b, s:s, s:b, s:b, s:b, s:b, s:b}",
 	    "name", d->name, "zone", d->cfg->zone, "egress", d->cfg->egress,
 	    "phase", door_phase_name(d->st.phase), "open", d->st.open,
 	    "released", d->st.released, "hold", d->st.hold,
 	    "fault", d->p_lock >= 0 && hal_point_faulty(h->hal, d->p_lock),
-	    "locked_out", lockout_active(&d->lockout, now));
+	    "locked_out", guess_blocked(&d->lockout, clock_wall_ms(),
+	    h->lockout_cfg.lock_max_ms));
 }
 
 static json_t *

@@ -126,6 +126,17 @@ config_defaults_key(struct config_parse *p, const char *f, int l,
 		    &c->lockout_window_s);
 	if (!strcmp(k, "lockout_s"))
 		return config_secs(p, f, l, k, v, 1, 3600, &c->lockout_s);
+	if (!strcmp(k, "lockout_max_s"))
+		return config_secs(p, f, l, k, v, 1, 86400, &c->lockout_max_s);
+	if (!strcmp(k, "pin_free_tries"))
+		return config_secs(p, f, l, k, v, 1, 10, &c->pin_free_tries);
+	if (!strcmp(k, "pin_delay_s"))
+		return config_secs(p, f, l, k, v, 1, 3600, &c->pin_delay_s);
+	if (!strcmp(k, "pin_delay_max_s"))
+		return config_secs(p, f, l, k, v, 1, 86400,
+		    &c->pin_delay_max_s);
+	if (!strcmp(k, "pin_alarm_after"))
+		return config_secs(p, f, l, k, v, 1, 20, &c->pin_alarm_after);
 	if (!strcmp(k, "pin_timeout_s"))
 		return config_secs(p, f, l, k, v, 3, 120, &c->pin_timeout_s);
 	if (!strcmp(k, "enrol_timeout_s"))
@@ -270,6 +281,11 @@ config_set_defaults(struct site_config *c)
 	c->lockout_failures = 5;
 	c->lockout_window_s = 30;
 	c->lockout_s = 30;
+	c->lockout_max_s = 3600;
+	c->pin_free_tries = 3;
+	c->pin_delay_s = 30;
+	c->pin_delay_max_s = 3600;
+	c->pin_alarm_after = 3;
 	c->pin_timeout_s = 10;
 	c->duress = true;
 	c->enrol_timeout_s = 60;

@@ -18,6 +18,11 @@
  *   lockout_failures = 5
  *   lockout_window_s = 30
  *   lockout_s = 30
+ *   lockout_max_s = 3600
+ *   pin_free_tries = 3
+ *   pin_delay_s = 30
+ *   pin_delay_max_s = 3600
+ *   pin_alarm_after = 3
  *   pin_timeout_s = 10
  *   duress = yes                 ; PIN with last digit + 1 raises duress
  *   drill_release = no           ; a drill holds egress doors released
@@ -156,7 +161,10 @@ struct site_config {
 	char	 control_socket[CONFIG_PATH_MAX];
 	char	 sim_socket[CONFIG_PATH_MAX];
 	int	 release_s, held_warning_s, held_s;
-	int	 lockout_failures, lockout_window_s, lockout_s;
+	int	 lockout_failures, lockout_window_s, lockout_s,
+		 lockout_max_s;
+	int	 pin_free_tries, pin_delay_s, pin_delay_max_s,
+		 pin_alarm_after;
 	int	 pin_timeout_s;
 	bool	 duress;
 	bool	 drill_release;	/* a drill holds the egress doors too */

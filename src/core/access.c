@@ -24,6 +24,7 @@ static const char *access_reason_names[] = {
 	[ACCESS_LOCKED_OUT] = "reader_locked_out",
 	[ACCESS_LOCKDOWN] = "lockdown",
 	[ACCESS_ERROR] = "error",
+	[ACCESS_PIN_DELAY] = "pin_delay",
 };
 
 static const char *access_day_names[7] = {

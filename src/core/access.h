@@ -27,6 +27,7 @@ enum access_reason {
 	ACCESS_LOCKED_OUT,	/* "reader_locked_out" */
 	ACCESS_LOCKDOWN,	/* "lockdown": entry for staff only */
 	ACCESS_ERROR,		/* "error": a lookup failed; fails closed */
+	ACCESS_PIN_DELAY,	/* "pin_delay": the chip waits after wrong PINs */
 };
 
 enum access_pin {

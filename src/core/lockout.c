@@ -1,86 +1,108 @@
 /*
- * Reader lockout.  Failures are kept as times in a small ring so that
- * "N within the window" is a sliding window, not a counter reset at
- * arbitrary boundaries.  A lockout is a fixed penalty: failures during it
- * are journalled by the caller but neither extend it nor count towards the
- * next one, so somebody who keeps trying cannot keep a resident out for
- * ever, and the reader is usable again exactly lock_ms after it locked.
+ * Guessing and its answer (lockout.h).  Both counters are plain numbers
+ * and times, so that the house keeps them in the database.
  */
 #include <string.h>
 
 #include "lockout.h"
 
-/* Returns the configured threshold within 1..LOCKOUT_MAX_FAILURES. */
-static int
-lockout_threshold(const struct lockout_cfg *cfg)
-{
-	if (cfg->failures < 1)
-		return 1;
-	if (cfg->failures > LOCKOUT_MAX_FAILURES)
-		return LOCKOUT_MAX_FAILURES;
-	return cfg->failures;
-}
-
-/* Forgets failures that fell out of the window before now. */
-static void
-lockout_expire(const struct lockout_cfg *cfg, struct lockout *lo,
-    uint64_t now)
-{
-	uint64_t t;
-
-	while (lo->nfail > 0) {
-		t = lo->fail_at[lo->head];
-		/* A failure stamped after now (a clock step) is kept. */
-		if (t <= now && now - t >= cfg->window_ms) {
-			lo->head = (lo->head + 1) % LOCKOUT_MAX_FAILURES;
-			lo->nfail--;
-		} else
-			break;
-	}
-}
-
-/* Starts clear: no failures, not locked. */
-void
-lockout_init(struct lockout *lo)
-{
-	memset(lo, 0, sizeof(*lo));
-}
-
-/* Is the reader locked out at now? */
+/*
+ * A block is never longer than max_ms from when it was set, and a clock
+ * stepped back before that moment (a wrong time fixed by NTP) ends it
+ * rather than stretching it by the step.
+ */
 bool
-lockout_active(const struct lockout *lo, uint64_t now)
+guess_blocked(const struct guess *g, int64_t now, uint32_t max_ms)
 {
-	return now < lo->until;
+	int64_t until = g->until;
+
+	if (until - g->last_at > (int64_t)max_ms)
+		until = g->last_at + max_ms;
+	return now >= g->last_at && now < until;
 }
 
-/* Counts a failure; true when it is the one that locks the reader. */
-bool
-lockout_fail(const struct lockout_cfg *cfg, struct lockout *lo, uint64_t now)
+/* 2^n * base, capped at max (no overflow for any n). */
+static int64_t
+lockout_grow(uint32_t base, int n, uint32_t max)
 {
-	int max = lockout_threshold(cfg);
+	int64_t v = base;
 
-	if (lockout_active(lo, now))
+	while (n-- > 0 && v < (int64_t)max)
+		v *= 2;
+	return v < (int64_t)max ? v : (int64_t)max;
+}
+
+bool
+lockout_fail(const struct lockout_cfg *cfg, struct guess *g, int64_t now)
+{
+	int max = cfg->failures < 1 ? 1 : cfg->failures;
+
+	if (guess_blocked(g, now, cfg->lock_max_ms))
 		return false;
-	lockout_expire(cfg, lo, now);
-	/* Only the newest max failures can matter; drop the oldest. */
-	while (lo->nfail >= max) {
-		lo->head = (lo->head + 1) % LOCKOUT_MAX_FAILURES;
-		lo->nfail--;
+	if (g->failures == 0 || now - g->first_at >= cfg->window_ms ||
+	    now < g->first_at) {
+		g->failures = 0;
+		g->first_at = now;
 	}
-	lo->fail_at[(lo->head + lo->nfail) % LOCKOUT_MAX_FAILURES] = now;
-	lo->nfail++;
-	if (lo->nfail < max)
+	/* A day without a lockout starts the doubling again. */
+	if (g->level > 0 && now - g->last_at >= LOCKOUT_DAY_MS)
+		g->level = 0;
+	if (++g->failures < max)
 		return false;
-	lo->until = now + cfg->lock_ms;
-	lo->nfail = 0;
-	lo->head = 0;
+	g->until = now + lockout_grow(cfg->lock_ms, g->level,
+	    cfg->lock_max_ms);
+	g->last_at = now;
+	g->level++;
+	g->failures = 0;
 	return true;
 }
 
-/* Forgets earlier failures; a lockout already running keeps running. */
 void
-lockout_success(struct lockout *lo)
+lockout_success(struct guess *g)
 {
-	lo->nfail = 0;
-	lo->head = 0;
+	g->failures = 0;
+}
+
+int64_t
+pin_fail(const struct pin_policy *p, struct guess *g, int64_t now,
+    bool *alarm)
+{
+	int64_t wait = 0;
+
+	if (g->failures > 0 && (now - g->last_at >= p->forget_ms ||
+	    now < g->first_at))
+		memset(g, 0, sizeof(*g));
+	if (g->failures++ == 0)
+		g->first_at = now;
+	g->last_at = now;
+	if (g->failures > p->free)
+		wait = lockout_grow(p->delay_ms, g->failures - p->free - 1,
+		    p->delay_max_ms);
+	g->until = now + wait;
+	*alarm = g->failures == p->alarm_at;
+	return wait;
+}
+
+/*
+ * The attacker tries each PIN once; with `open` of the 10^digits opening,
+ * the first good one comes on average at try (N + 1) / (open + 1).  Tries
+ * are as fast as the policy lets them be: the free ones at once, then
+ * one per wait.  A pause of forget_ms to start again is slower than the
+ * longest wait, so it never helps.
+ */
+double
+pin_guess_seconds(const struct pin_policy *p, int digits, int open)
+{
+	double n = 1, tries, t = 0;
+	int64_t k;
+	int i;
+
+	for (i = 0; i < digits; i++)
+		n *= 10;
+	tries = (n + 1) / (open + 1);
+	for (k = p->free + 1; k < tries; k++)
+		t += (double)lockout_grow(p->delay_ms,
+		    (int)(k - p->free - 1 > 64 ? 64 : k - p->free - 1),
+		    p->delay_max_ms) / 1000.0;
+	return t;
 }

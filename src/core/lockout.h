@@ -1,6 +1,19 @@
 /*
- * Reader lockout after repeated failures (default 5 within 30 s locks the
- * reader for 30 s).  Pure: time is an argument.
+ * Guessing at a reader, and its answer.  Pure: time (wall milliseconds)
+ * is an argument, so the state can be kept in the database and survive
+ * a restart.
+ *
+ * A reader counts unknown and revoked cards: `failures` of them within
+ * `window_ms` lock it for unknown cards for `lock_ms`, doubled for each
+ * further lockout within a day (up to `lock_max_ms`), and raise an
+ * alarm.  A known card is never refused because of them: somebody
+ * presenting strange cards must not keep the residents out.
+ *
+ * A chip counts its wrong PINs, at any reader: `free` of them cost
+ * nothing, each further one makes the chip wait `delay_ms`, doubled each
+ * time up to `delay_max_ms`, before a PIN is asked for again; the
+ * `alarm_at`th raises an alarm.  A right PIN, or `forget_ms` without a
+ * wrong one, forgets them.
  */
 #ifndef HUSVAGT_LOCKOUT_H
 #define HUSVAGT_LOCKOUT_H
@@ -8,26 +21,49 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LOCKOUT_MAX_FAILURES	32
-
 struct lockout_cfg {
-	int		 failures;	/* failures that lock, 1..32 */
+	int		 failures;	/* unknown cards that lock, >= 1 */
 	uint32_t	 window_ms;	/* counted within this window */
-	uint32_t	 lock_ms;	/* locked for this long */
+	uint32_t	 lock_ms;	/* the first lockout */
+	uint32_t	 lock_max_ms;	/* the longest, however many */
 };
 
-struct lockout {
-	uint64_t	 fail_at[LOCKOUT_MAX_FAILURES];	/* ring of failure times */
-	int		 nfail;
-	int		 head;
-	uint64_t	 until;		/* locked out before this time */
+struct pin_policy {
+	int		 free;		/* wrong PINs that cost nothing */
+	uint32_t	 delay_ms;	/* the first wait after them */
+	uint32_t	 delay_max_ms;	/* the longest wait */
+	int		 alarm_at;	/* the wrong PIN that raises an alarm */
+	uint32_t	 forget_ms;	/* quiet time that forgets them */
 };
 
-void lockout_init(struct lockout *);
-bool lockout_active(const struct lockout *, uint64_t now);
-/* Count a failure; returns true when this failure starts a lockout. */
-bool lockout_fail(const struct lockout_cfg *, struct lockout *, uint64_t now);
-/* A success forgets earlier failures. */
-void lockout_success(struct lockout *);
+/* The count kept per reader and per chip (all times wall ms). */
+struct guess {
+	int		 failures;	/* counted since first_at */
+	int		 level;		/* lockouts in a row (reader) */
+	int64_t		 first_at;	/* the first counted failure */
+	int64_t		 last_at;	/* the last failure or lockout */
+	int64_t		 until;		/* blocked before this time */
+};
+
+#define LOCKOUT_DAY_MS	(24 * 3600 * 1000LL)
+
+/* Blocked at now?  Never for longer than max_ms from when the block was
+ * set; a clock stepped back to before then ends it. */
+bool	 guess_blocked(const struct guess *, int64_t now, uint32_t max_ms);
+
+/* A reader: count an unknown card; true when it starts a lockout.
+ * Cards during a lockout neither count nor extend it. */
+bool	 lockout_fail(const struct lockout_cfg *, struct guess *, int64_t now);
+/* A grant at the reader forgets the failures, not the level. */
+void	 lockout_success(struct guess *);
+
+/* A chip: count a wrong PIN; returns the wait it now has (ms, 0: none)
+ * and sets *alarm when this is the alarm_at'th. */
+int64_t	 pin_fail(const struct pin_policy *, struct guess *, int64_t now,
+	     bool *alarm);
+/* The expected time in seconds to find a PIN of `digits` digits with the
+ * chip in hand, trying each once, when `open` PINs of them open (the PIN
+ * and its duress PIN: 2). */
+double	 pin_guess_seconds(const struct pin_policy *, int digits, int open);
 
 #endif

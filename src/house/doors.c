@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guess_table.h"
 #include "house.h"
+#include "log.h"
 
 
 /* Role name of a door's point: "<door>.<what>". */
@@ -75,7 +77,10 @@ doors_build(struct husvagt *h, uint64_t now)
 		snprintf(d->name, sizeof(d->name), "%s", d->cfg->name);
 		doors_fsm_cfg(d->cfg, &d->fsm);
 		doors_points(h, d);
-		lockout_init(&d->lockout);
+		if (guess_table_get(h->db, "reader", d->name,
+		    &d->lockout) != 0)
+			log_warnx("%s: the reader's count of unknown cards "
+			    "could not be read; it starts again", d->name);
 		open = 0;
 		if (d->p_contact >= 0)
 			hal_input_get(h->hal, d->p_contact, &open);
@@ -263,6 +268,12 @@ doors_lockout_cfg(struct husvagt *h)
 	h->lockout_cfg.failures = h->cfg.lockout_failures;
 	h->lockout_cfg.window_ms = (uint32_t)h->cfg.lockout_window_s * 1000u;
 	h->lockout_cfg.lock_ms = (uint32_t)h->cfg.lockout_s * 1000u;
+	h->lockout_cfg.lock_max_ms = (uint32_t)h->cfg.lockout_max_s * 1000u;
+	h->pin_policy.free = h->cfg.pin_free_tries;
+	h->pin_policy.delay_ms = (uint32_t)h->cfg.pin_delay_s * 1000u;
+	h->pin_policy.delay_max_ms = (uint32_t)h->cfg.pin_delay_max_s * 1000u;
+	h->pin_policy.alarm_at = h->cfg.pin_alarm_after;
+	h->pin_policy.forget_ms = (uint32_t)LOCKOUT_DAY_MS;
 }
 
 /* Keep the run-time state of doors that exist in both configurations. */

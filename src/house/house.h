@@ -37,7 +37,7 @@ struct door_rt {
 	uint64_t		 deadline;
 	int			 p_lock, p_contact, p_rex, p_reader,
 				 p_reader_out, p_intercom;
-	struct lockout		 lockout;	/* of its reader(s) */
+	struct guess		 lockout;	/* unknown cards at its reader(s) */
 	bool			 mode_hold;	/* held by a fire or a drill
 						   (mode_run.c), not a command */
 	/* chip + PIN: a card waiting for its PIN */
@@ -101,6 +101,7 @@ struct husvagt {
 	int			 ndoors;
 	struct enrol_slot	 enrol[ENROL_SLOTS];
 	struct lockout_cfg	 lockout_cfg;
+	struct pin_policy	 pin_policy;
 	struct pulse		 pulses[PULSES_MAX];
 	uint64_t		 flush_retry_at;	/* retry failed writes */
 	uint64_t		 broker_reload_at;	/* broker.c: HUP due */

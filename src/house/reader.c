@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cred.h"
 #include "evac.h"
+#include "guess_table.h"
 #include "house.h"
 #include "journal.h"
 #include "log.h"
@@ -52,8 +53,8 @@ reader_request(struct husvagt *h, struct door_rt *d, struct access_request *r,
 	r->now = (int64_t)wall;
 	r->weekday = (tm.tm_wday + 6) % 7;
 	r->minute = tm.tm_hour * 60 + tm.tm_min;
+	(void)now;
 	r->pin_required = d->cfg->pin;
-	r->locked_out = lockout_active(&d->lockout, now);
 	r->lockdown = h->mode.lockdown && point != d->p_reader_out;
 }
 
@@ -67,9 +68,114 @@ reader_mac_tag(const uint8_t *mac, char *out)
 		snprintf(out + 2 * i, 3, "%02x", mac[i]);
 }
 
+/* Raise the tamper alarm at the reader, journalled with why. */
+static void
+reader_alarm(struct husvagt *h, const char *reader, const char *why,
+    const struct access_cred *c)
+{
+	json_t *detail = json_pack("{s:I, s:s}", "alarm",
+	    (json_int_t)alarm_raise(h, "tamper", reader, false), "reason", why);
+
+	if (c != NULL)
+		json_object_set_new(detail, "credential", json_integer(c->id));
+	house_journal(h, "alarm.tamper", reader, "system",
+	    c != NULL ? c->holder : "", detail);
+}
+
+/*
+ * An unknown or revoked card: count it against the reader, whose lockout
+ * then refuses unknown cards only, and raise the alarm.  The count is
+ * kept in the database so that a restart does not forgive it.
+ */
+static void
+reader_guessed(struct husvagt *h, struct door_rt *d, const char *reader)
+{
+	if (lockout_fail(&h->lockout_cfg, &d->lockout, clock_wall_ms())) {
+		house_journal(h, "reader.locked_out", d->name, "system", "",
+		    json_pack("{s:s, s:I}", "reader", reader, "seconds",
+		    (json_int_t)((d->lockout.until - d->lockout.last_at) /
+		    1000)));
+		reader_alarm(h, reader, "unknown_cards", NULL);
+	}
+	if (guess_table_put(h->db, "reader", d->name, &d->lockout) != 0)
+		log_warnx("%s: the count of unknown cards is not kept",
+		    d->name);
+}
+
+/* The chip's count of wrong PINs as text key. */
+static void
+reader_pin_key(int64_t id, char key[24])
+{
+	snprintf(key, 24, "%lld", (long long)id);
+}
+
+/*
+ * A wrong PIN: count it against the chip, at whatever reader, make the
+ * chip wait once it has had its free tries, and raise the alarm at the
+ * alarm_at'th.  Somebody guessing with a stolen chip is slowed to one
+ * try per delay_max (docs/security.md has the figure).
+ */
+static void
+reader_pin_wrong(struct husvagt *h, struct door_rt *d, const char *reader,
+    const struct access_cred *c)
+{
+	struct guess g;
+	char key[24];
+	bool alarm = false;
+	int64_t wait;
+
+	reader_pin_key(c->id, key);
+	if (guess_table_get(h->db, "pin", key, &g) != 0)
+		alarm_check_failed(h, "pin counter");
+	wait = pin_fail(&h->pin_policy, &g, clock_wall_ms(), &alarm);
+	if (guess_table_put(h->db, "pin", key, &g) != 0)
+		alarm_check_failed(h, "pin counter");
+	if (wait > 0)
+		house_journal(h, "credential.pin_delay", d->name, "system",
+		    c->holder, json_pack("{s:I, s:s, s:i, s:I}", "credential",
+		    (json_int_t)c->id, "reader", reader, "failures",
+		    g.failures, "seconds", (json_int_t)((wait + 999) / 1000)));
+	if (alarm)
+		reader_alarm(h, reader, "pin_guessing", c);
+}
+
+/*
+ * Must the chip wait before a PIN is asked for?  1 yes, 0 no, -1 the
+ * counter could not be read (fails closed: the caller refuses).
+ */
+static int
+reader_pin_waits(struct husvagt *h, int64_t id)
+{
+	struct guess g;
+	char key[24];
+
+	reader_pin_key(id, key);
+	if (guess_table_get(h->db, "pin", key, &g) != 0) {
+		alarm_check_failed(h, "pin counter");
+		return -1;
+	}
+	return g.failures > 0 && guess_blocked(&g, clock_wall_ms(),
+	    h->pin_policy.delay_max_ms);
+}
+
+/* A right PIN forgets the chip's wrong ones. */
+static void
+reader_pin_right(struct husvagt *h, int64_t id)
+{
+	struct guess g;
+	char key[24];
+
+	reader_pin_key(id, key);
+	if (guess_table_get(h->db, "pin", key, &g) == 0 && g.failures > 0) {
+		memset(&g, 0, sizeof(g));
+		guess_table_put(h->db, "pin", key, &g);
+	}
+}
+
 /*
  * Journal a decision; on a grant release the door, on a denial count the
- * failure against the reader.  The journal row comes first.
+ * failure: unknown cards against the reader, wrong PINs against the
+ * chip.  The journal row comes first.
  */
 static void
 reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
@@ -88,10 +194,10 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		    json_string(access_reason_name(why)));
 		house_journal(h, "access.denied", d->name, "system", subject,
 		    detail);
-		/* The house's own error is no guess at the reader. */
-		if (why != ACCESS_ERROR && lockout_fail(&h->lockout_cfg, &d->lockout, now))
-			house_journal(h, "reader.locked_out", d->name,
-			    "system", "", json_pack("{s:s}", "reader", reader));
+		if (why == ACCESS_UNKNOWN || why == ACCESS_REVOKED)
+			reader_guessed(h, d, reader);
+		else if (why == ACCESS_BAD_PIN && c != NULL)
+			reader_pin_wrong(h, d, reader, c);
 		return;
 	}
 	/* A grant nobody could read back is not made (DESIGN 8): entry
@@ -102,7 +208,10 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		    "it", d->name);
 		return;
 	}
-	lockout_success(&d->lockout);
+	if (d->lockout.failures > 0) {
+		lockout_success(&d->lockout);
+		guess_table_put(h->db, "reader", d->name, &d->lockout);
+	}
 	/* Silent: the door opens as for the right PIN, nothing shows at
 	 * the door, and the house closes behind her. */
 	if (duress) {
@@ -219,7 +328,7 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 	char tag[17];
 	enum access_reason why;
 	bool duress = false;
-	int found;
+	int found, waits;
 
 	if (reader_enrol_take(h, ev->point, ev->bits, ev->number))
 		return;
@@ -233,6 +342,9 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 	if (found == 1)
 		c = &cred;
 	reader_request(h, d, &req, ev->point, ev->at_ms);
+	/* A reader locked by unknown cards refuses unknown cards only. */
+	req.locked_out = found != 1 && guess_blocked(&d->lockout,
+	    clock_wall_ms(), h->lockout_cfg.lock_max_ms);
 	/* Judge everything but the PIN first: no point asking for it. */
 	req.pin = ACCESS_PIN_MATCH;
 	why = access_decide(c, &req, &duress);
@@ -241,6 +353,9 @@ reader_card(struct husvagt *h, const struct hal_event *ev)
 		alarm_check_failed(h, "credential");
 		why = ACCESS_ERROR;
 	}
+	if (why == ACCESS_OK && d->cfg->pin && c->has_pin &&
+	    (waits = reader_pin_waits(h, c->id)) != 0)
+		why = waits > 0 ? ACCESS_PIN_DELAY : ACCESS_ERROR;
 	if (why == ACCESS_OK && d->cfg->pin && c->has_pin) {
 		d->pin_cred = c->id;
 		d->pin_until = ev->at_ms + (uint64_t)h->cfg.pin_timeout_s * 1000;
@@ -285,6 +400,8 @@ reader_pin_done(struct husvagt *h, struct door_rt *d, int point,
 	explicit_bzero(d->pin_buf, sizeof(d->pin_buf));
 	d->pin_len = 0;
 	why = access_decide(&cred, &req, &duress);
+	if (why == ACCESS_OK)
+		reader_pin_right(h, id);
 	reader_decided(h, d, reader, &cred, NULL, why, duress, now);
 }
 

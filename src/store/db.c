@@ -202,6 +202,17 @@ static const char *const db_migrations[] = {
 	"  stay_id INTEGER,"
 	"  text TEXT NOT NULL,"
 	"  PRIMARY KEY (seq, field));",
+	/* 7: guessing counted per reader and per chip (core/lockout.h),
+	 * kept so that a restart does not forgive it.  Times are wall ms. */
+	"CREATE TABLE guess ("
+	"  kind TEXT NOT NULL CHECK (kind IN ('reader', 'pin')),"
+	"  key TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  level INTEGER NOT NULL,"
+	"  first_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, key));",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

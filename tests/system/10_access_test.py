@@ -419,22 +419,66 @@ def test_duress_off_makes_pin_plus_one_a_wrong_pin(make_building):
     assert lock_moves(b, mark) == []
 
 
-def test_wrong_pins_lock_the_reader_out(front):
-    b = front
+def tamper_alarms(b, point):
+    r = b.request("alarm.list")
+    assert r.get("ok"), r
+    return [a for a in r["result"]["alarms"]
+            if (a["class"], a["point"]) == ("tamper", point)]
+
+
+def wrong_pin(b, card, pin):
+    s = present_with_keys(b, card, pin + "#")
+    row = b.wait_journal("access.denied", after=s, point="front")
+    assert row["detail"]["reason"] == "wrong_pin", row
+    return s
+
+
+def test_wrong_pins_make_the_chip_wait_not_the_reader(make_building):
+    b = make_building(extra_conf=PIN_CONF + "\npin_delay_s = 4")
+    b.enrol("stay:11", 1101, "entrance", pin="2468")
+    b.enrol("stay:12", 1201, "entrance", pin="1357")
     mark = history_mark(b)
     seq = b.last_seq()
-    for i in range(5):
-        s = present_with_keys(b, 1101, "000%d#" % i)
-        row = b.wait_journal("access.denied", after=s, point="front")
-        assert row["detail"]["reason"] == "wrong_pin"
-    b.wait_journal("reader.locked_out", after=seq, point="front")
-    # Now even the right PIN is refused, and the lock never moved.
+    for i in range(3):
+        wrong_pin(b, 1101, "000%d" % i)
+    # The third wrong PIN on one chip raises the alarm, once; no wait yet.
+    al = b.wait_journal("alarm.tamper", after=seq, point="front.reader")
+    assert al["detail"]["reason"] == "pin_guessing", al
+    assert al["subject"] == "stay:11"
+    assert tamper_alarms(b, "front.reader")
+    assert not rows_of(b, "credential.pin_delay", after=seq)
+    s = wrong_pin(b, 1101, "0003")
+    d = b.wait_journal("credential.pin_delay", after=s, point="front")
+    assert d["detail"]["seconds"] == 4 and d["detail"]["failures"] == 4, d
+    # The chip now waits: refused before a PIN is asked, even the right one.
     s = present_with_keys(b, 1101, "2468#")
     row = b.wait_journal("access.denied", after=s, point="front")
-    assert row["detail"]["reason"] == "reader_locked_out"
-    settle_reader(b, "front.reader", "front")       # the keys are done
-    assert not rows_of(b, "access.granted", after=seq)
-    assert lock_moves(b, mark) == []
+    assert row["detail"]["reason"] == "pin_delay", row
+    settle_reader(b, "front.reader", "front")
+    # Another resident at the same reader is not kept out.
+    s = present_with_keys(b, 1201, "1357#")
+    b.wait_journal("access.granted", after=s, point="front",
+                   subject="stay:12")
+    assert len(rows_of(b, "alarm.tamper", after=seq)) == 1
+    assert not rows_of(b, "access.granted", after=seq, subject="stay:11")
+    # A restart does not forgive the chip.
+    assert b.stop() == 0
+    b.start()
+    s = present_with_keys(b, 1101, "2468#")
+    row = b.wait_journal("access.denied", after=s, point="front")
+    assert row["detail"]["reason"] == "pin_delay", row
+    settle_reader(b, "front.reader", "front")
+    # Once the wait is over the right PIN opens and forgets the count:
+    # the next wrong PIN costs nothing again.
+    wait_until(lambda: time.time() > row_time(d) + 4.3, timeout=8,
+               what="the chip's wait to pass")
+    s = present_with_keys(b, 1101, "2468#")
+    b.wait_journal("access.granted", after=s, point="front",
+                   subject="stay:11")
+    s = wrong_pin(b, 1101, "0009")
+    settle_reader(b, "front.reader", "front")
+    assert not rows_of(b, "credential.pin_delay", after=s)
+    assert lock_moves(b, mark), "the grants moved the lock"
 
 
 def test_pin_not_asked_where_the_door_has_no_keypad(make_building):
@@ -447,7 +491,7 @@ def test_pin_not_asked_where_the_door_has_no_keypad(make_building):
 
 # -- reader lockout ---------------------------------------------------------
 
-def test_reader_lockout_after_five_failures(make_building):
+def test_unknown_cards_lock_out_unknown_cards_only(make_building):
     b = make_building(extra_conf=FAST)
     b.enrol("stay:14", 1401, "corridor-1,entrance")
     mark = history_mark(b)
@@ -457,24 +501,28 @@ def test_reader_lockout_after_five_failures(make_building):
                             "unknown_credential", "")
     lo = b.wait_journal("reader.locked_out", after=seq, point="corridor-1")
     assert lo["detail"]["reader"] == "corridor-1.reader"
-    assert len(rows_of(b, "reader.locked_out", after=seq)) == 1
+    assert lo["detail"]["seconds"] == 30
+    al = b.wait_journal("alarm.tamper", after=seq, point="corridor-1.reader")
+    assert al["detail"]["reason"] == "unknown_cards"
+    assert tamper_alarms(b, "corridor-1.reader")
     door = [d for d in b.ok("door.list")["doors"]
             if d["name"] == "corridor-1"][0]
     assert door["locked_out"] is True
-
-    # The sixth attempt, with a chip that would open: refused, journalled.
-    row = assert_denied_still(b, "corridor-1", "corridor-1.reader", 1401,
-                              "reader_locked_out", "stay:14")
-    assert row["detail"]["credential"]
-    assert lock_moves(b, mark) == []
-    # Every attempt during the lockout is journalled, none extends it.
+    # Every unknown card during the lockout is refused as such, none
+    # extends it.
     assert_denied_still(b, "corridor-1", "corridor-1.reader", 1499,
                         "reader_locked_out", "")
+    assert lock_moves(b, mark) == []
+    # A resident's chip still opens: strange cards never keep her out.
+    present_and_wait(b, "corridor-1.reader", 1401, "access.granted",
+                     subject="stay:14", point="corridor-1")
+    wait_released(b, "corridor-1", True)
     assert len(rows_of(b, "reader.locked_out", after=seq)) == 1
-
-    # Another reader is not locked out.
-    present_and_wait(b, "garden.reader", 1401, "access.granted",
-                     subject="stay:14", point="garden")
+    # A restart does not forgive the reader.
+    assert b.stop() == 0
+    b.start()
+    assert_denied_still(b, "corridor-1", "corridor-1.reader", 1498,
+                        "reader_locked_out", "", locked=False)
 
 
 def test_reader_lockout_ends(make_building):
@@ -485,13 +533,12 @@ def test_reader_lockout_ends(make_building):
         assert_denied_still(b, "corridor-1", "corridor-1.reader", 1410 + i,
                             "unknown_credential", "")
     lo = b.wait_journal("reader.locked_out", after=seq)
-    assert_denied_still(b, "corridor-1", "corridor-1.reader", 1401,
-                        "reader_locked_out", "stay:14")
+    assert_denied_still(b, "corridor-1", "corridor-1.reader", 1420,
+                        "reader_locked_out", "")
     wait_until(lambda: time.time() > row_time(lo) + 2.2, timeout=5,
                what="the lockout time to pass")
-    present_and_wait(b, "corridor-1.reader", 1401, "access.granted",
-                     subject="stay:14")
-    wait_released(b, "corridor-1", True)
+    assert_denied_still(b, "corridor-1", "corridor-1.reader", 1421,
+                        "unknown_credential", "")
 
 
 def test_a_grant_clears_earlier_failures(building):

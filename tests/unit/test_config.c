@@ -434,7 +434,7 @@ test_reference(void **unused)
 	}
 	assert_string_equal(cfg.doors[0].zone, "entrance");
 	assert_string_equal(cfg.doors[1].zone, "entrance");
-	assert_int_equal(cfg.doors[0].line, 24);	/* its header */
+	assert_int_equal(cfg.doors[0].line, 29);	/* its header */
 
 	assert_int_equal(cfg.nstaff, 4);
 	assert_string_equal(cfg.staff[0].login, "anna");

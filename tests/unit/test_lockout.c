@@ -1,174 +1,159 @@
 /*
- * Reader lockout: the threshold, the sliding window at its edge, the fixed
- * length of a lockout under continued attempts, and success forgetting.
+ * Guessing and its answer: the reader's lockout (threshold, window,
+ * doubling, forgetting after a day, no extension during a lockout) and
+ * the chip's PIN delay (free tries, doubling up to the cap, the alarm
+ * once, forgetting), and the policy's expected time to guess a PIN.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "lockout.h"
 
 static const struct lockout_cfg cfg = {
 	.failures = 5, .window_ms = 30000, .lock_ms = 30000,
+	.lock_max_ms = 3600000,
 };
+
+static const struct pin_policy pol = {
+	.free = 3, .delay_ms = 30000, .delay_max_ms = 3600000,
+	.alarm_at = 3, .forget_ms = 24 * 3600 * 1000,
+};
+
+#define T0	1700000000000LL
 
 /* Fails n times, 1 s apart from t; returns how many started a lockout. */
 static int
-fail_n(const struct lockout_cfg *c, struct lockout *lo, uint64_t t, int n)
+fail_n(struct guess *g, int64_t t, int n)
 {
 	int i, locked = 0;
 
 	for (i = 0; i < n; i++)
-		locked += lockout_fail(c, lo, t + (uint64_t)i * 1000);
+		locked += lockout_fail(&cfg, g, t + (int64_t)i * 1000);
 	return locked;
 }
 
 static void
-test_threshold(void **unused)
+test_reader_threshold_and_window(void **unused)
 {
-	struct lockout lo;
+	struct guess g;
 
 	(void)unused;
-	lockout_init(&lo);
-	assert_false(lockout_active(&lo, 0));
-	assert_int_equal(fail_n(&cfg, &lo, 1000, 4), 0);
-	assert_false(lockout_active(&lo, 4000));
-	assert_true(lockout_fail(&cfg, &lo, 5000));
-	assert_true(lockout_active(&lo, 5000));
-	assert_true(lockout_active(&lo, 5000 + 30000 - 1));
-	assert_false(lockout_active(&lo, 5000 + 30000));
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(fail_n(&g, T0, 4), 0);
+	assert_false(guess_blocked(&g, T0 + 4000, cfg.lock_max_ms));
+	/* The fifth within 30 s locks for 30 s. */
+	assert_true(lockout_fail(&cfg, &g, T0 + 4000));
+	assert_true(guess_blocked(&g, T0 + 33999, cfg.lock_max_ms));
+	assert_false(guess_blocked(&g, T0 + 34000, cfg.lock_max_ms));
+	/* Cards during it neither count nor extend it. */
+	assert_int_equal(fail_n(&g, T0 + 5000, 10), 0);
+	assert_false(guess_blocked(&g, T0 + 34000, cfg.lock_max_ms));
+	/* Four, then a pause past the window: counting starts again. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(fail_n(&g, T0, 4), 0);
+	assert_false(lockout_fail(&cfg, &g, T0 + 31000));
 }
 
-/* A failure exactly window_ms old no longer counts. */
 static void
-test_window_edge(void **unused)
+test_reader_lockouts_double_and_are_forgotten(void **unused)
 {
-	struct lockout lo;
-
-	(void)unused;
-	lockout_init(&lo);
-	fail_n(&cfg, &lo, 1000, 4);
-	assert_true(lockout_fail(&cfg, &lo, 1000 + 30000 - 1));
-
-	lockout_init(&lo);
-	fail_n(&cfg, &lo, 1000, 4);
-	assert_false(lockout_fail(&cfg, &lo, 1000 + 30000));
-	assert_false(lockout_active(&lo, 1000 + 30000));
-	/* The window slides: 2000..4000 and 31000 are four, one more locks. */
-	assert_true(lockout_fail(&cfg, &lo, 1000 + 30001));
-}
-
-/* Slow guessing, one failure per window, never locks. */
-static void
-test_slow_failures(void **unused)
-{
-	struct lockout lo;
+	struct guess g;
+	int64_t t = T0;
 	int i;
 
 	(void)unused;
-	lockout_init(&lo);
-	for (i = 0; i < 1000; i++)
-		assert_false(lockout_fail(&cfg, &lo, (uint64_t)i * 7600));
-}
+	memset(&g, 0, sizeof(g));
+	for (i = 0; i < 10; i++) {
+		int64_t want = 30000LL << i;
 
-/* Attempts during a lockout neither extend it nor count afterwards. */
-static void
-test_no_extension(void **unused)
-{
-	struct lockout lo;
-	uint64_t t;
-
-	(void)unused;
-	lockout_init(&lo);
-	assert_int_equal(fail_n(&cfg, &lo, 1000, 5), 1);
-	for (t = 5001; t < 35000; t += 100)
-		assert_false(lockout_fail(&cfg, &lo, t));
-	assert_true(lockout_active(&lo, 34999));
-	assert_false(lockout_active(&lo, 35000));
-	assert_int_equal(fail_n(&cfg, &lo, 35000, 4), 0);
-	assert_false(lockout_active(&lo, 38000));
-	assert_true(lockout_fail(&cfg, &lo, 39000));
-	assert_true(lockout_active(&lo, 39000));
-}
-
-static void
-test_success_clears(void **unused)
-{
-	struct lockout lo;
-
-	(void)unused;
-	lockout_init(&lo);
-	fail_n(&cfg, &lo, 1000, 4);
-	lockout_success(&lo);
-	assert_int_equal(fail_n(&cfg, &lo, 5000, 4), 0);
-	assert_true(lockout_fail(&cfg, &lo, 9000));
-	/* A success does not cut a running lockout short. */
-	lockout_success(&lo);
-	assert_true(lockout_active(&lo, 9001));
-}
-
-static void
-test_threshold_bounds(void **unused)
-{
-	struct lockout_cfg c = cfg;
-	struct lockout lo;
-
-	(void)unused;
-	c.failures = 1;
-	lockout_init(&lo);
-	assert_true(lockout_fail(&c, &lo, 100));
-
-	c.failures = 0;
-	lockout_init(&lo);
-	assert_true(lockout_fail(&c, &lo, 100));
-
-	c.failures = LOCKOUT_MAX_FAILURES;
-	c.window_ms = 1000000;
-	lockout_init(&lo);
-	assert_int_equal(fail_n(&c, &lo, 1000, LOCKOUT_MAX_FAILURES - 1), 0);
-	assert_true(lockout_fail(&c, &lo, 900000));
-
-	c.failures = 1000;
-	lockout_init(&lo);
-	assert_int_equal(fail_n(&c, &lo, 1000, LOCKOUT_MAX_FAILURES), 1);
-}
-
-/* The ring wraps many times without losing count. */
-static void
-test_ring_wraps(void **unused)
-{
-	struct lockout_cfg c = { .failures = 3, .window_ms = 2500,
-	    .lock_ms = 100 };
-	struct lockout lo;
-	uint64_t t = 0;
-	int i;
-
-	(void)unused;
-	lockout_init(&lo);
-	for (i = 0; i < 500; i++) {
-		/* Two close failures, then a pause longer than the window. */
-		assert_false(lockout_fail(&c, &lo, t));
-		assert_false(lockout_fail(&c, &lo, t + 1000));
-		t += 1000 + 2500;
+		if (want > cfg.lock_max_ms)
+			want = cfg.lock_max_ms;
+		assert_int_equal(fail_n(&g, t, 5), 1);
+		assert_int_equal(g.until - (t + 4000), want);
+		t = g.until;
 	}
-	assert_false(lockout_fail(&c, &lo, t));
-	assert_false(lockout_fail(&c, &lo, t + 1));
-	assert_true(lockout_fail(&c, &lo, t + 2));
+	/* A day without a lockout: back to 30 s. */
+	t += LOCKOUT_DAY_MS;
+	assert_int_equal(fail_n(&g, t, 5), 1);
+	assert_int_equal(g.until - (t + 4000), 30000);
+	/* A grant forgets the failures but not the doubling. */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(fail_n(&g, T0, 4), 0);
+	lockout_success(&g);
+	assert_int_equal(fail_n(&g, T0 + 5000, 4), 0);
+}
+
+static void
+test_clock_stepped_back(void **unused)
+{
+	struct guess g;
+
+	(void)unused;
+	memset(&g, 0, sizeof(g));
+	g.last_at = T0;
+	g.until = T0 + 3600000;
+	assert_true(guess_blocked(&g, T0 + 1000, 3600000));
+	/* A day back in time does not block for a day and an hour. */
+	assert_false(guess_blocked(&g, T0 - LOCKOUT_DAY_MS, 3600000));
+	/* A block kept in the database is never longer than the longest
+	 * the configuration now allows. */
+	assert_false(guess_blocked(&g, T0 + 1001, 1000));
+}
+
+static void
+test_pin_delay_grows_and_alarms_once(void **unused)
+{
+	struct guess g;
+	bool alarm;
+	int alarms = 0, i;
+	int64_t t = T0, wait;
+
+	(void)unused;
+	memset(&g, 0, sizeof(g));
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(pin_fail(&pol, &g, t, &alarm), 0);
+		alarms += alarm;
+	}
+	assert_int_equal(alarms, 1);
+	assert_true(alarm);		/* the third raised it */
+	for (i = 4; i <= 14; i++) {
+		wait = pin_fail(&pol, &g, t, &alarm);
+		assert_false(alarm);
+		assert_int_equal(wait, i - 4 < 7 ? 30000LL << (i - 4) :
+		    3600000);
+		assert_true(guess_blocked(&g, t + wait - 1, pol.delay_max_ms));
+		t += wait;
+	}
+	/* A day of quiet forgets them: free tries again. */
+	t += pol.forget_ms;
+	assert_int_equal(pin_fail(&pol, &g, t, &alarm), 0);
+	assert_int_equal(g.failures, 1);
+}
+
+static void
+test_pin_guess_takes_over_thirty_days(void **unused)
+{
+	double days = pin_guess_seconds(&pol, 4, 2) / 86400.0;
+
+	(void)unused;
+	/* (10^4 + 1) / 3 tries; all but the first ten an hour apart. */
+	assert_true(days > 30.0);
+	assert_true(days > 137.0 && days < 140.0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threshold),
-		cmocka_unit_test(test_window_edge),
-		cmocka_unit_test(test_slow_failures),
-		cmocka_unit_test(test_no_extension),
-		cmocka_unit_test(test_success_clears),
-		cmocka_unit_test(test_threshold_bounds),
-		cmocka_unit_test(test_ring_wraps),
+		cmocka_unit_test(test_reader_threshold_and_window),
+		cmocka_unit_test(test_reader_lockouts_double_and_are_forgotten),
+		cmocka_unit_test(test_clock_stepped_back),
+		cmocka_unit_test(test_pin_delay_grows_and_alarms_once),
+		cmocka_unit_test(test_pin_guess_takes_over_thirty_days),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
