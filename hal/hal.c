@@ -77,6 +77,7 @@ hal_new(const struct board *b, const struct hal_params *params,
 	h->board = b;
 	h->cb = cb;
 	h->arg = arg;
+	h->wg_timer = -1;
 	if (hal_params_copy(h, params) != 0) {
 		hal_close(h);
 		return NULL;
@@ -88,6 +89,7 @@ hal_new(const struct board *b, const struct hal_params *params,
 			wiegand_init(&h->pt[i].wg,
 			    (uint32_t)h->params.wiegand_timeout_ms * 1000u);
 	}
+	hal_timer_open(h);
 	return h;
 }
 
@@ -146,6 +148,7 @@ hal_close(struct hal *h)
 		h->nbe--;
 		h->be[h->nbe].ops->close(&h->be[h->nbe]);
 	}
+	hal_timer_close(h);
 	free(h->state_dir);
 	free(h->sim_socket);
 	free(h);
@@ -166,7 +169,8 @@ hal_pollfds(struct hal *h, struct pollfd *pfd, int max)
 		h->npfd[i] = n;
 		total += n;
 	}
-	return total;
+	h->npfd_timer = total < max ? hal_timer_pollfd(h, pfd + total) : 0;
+	return total + h->npfd_timer;
 }
 
 /* Hand each backend back the slice of pollfds it filled. */
@@ -183,6 +187,10 @@ hal_dispatch(struct hal *h, const struct pollfd *pfd, int n)
 			be->ops->dispatch(be, pfd + off, k);
 		off += k;
 	}
+	for (; i < h->nbe; i++)
+		off += h->npfd[i];
+	if (h->npfd_timer && off < n)
+		hal_timer_dispatch(h, pfd + off);
 }
 
 /* The earlier of two deadlines where 0 means none. */

@@ -40,6 +40,9 @@ struct hal {
 	bool			 announce;	/* faults found while opening */
 	uint64_t		 lines_at;	/* next reader line sample; 0:
 						   no reader's lines readable */
+	int			 wg_timer;	/* timerfd: frames end (hal_timer.c) */
+	uint64_t		 wg_armed_us;	/* when it is armed for; 0: not */
+	int			 npfd_timer;	/* it is in the last pollfds */
 	struct hal_pt		 pt[];		/* one per board point */
 };
 
@@ -50,6 +53,13 @@ void		 hal_emit_fault(struct hal *, int backend, const char *reason,
 void		 hal_wiegand_poll(struct hal *, int point, uint64_t now_us);
 void		 hal_emit_point(struct hal *, struct hal_event *, int point,
 		     uint64_t at_ms);
+
+/* hal_timer.c */
+void		 hal_timer_open(struct hal *);
+void		 hal_timer_close(struct hal *);
+/* Arm the timer and fill one pollfd with it: 1, or 0 without a timer. */
+int		 hal_timer_pollfd(struct hal *, struct pollfd *);
+void		 hal_timer_dispatch(struct hal *, const struct pollfd *);
 
 /* hal_lines.c */
 void		 hal_lines_start(struct hal *);

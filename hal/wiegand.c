@@ -123,17 +123,19 @@ wiegand_classify(const struct wiegand *w, struct wiegand_result *r)
 	return r->type = WIEGAND_BAD;
 }
 
-/* Returns the silence that ends a valid frame: a few of its intervals. */
+/*
+ * Returns the silence that ends a valid frame: two of its own longest
+ * intervals.  A reader's clock is steady, so that is two bit times
+ * (4 ms at 2 ms, 2 ms at 1 ms); a jittery line only waits longer.
+ */
 static uint64_t
 wiegand_gap(const struct wiegand *w)
 {
-	uint64_t gap = WIEGAND_MIN_GAP_US, mean;
+	uint64_t gap = WIEGAND_MIN_GAP_US;
 
-	if (w->nbits > 1) {
-		mean = (w->last_us - w->first_us) / (uint64_t)(w->nbits - 1);
-		if (mean * WIEGAND_GAP_INTERVALS > gap)
-			gap = mean * WIEGAND_GAP_INTERVALS;
-	}
+	if (w->nbits > 1 && (uint64_t)w->max_interval_us *
+	    WIEGAND_GAP_INTERVALS > gap)
+		gap = (uint64_t)w->max_interval_us * WIEGAND_GAP_INTERVALS;
 	return gap < w->timeout_us ? gap : w->timeout_us;
 }
 
@@ -171,6 +173,9 @@ wiegand_bit(struct wiegand *w, int bit, uint64_t at_us)
 		wiegand_reset(w);
 	if (w->nbits == 0 && !w->overflow)
 		w->first_us = at_us;
+	else if (at_us > w->last_us && at_us - w->last_us > w->max_interval_us)
+		w->max_interval_us = (uint32_t)(at_us - w->last_us <
+		    UINT32_MAX ? at_us - w->last_us : UINT32_MAX);
 	w->last_us = at_us;
 	if (w->nbits >= WIEGAND_MAX_BITS) {
 		w->overflow++;

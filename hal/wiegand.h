@@ -2,7 +2,7 @@
  * Wiegand frame decoder: a pure state machine fed with bits and their
  * times.  A frame ends as soon as it is complete, parity-valid and of a
  * known length (26, 34, 37 bits; 4- and 8-bit keypad frames) and has been
- * followed by a gap of a few bit intervals; anything else ends after the
+ * followed by a gap of two of its longest bit intervals; anything else ends after the
  * give-up timeout and is rejected with a reason.
  */
 #ifndef HUSVAGT_WIEGAND_H
@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define WIEGAND_MAX_BITS	64
-#define WIEGAND_GAP_INTERVALS	4	/* gap that ends a good frame */
-#define WIEGAND_MIN_GAP_US	4000	/* never judge sooner than this */
+#define WIEGAND_GAP_INTERVALS	2	/* gap that ends a good frame */
+#define WIEGAND_MIN_GAP_US	1500	/* never judge sooner than this */
 #define WIEGAND_KEY_GAP_US	25000	/* silence that ends a key frame */
 
 enum wiegand_result_type {
@@ -28,6 +28,7 @@ struct wiegand {
 	int		 overflow;	/* more than WIEGAND_MAX_BITS arrived */
 	uint64_t	 first_us;
 	uint64_t	 last_us;
+	uint32_t	 max_interval_us;	/* longest between two bits */
 	uint32_t	 timeout_us;	/* give-up silence for bad frames */
 };
 

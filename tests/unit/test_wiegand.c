@@ -347,10 +347,10 @@ test_end_of_frame_delay(void **unused)
 		uint64_t	 gap;
 	} t[] = {
 		{ 100, 100000, WIEGAND_MIN_GAP_US },
-		{ 1000, 100000, WIEGAND_MIN_GAP_US },
-		{ 2000, 100000, 8000 },
-		{ 2500, 100000, 10000 },
-		{ 2500, 6000, 6000 },
+		{ 1000, 100000, 2000 },
+		{ 2000, 100000, 4000 },
+		{ 2500, 100000, 5000 },
+		{ 2500, 4500, 4500 },
 	};
 	struct wiegand_result res;
 	struct wiegand w;
