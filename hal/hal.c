@@ -338,41 +338,73 @@ hal_flush_collect(struct hal *h, int b, int *points, int *levels)
 	return n;
 }
 
+/* Note how backend be's write of n points went; 0 or -1. */
+static int
+hal_flush_done(struct hal *h, struct hal_backend *be, const int *points,
+    const int *levels, int n, int ok)
+{
+	int j;
+
+	if (!ok) {
+		log_warnx("backend %s: cannot write %d output(s)",
+		    be->cfg->name, n);
+		/*
+		 * The backend may still hold these levels and write them
+		 * later (a Modbus module that answers again), so what it
+		 * will put on the wire is not known: the next value set
+		 * must reach it even if it equals the last one written.
+		 */
+		for (j = 0; j < n; j++)
+			h->pt[points[j]].out = -1;
+		return -1;
+	}
+	for (j = 0; j < n; j++) {
+		h->pt[points[j]].out = h->pt[points[j]].queued;
+		h->pt[points[j]].level = levels[j];
+		h->pt[points[j]].queued = -1;
+	}
+	return 0;
+}
+
 /*
- * Write everything queued, one write per backend.  What a backend failed
- * to write stays queued, so the next flush tries again.
+ * Write everything queued, one write per backend.  Backends whose write
+ * is a request and an answer (Modbus TCP) get every request sent before
+ * any answer is awaited: a fire's locks on four modules cost one round
+ * trip, not four.  What a backend failed to write stays queued, so the
+ * next flush tries again.
  */
 int
 hal_flush(struct hal *h)
 {
 	int points[BOARD_POINTS_MAX], levels[BOARD_POINTS_MAX];
+	int off[BOARD_BACKENDS_MAX], cnt[BOARD_BACKENDS_MAX], sent[BOARD_BACKENDS_MAX];
 	struct hal_backend *be;
-	int i, j, n, rc = 0;
+	int i, n, used = 0, rc = 0;
 
 	for (i = 0; i < h->nbe; i++) {
 		be = &h->be[i];
-		if ((n = hal_flush_collect(h, i, points, levels)) == 0)
+		off[i] = used;
+		sent[i] = 0;
+		cnt[i] = n = hal_flush_collect(h, i, points + used,
+		    levels + used);
+		if (n == 0)
 			continue;
-		if (be->ops->write(be, points, levels, n) != 0) {
-			log_warnx("backend %s: cannot write %d output(s)",
-			    be->cfg->name, n);
-			/*
-			 * The backend may still hold these levels and write
-			 * them later (a Modbus module that answers again),
-			 * so what it will put on the wire is not known: the
-			 * next value set must reach it even if it equals
-			 * the last one written.
-			 */
-			for (j = 0; j < n; j++)
-				h->pt[points[j]].out = -1;
-			rc = -1;
-			continue;
-		}
-		for (j = 0; j < n; j++) {
-			h->pt[points[j]].out = h->pt[points[j]].queued;
-			h->pt[points[j]].level = levels[j];
-			h->pt[points[j]].queued = -1;
-		}
+		used += n;
+		if (be->ops->write_send == NULL)
+			rc |= hal_flush_done(h, be, points + off[i],
+			    levels + off[i], n, be->ops->write(be,
+			    points + off[i], levels + off[i], n) == 0);
+		else if (be->ops->write_send(be, points + off[i],
+		    levels + off[i], n) == 0)
+			sent[i] = 1;
+		else
+			rc |= hal_flush_done(h, be, points + off[i],
+			    levels + off[i], n, 0);
 	}
+	for (i = 0; i < h->nbe; i++)
+		if (sent[i])
+			rc |= hal_flush_done(h, &h->be[i], points + off[i],
+			    levels + off[i], cnt[i],
+			    h->be[i].ops->write_wait(&h->be[i]) == 0);
 	return rc;
 }

@@ -26,6 +26,16 @@ struct hal_backend_ops {
 	/* Write physical levels of n output points, in as few I/Os as possible. */
 	int	 (*write)(struct hal_backend *, const int *points,
 		     const int *levels, int n);
+	/*
+	 * Optional, for a write that is a request and an answer: send it
+	 * and return without the answer (0, or -1 as write), then wait for
+	 * the answer in write_wait (0 or -1).  hal_flush sends every
+	 * backend's request before it waits for any, so that writing k
+	 * modules costs about one round trip, not k.
+	 */
+	int	 (*write_send)(struct hal_backend *, const int *points,
+		     const int *levels, int n);
+	int	 (*write_wait)(struct hal_backend *);
 	/* Optional: which of a reader's data lines read low now (bit 0 D0,
 	 * bit 1 D1), or -1 when they cannot be read. */
 	int	 (*reader_lines)(struct hal_backend *, int point);

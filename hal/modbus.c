@@ -441,6 +441,86 @@ mb_write(struct hal_backend *b, const int *points, const int *levels, int n)
 	return rc;
 }
 
+/*
+ * Send the coil write without waiting for its answer (TCP: each module
+ * has its own connection, so the writes to several modules overlap).
+ * An RTU line is one bus, half duplex: its write is made whole here.
+ */
+static int
+mb_write_send(struct hal_backend *b, const int *points, const int *levels,
+    int n)
+{
+	struct mb_priv *m = b->priv;
+	uint8_t req[8 + MODBUS_MAX_WRITE_BITS / 8 + 1];
+	int rc = mb_image_queue(b, m, points, levels, n), addr, len, i;
+
+	if (!m->async)
+		return mb_write(b, points, levels, 0) == 0 ? rc : -1;
+	if (!m->synced) {
+		errno = EIO;
+		return -1;
+	}
+	if ((n = mb_image_span(m, &m->inflight_lo, m->inflight_v)) == 0)
+		return rc;
+	addr = m->r[BOARD_MB_COIL].lo + m->inflight_lo;
+	req[0] = (uint8_t)modbus_get_slave(m->ctx);
+	req[2] = (uint8_t)(addr >> 8);
+	req[3] = (uint8_t)addr;
+	if (n == 1) {
+		req[1] = MODBUS_FC_WRITE_SINGLE_COIL;
+		req[4] = m->inflight_v[0] ? 0xff : 0x00;
+		req[5] = 0;
+		len = 6;
+	} else {
+		req[1] = MODBUS_FC_WRITE_MULTIPLE_COILS;
+		req[4] = (uint8_t)(n >> 8);
+		req[5] = (uint8_t)n;
+		req[6] = (uint8_t)((n + 7) / 8);
+		memset(req + 7, 0, req[6]);
+		for (i = 0; i < n; i++)
+			if (m->inflight_v[i])
+				req[7 + i / 8] |= (uint8_t)(1u << (i % 8));
+		len = 7 + req[6];
+	}
+	if (modbus_send_raw_request(m->ctx, req, len) == -1) {
+		mb_fail(b, m, "write coils");
+		errno = EIO;
+		return -1;
+	}
+	m->inflight = n;
+	m->inflight_fc = req[1];
+	return rc;
+}
+
+/* The answer to the write mb_write_send sent: the coils are written. */
+static int
+mb_write_wait(struct hal_backend *b)
+{
+	struct mb_priv *m = b->priv;
+	uint8_t rsp[MODBUS_MAX_ADU_LENGTH];
+	int n = m->inflight, hl, rc;
+
+	if (n == 0)
+		return 0;
+	m->inflight = 0;
+	hl = modbus_get_header_length(m->ctx);
+	rc = modbus_receive_confirmation(m->ctx, rsp);
+	if (rc > hl && (rsp[hl] & 0x80) != 0) {
+		errno = EMBXILVAL;	/* the module refused it */
+		rc = -1;
+	} else if (rc > hl && rsp[hl] != m->inflight_fc) {
+		errno = EMBBADDATA;	/* not the answer to this write */
+		rc = -1;
+	}
+	if (rc <= hl) {
+		mb_fail(b, m, "write coils");
+		errno = EIO;
+		return -1;
+	}
+	mb_image_written(m, m->inflight_lo, n, m->inflight_v);
+	return 0;
+}
+
 const struct hal_backend_ops hal_modbus_ops = {
 	.type = "modbus",
 	.open = mb_open,
@@ -450,4 +530,6 @@ const struct hal_backend_ops hal_modbus_ops = {
 	.deadline = mb_deadline,
 	.tick = mb_tick,
 	.write = mb_write,
+	.write_send = mb_write_send,
+	.write_wait = mb_write_wait,
 };

@@ -51,6 +51,11 @@ struct mb_priv {
 	int8_t		*want;		/* as commanded; -1 never */
 	uint8_t		*dirty;		/* commanded, not written */
 	char		 reason[64];
+	/* a coil write sent, its answer not yet read (write_send) */
+	int		 inflight;	/* coils in it; 0: none */
+	int		 inflight_lo;
+	int		 inflight_fc;	/* its function code */
+	uint8_t		 inflight_v[MODBUS_MAX_WRITE_BITS];
 };
 
 /* modbus_image.c */
