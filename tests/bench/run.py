@@ -300,7 +300,8 @@ def daemon_runs(conf, creds, number):
     with a card at DOOR, then measured; returns the medians by name."""
     d = Daemon(conf)
     want = "access.granted" if creds else "access.denied"
-    got = {"serve": [], "rss": [], "hwm": [], "status": []}
+    got = {"serve": [], "rss": [], "hwm": [], "anon": [], "file": [],
+           "status": []}
     for _ in range(STARTS):
         t, status = d.start()
         if status["credentials"] != creds:
@@ -311,11 +312,14 @@ def daemon_runs(conf, creds, number):
         got["status"].append(d.status_ms())
         got["rss"].append(proc_kb(d.proc.pid, "VmRSS"))
         got["hwm"].append(proc_kb(d.proc.pid, "VmHWM"))
+        got["anon"].append(proc_kb(d.proc.pid, "RssAnon"))
+        got["file"].append(proc_kb(d.proc.pid, "RssFile"))
         d.stop()
     d.log.close()
     print("    %d credentials, card %d -> %s at each start" % (
         creds, number, want))
-    units = {"serve": "ms", "rss": "kB", "hwm": "kB", "status": "ms"}
+    units = {"serve": "ms", "rss": "kB", "hwm": "kB", "anon": "kB",
+             "file": "kB", "status": "ms"}
     for k, v in got.items():
         print("      %-6s %s %s" % (k, " ".join("%g" % round(x, 2)
                                           for x in v), units[k]))
@@ -338,6 +342,9 @@ def fig_daemon():
         how = "%s; %s" % (shown(args), m["cmd"]) if creds else m["cmd"]
         rows.append(("husvagtd VmRSS / VmHWM, %d creds" % creds,
                      "%.0f / %.0f kB" % (m["rss"], m["hwm"]), how))
+        rows.append(("  of it: own memory (RssAnon) / mapped library "
+                     "pages (RssFile), %d creds" % creds,
+                     "%.0f / %.0f kB" % (m["anon"], m["file"]), how))
     for creds, m in runs:
         rows.append(("husvagtd exec -> 1st status, %d creds" % creds,
                      "%.1f ms" % m["serve"], m["cmd"]))
