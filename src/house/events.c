@@ -259,5 +259,8 @@ events_hal(void *arg, const struct hal_event *ev)
 	case HAL_EV_FAULT:
 		events_fault(h, ev);
 		break;
+	case HAL_EV_READER:
+		reader_osdp_event(h, ev);
+		break;
 	}
 }
