@@ -231,11 +231,12 @@ osdp_read(struct osdp_bus *bus, uint64_t now)
 		n = read(bus->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		/* A raw tty with VMIN and VTIME 0 reads 0 when it has
+		 * nothing: a line that hung up says so with POLLHUP or EIO. */
+		if (n == 0 || (n < 0 && errno == EAGAIN))
 			return;
-		if (n <= 0) {
-			osdp_line_close(bus, now, n == 0 ? "line closed" :
-			    strerror(errno));
+		if (n < 0) {
+			osdp_line_close(bus, now, strerror(errno));
 			return;
 		}
 		for (i = 0; i < n; i++)
@@ -269,8 +270,12 @@ osdp_supervise(struct osdp_bus *bus, uint64_t now)
 	uint64_t lim = (uint64_t)bus->be->cfg->conf.osdp.offline_ms;
 	int i;
 
+	/* A refused reader is in alarm already and is not asked anything
+	 * until its retry; it is supervised again from then. */
 	for (i = 0; i < bus->npd; i++)
-		if (!bus->pd[i].offline && now - bus->pd[i].last_reply >= lim)
+		if (!bus->pd[i].offline &&
+		    bus->pd[i].phase != OSDP_PH_REFUSED &&
+		    now - bus->pd[i].last_reply >= lim)
 			osdp_cp_silent(bus, &bus->pd[i], now);
 }
 
@@ -356,7 +361,9 @@ osdp_deadline(struct hal_backend *be)
 	if (d == 0)
 		d = 1;
 	for (i = 0; i < bus->npd; i++)
-		if (!bus->pd[i].offline && bus->pd[i].last_reply + lim < d)
+		if (!bus->pd[i].offline &&
+		    bus->pd[i].phase != OSDP_PH_REFUSED &&
+		    bus->pd[i].last_reply + lim < d)
 			d = bus->pd[i].last_reply + lim;
 	return d;
 }

@@ -152,6 +152,7 @@ osdp_cp_next(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 		if (now < pd->retry_at)
 			return 0;
 		pd->phase = OSDP_PH_CHLNG;
+		pd->last_reply = now;	/* supervised again from now */
 	}
 	pd->sqn = pd->sqn < 0 ? 0 : osdp_sqn_next(pd->sqn);
 	switch (pd->phase) {
@@ -250,10 +251,6 @@ osdp_cp_rmac_i(struct osdp_bus *bus, struct osdp_pd *pd,
 		return;
 	}
 	pd->secure = true;
-	if (pd->refused) {
-		pd->refused = false;
-		osdp_cp_fault(bus, pd, now);
-	}
 	if (osdp_cp_installing(pd, now)) {
 		pd->phase = OSDP_PH_KEYSET;
 		return;
@@ -358,9 +355,17 @@ osdp_cp_online_reply(struct osdp_bus *bus, struct osdp_pd *pd,
 		if (osdp_sc_open(&pd->sc, f, plain, &n, &why) != 0) {
 			char r[OSDP_REASON_MAX];
 
-			snprintf(r, sizeof(r), "%s (%s)", OSDP_SWAPPED, why);
+			snprintf(r, sizeof(r), "%s (%s)", OSDP_SWAPPED,
+			    f->mac == NULL ? "plain text" : why);
 			osdp_cp_refuse(bus, pd, r, now);
 			return;
+		}
+		/* Only a reply that verified under a new session clears a
+		 * refusal: a reader that sets up and then talks plain text
+		 * stays refused rather than flapping. */
+		if (pd->refused) {
+			pd->refused = false;
+			osdp_cp_fault(bus, pd, now);
 		}
 	} else if (pd->has_key) {
 		osdp_cp_refuse(bus, pd, OSDP_SWAPPED " (plain text)", now);
