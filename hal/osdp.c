@@ -193,13 +193,18 @@ osdp_send_more(struct osdp_bus *bus, uint64_t now)
 	}
 }
 
-/* The turn passes to the next reader after a pause of poll_ms. */
+/*
+ * The turn passes to the next reader at once; after a round of every
+ * reader the bus pauses poll_ms, so that a line with nothing to say (a
+ * pty is not paced by a baud rate) does not keep the loop spinning.
+ */
 static void
 osdp_next_turn(struct osdp_bus *bus, uint64_t now)
 {
 	bus->waiting = false;
 	bus->cur = (bus->cur + 1) % bus->npd;
-	bus->next_at = now + (uint64_t)bus->be->cfg->conf.osdp.poll_ms;
+	bus->next_at = now + (bus->cur == 0 ?
+	    (uint64_t)bus->be->cfg->conf.osdp.poll_ms : 0);
 }
 
 /* A whole frame came in: the awaited reply, or something to ignore. */

@@ -26,7 +26,10 @@
  *   cut [ADDR]			send only half of the next reply
  * and says on stdout (line-buffered):
  *   ready PATH | id ADDR | secure ADDR | led ADDR COLOUR |
- *   buz ADDR COUNT | keyset ADDR | nak ADDR CODE
+ *   buz ADDR COUNT | keyset ADDR | nak ADDR CODE |
+ *   queued ADDR US | raw ADDR US LEN
+ * where US is CLOCK_MONOTONIC in microseconds: when a card was queued and
+ * when its osdp_RAW (LEN bytes) was written, for the benchmark.
  */
 #include <sys/stat.h>
 
@@ -42,6 +45,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "osdp_frame.h"
 #include "osdp_sc.h"
 #include "wiegand.h"
@@ -72,6 +76,7 @@ struct pd {
 	int		 nq;
 	int		 tamper, power, lstat_sent_t, lstat_sent_p;
 	bool		 plain, badmac, replay, silent, cut;
+	bool		 raw_pending;	/* the reply being sent is a card */
 };
 
 static struct pd pds[PD_MAX];
@@ -220,6 +225,7 @@ pd_poll(struct pd *pd, int sqn, uint8_t *out)
 		return pd_reply(pd, sqn, OSDP_REPLY_ACK, NULL, 0, out);
 	e = pd->q[0];
 	memmove(pd->q, pd->q + 1, (size_t)--pd->nq * sizeof(pd->q[0]));
+	pd->raw_pending = e.code == OSDP_REPLY_RAW;
 	return pd_reply(pd, sqn, e.code, e.data, e.n, out);
 }
 
@@ -325,6 +331,11 @@ pd_frame(const struct osdp_frame *f)
 		n /= 2;
 	}
 	line_write(out, n);
+	if (f->code == OSDP_CMD_POLL && pd->raw_pending) {
+		pd->raw_pending = false;
+		printf("raw %d %llu %zu\n", pd->addr,
+		    (unsigned long long)clock_mono_us(), n);
+	}
 }
 
 /* Queue a card read: raw bits, MSB first. */
@@ -348,6 +359,8 @@ pd_card(struct pd *pd, int format, unsigned long long number)
 		if (bits[i])
 			e->data[4 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	e->n = 4 + (size_t)(n + 7) / 8;
+	printf("queued %d %llu\n", pd->addr,
+	    (unsigned long long)clock_mono_us());
 }
 
 static void
