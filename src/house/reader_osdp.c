@@ -29,10 +29,24 @@ reader_osdp_start(struct husvagt *h)
 		if (bp->kind != BOARD_READER ||
 		    strcmp(h->board.backends[bp->backend].type, "osdp") != 0)
 			continue;
-		if (reader_key_load(h->cfg.state_dir, bp->role, key) == 1 &&
-		    hal_reader_key(h->hal, i, key) == 0)
+		switch (reader_key_load(h->cfg.state_dir, bp->role, key)) {
+		case 0:
+			continue;	/* never installed: plain text */
+		case -1:
+			/* Fails closed: a key file that cannot be trusted
+			 * does not turn an enforced reader into a plain one.
+			 * A key nobody holds keeps it refused until it is
+			 * installed again. */
+			log_warnx("reader %s: its key cannot be used; it is "
+			    "refused until installed again", bp->role);
+			if (reader_key_new(key) != 0)	/* still secret */
+				memcpy(key, h->keys.journal, sizeof(key));
+			break;
+		default:
 			log_info("reader %s: secure channel enforced",
 			    bp->role);
+		}
+		hal_reader_key(h->hal, i, key);
 		OPENSSL_cleanse(key, sizeof(key));
 	}
 }

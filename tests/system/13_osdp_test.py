@@ -388,3 +388,24 @@ def test_rotation_gives_a_new_key_and_the_reader_stays_served(
     new = key_file(b).read_bytes()
     assert len(new) == 16 and new != old
     present_granted(b, pd)
+
+
+def test_a_key_file_others_can_read_keeps_the_reader_refused(
+        make_building, tmp_path, bus):
+    pd = bus()
+    b = start(make_building, tmp_path)
+    identified(b)
+    b.enrol("stay:1", CHIP, "entrance")
+    install(b)
+    key = key_file(b).read_bytes().hex()
+    seq = b.last_seq()
+    b.stop()
+    os.chmod(key_file(b), 0o644)
+    pd.kill()
+    pd = bus(key=key)                       # the real reader, with its key
+    b.start()
+    fault_row(b, seq, contains="secure channel refused")
+    s2 = b.last_seq()
+    pd.card()
+    no_grant_for(b, s2, 1.0)
+    assert "its key cannot be used" in b.log.read_text()
