@@ -7,7 +7,7 @@ What is proved: the reader is identified and journalled; `reader install`
 sets a fresh key through the standard's install key and from then on the
 reader is enforced (key file 0600, never in the journal or the log); a
 chip read under the Secure Channel opens the door and the reader shows
-green, an unknown one red, a duress PIN green too; a reader swapped for
+green, an unknown one red, a duress PIN green too, an intercom call amber; a reader swapped for
 one without the key, or one that answers in plain text, a replayed frame
 and a wrong MAC are refused and raised as alarm.fault, and a valid chip
 at it opens nothing; a killed reader is offline within a second and
@@ -409,3 +409,15 @@ def test_a_key_file_others_can_read_keeps_the_reader_refused(
     pd.card()
     no_grant_for(b, s2, 1.0)
     assert "its key cannot be used" in b.log.read_text()
+
+
+def test_intercom_call_shows_waiting_at_the_reader(make_building, tmp_path,
+                                                   bus):
+    pd = bus()
+    b = start(make_building, tmp_path, {"front.reader": 1})
+    identified(b, "front.reader")
+    seq, mark = b.last_seq(), pd.mark()
+    b.set_input("front.intercom", 1)
+    b.set_input("front.intercom", 0)
+    b.wait_journal("intercom.call", after=seq, point="front")
+    pd.wait("led 1 amber", mark)
