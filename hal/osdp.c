@@ -84,9 +84,19 @@ osdp_line_try(struct osdp_bus *bus, uint64_t now)
 	bus->reopen_at = now + OSDP_REOPEN_MS;
 }
 
+/*
+ * The line went away (an adapter unplugged): whatever is on it when it
+ * comes back starts from its identity, so a reader that restarted
+ * meanwhile is not taken for one that lost its session to an attacker.
+ */
 static void
 osdp_line_close(struct osdp_bus *bus, uint64_t now, const char *why)
 {
+	int i;
+
+	for (i = 0; i < bus->npd; i++)
+		if (bus->pd[i].phase != OSDP_PH_REFUSED)
+			osdp_cp_restart(&bus->pd[i]);
 	if (bus->fd >= 0)
 		close(bus->fd);
 	bus->fd = -1;

@@ -49,6 +49,7 @@ osdp_cp_restart(struct osdp_pd *pd)
 	pd->use_default = false;
 	pd->phase = OSDP_PH_ID;
 	pd->sqn = -1;
+	pd->tries = 0;		/* a frame of the old session is not repeated */
 }
 
 /* Refuse an enforced reader's session and raise it. */
