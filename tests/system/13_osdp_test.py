@@ -126,6 +126,16 @@ def install(b, role="garden.reader"):
     return row
 
 
+def enforced(make_building, tmp_path, bus):
+    """The garden reader identified and installed, and a chip for it."""
+    pd = bus()
+    b = start(make_building, tmp_path)
+    identified(b)
+    b.enrol("stay:1", CHIP, "entrance")
+    install(b)
+    return b, pd
+
+
 def key_file(b, role="garden.reader"):
     return b.state / "readers" / (role + ".key")
 
@@ -183,10 +193,7 @@ def test_install_enforces_and_a_chip_opens_with_green(make_building,
 
 
 def test_refusal_shows_red(make_building, tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     seq, mark = b.last_seq(), pd.mark()
     pd.card((1 << 16) | 9999)
     b.wait_journal("access.denied", after=seq, point="garden")
@@ -221,11 +228,7 @@ def test_duress_pin_looks_like_a_grant_at_the_reader(make_building, tmp_path,
 
 def test_swapped_reader_is_refused_and_opens_nothing(make_building,
                                                      tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    b.enrol("stay:1", CHIP, "entrance")
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     pd.kill()
     seq = b.last_seq()
     for key in (None, OTHER_KEY):           # no key; another key
@@ -245,11 +248,7 @@ def test_swapped_reader_is_refused_and_opens_nothing(make_building,
 
 def test_plain_text_replay_and_wrong_mac_are_refused(make_building,
                                                      tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    b.enrol("stay:1", CHIP, "entrance")
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     present_granted(b, pd)
     b.ok("door.lock", door="garden")
     for attack, why in (("plain 1", "plain text"), ("replay", "wrong MAC"),
@@ -292,10 +291,7 @@ def test_killed_reader_is_offline_within_a_second_and_clears(make_building,
 
 
 def test_tamper_and_power_are_alarms(make_building, tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     for what in ("tamper", "power"):
         seq = b.last_seq()
         pd.cmd("%s 1" % what)
@@ -326,11 +322,7 @@ def test_four_readers_on_one_bus(make_building, tmp_path, bus):
 
 def test_noise_and_cut_frames_do_not_stop_the_reader(make_building,
                                                      tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    b.enrol("stay:1", CHIP, "entrance")
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     for _ in range(5):
         pd.cmd("noise 200")
         pd.cmd("cut")
@@ -372,11 +364,7 @@ def card26_bits(number):
 
 def test_rotation_gives_a_new_key_and_the_reader_stays_served(
         make_building, tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    b.enrol("stay:1", CHIP, "entrance")
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     old = key_file(b).read_bytes()
     seq, mark = b.last_seq(), pd.mark()
     r = b.ctl("reader", "rotate", "garden.reader")
@@ -392,11 +380,7 @@ def test_rotation_gives_a_new_key_and_the_reader_stays_served(
 
 def test_a_key_file_others_can_read_keeps_the_reader_refused(
         make_building, tmp_path, bus):
-    pd = bus()
-    b = start(make_building, tmp_path)
-    identified(b)
-    b.enrol("stay:1", CHIP, "entrance")
-    install(b)
+    b, pd = enforced(make_building, tmp_path, bus)
     key = key_file(b).read_bytes().hex()
     seq = b.last_seq()
     b.stop()
