@@ -447,7 +447,7 @@ osdp_reader_install(struct hal_backend *be, int point, const uint8_t *key,
 		return -1;
 	memcpy(pd->new_key, key, OSDP_KEY_LEN);
 	pd->install_until = until_ms;
-	pd->refused = false;
+	/* A refusal stands until a reply verifies under the new key. */
 	osdp_cp_restart(pd);
 	return 0;
 }

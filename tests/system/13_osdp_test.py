@@ -405,3 +405,18 @@ def test_intercom_call_shows_waiting_at_the_reader(make_building, tmp_path,
     b.set_input("front.intercom", 0)
     b.wait_journal("intercom.call", after=seq, point="front")
     pd.wait("led 1 amber", mark)
+
+
+def test_a_replaced_reader_installed_clears_the_refusal(make_building,
+                                                        tmp_path, bus):
+    b, pd = enforced(make_building, tmp_path, bus)
+    old = key_file(b).read_bytes()
+    pd.kill()
+    seq = b.last_seq()
+    new = bus()                             # a new reader, no key yet
+    fault_row(b, seq, contains="secure channel refused")
+    seq = b.last_seq()
+    install(b)
+    b.wait_journal("fault.cleared", after=seq, point="garden.reader")
+    assert key_file(b).read_bytes() != old
+    present_granted(b, new)
