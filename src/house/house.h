@@ -84,14 +84,15 @@ struct house_hooks {
 
 /* A reader's key install or rotation under way (reader_osdp.c). */
 struct reader_install {
-	int		 point;		/* -1 when none */
+	int		 point;
 	uint8_t		 key[16];	/* the key being given; wiped after */
 	char		 actor[ROLE_LOGIN_MAX + 1];
 	bool		 rotate;
-	uint64_t	 until;
+	uint64_t	 until;		/* the window's end; 0: no install */
 };
 
 #define READER_INSTALL_MS	60000	/* the install window */
+#define READER_INSTALL_GRACE_MS	2000	/* a KEYSET's answer after it */
 
 struct journal_text;
 

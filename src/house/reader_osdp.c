@@ -96,11 +96,11 @@ reader_osdp_event(struct husvagt *h, const struct hal_event *ev)
 		    ev->reason);
 		break;
 	case HAL_READER_KEY_SET:
-		if (h->install.point == ev->point)
+		if (h->install.until != 0 && h->install.point == ev->point)
 			reader_osdp_key_set(h, role);
 		break;
 	case HAL_READER_INSTALL_FAILED:
-		if (h->install.point != ev->point)
+		if (h->install.until == 0 || h->install.point != ev->point)
 			break;
 		house_journal(h, "reader.install_failed", role,
 		    h->install.actor, "", json_pack("{s:s}", "reason",
@@ -122,7 +122,7 @@ reader_osdp_install(struct husvagt *h, int point, const char *actor,
 		snprintf(err, errlen, "not an OSDP reader");
 		return -1;
 	}
-	if (h->install.point >= 0 && h->install.until > now) {
+	if (h->install.until != 0) {
 		snprintf(err, errlen, "reader %s is being installed",
 		    hal_point_info(h->hal, h->install.point)->role);
 		return -1;
@@ -148,11 +148,16 @@ reader_osdp_install(struct husvagt *h, int point, const char *actor,
 	return 0;
 }
 
-/* The window closed without the reader taking the key. */
+/*
+ * The window closed without the reader taking the key.  The house waits
+ * a little past the HAL's window: a KEYSET sent just before its end is
+ * answered just after, and that key must still be stored.
+ */
 void
 reader_osdp_tick(struct husvagt *h, uint64_t now)
 {
-	if (h->install.point < 0 || now < h->install.until)
+	if (h->install.until == 0 || now < h->install.until +
+	    READER_INSTALL_GRACE_MS)
 		return;
 	house_journal(h, "reader.install_failed",
 	    hal_point_info(h->hal, h->install.point)->role, h->install.actor,
@@ -163,5 +168,6 @@ reader_osdp_tick(struct husvagt *h, uint64_t now)
 uint64_t
 reader_osdp_deadline(struct husvagt *h)
 {
-	return h->install.point >= 0 ? h->install.until : 0;
+	return h->install.until != 0 ? h->install.until +
+	    READER_INSTALL_GRACE_MS : 0;
 }
