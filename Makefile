@@ -74,7 +74,7 @@ LIB_SRC   := $(wildcard lib/*.c)
 HAL_SRC   := $(wildcard hal/*.c)
 CORE_SRC  := $(filter-out src/daemon/main.c,\
              $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
-TOOLS     := husvagtctl husvagt-sim modbus-sim
+TOOLS     := husvagtctl husvagt-sim modbus-sim osdp-pd
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

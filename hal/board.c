@@ -14,7 +14,7 @@
 
 const char *const board_pkeys[PK_N] = {
 	"backend", "kind", "line", "coil", "input", "register", "active",
-	"lock", "d0", "d1", "loop",
+	"lock", "d0", "d1", "loop", "address",
 };
 
 /* The board keys of a backend type, from the HAL's table, or NULL. */

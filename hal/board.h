@@ -25,6 +25,14 @@
  *   poll_ms = 100
  *   timeout_ms = 50
  *
+ *   [backend bus1]          ; OSDP readers on an RS-485 line
+ *   type = osdp
+ *   device = /dev/ttyUSB0
+ *   baud = 115200           ; 9600 ... 115200
+ *   timeout_ms = 200        ; a reply's deadline
+ *   offline_ms = 1000       ; silent this long: offline
+ *   poll_ms = 5             ; pause after each round of the readers
+ *
  *   [point front.lock]      ; one section per role
  *   backend = gpio
  *   kind = output           ; input | output | supervised | reader
@@ -36,6 +44,7 @@
  *   lock = fail-safe        ; outputs driving a lock: fail-safe | fail-secure
  *   d0 = WG1_D0             ; readers: the two Wiegand lines
  *   d1 = WG1_D1
+ *   address = 1             ; OSDP readers: the reader's bus address
  *   loop = 1000,3000,6000   ; supervised: short below, normal up to,
  *                           ; active up to, cut above (raw units)
  */
@@ -52,7 +61,8 @@ enum board_kind {
 	BOARD_INPUT,		/* a digital input: contact, REX, button */
 	BOARD_OUTPUT,		/* a digital output: lock, siren, relay */
 	BOARD_SUPERVISED,	/* an end-of-line supervised input */
-	BOARD_READER,		/* a Wiegand reader on two lines */
+	BOARD_READER,		/* a Wiegand reader on two lines, or an
+				   OSDP reader at an address */
 };
 
 enum board_lock {
@@ -87,6 +97,15 @@ struct board_modbus {
 	int	 timeout_ms;
 };
 
+/* An OSDP bus's own keys (hal/osdp_board.c). */
+struct board_osdp {
+	char	 device[128];
+	int	 baud;
+	int	 timeout_ms;		/* a reply's deadline */
+	int	 offline_ms;		/* silent this long: offline */
+	int	 poll_ms;		/* pause after a round of the readers */
+};
+
 /*
  * A backend: its name and type, and the keys of its type, which only
  * that type's own board file parses and checks (struct board_keys).
@@ -98,6 +117,7 @@ struct board_backend {
 	union {
 		struct board_gpiod	gpiod;
 		struct board_modbus	modbus;
+		struct board_osdp	osdp;
 	} conf;
 };
 
@@ -109,7 +129,7 @@ struct board_point {
 	char	 line[BOARD_NAME_MAX];	/* gpiod/sim line; reader: D0 */
 	char	 line_d1[BOARD_NAME_MAX];	/* reader: D1 */
 	enum board_modbus_table table;
-	int	 address;
+	int	 address;		/* modbus; OSDP reader address */
 	int	 active_low;
 	enum board_lock lock;
 	int	 loop_short, loop_normal, loop_active;	/* supervised */

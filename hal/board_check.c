@@ -16,9 +16,11 @@
 #define P(key)	(1u << (key))
 #define K_ALL	(K(BOARD_INPUT) | K(BOARD_OUTPUT) | K(BOARD_SUPERVISED) | \
 		    K(BOARD_READER))
-#define W_ALL	(W(BOARD_WIRES_PINS) | W(BOARD_WIRES_MODBUS))
+#define W_ALL	(W(BOARD_WIRES_PINS) | W(BOARD_WIRES_MODBUS) | \
+		    W(BOARD_WIRES_OSDP))
 #define W_PINS	W(BOARD_WIRES_PINS)
 #define W_MB	W(BOARD_WIRES_MODBUS)
+#define W_OSDP	W(BOARD_WIRES_OSDP)
 
 /*
  * Which kinds of point and which ways of naming wires each point key
@@ -39,14 +41,15 @@ static const struct {
 	[PK_D0] =	{ K(BOARD_READER), W_PINS },
 	[PK_D1] =	{ K(BOARD_READER), W_PINS },
 	[PK_LOOP] =	{ K(BOARD_SUPERVISED), W_ALL },
+	[PK_ADDRESS] =	{ K(BOARD_READER), W_OSDP },
 };
 
 /* What each kind of point needs for each way of naming wires. */
 static const unsigned board_preq[][BOARD_WIRES_N] = {
-	[BOARD_INPUT] =		{ P(PK_LINE), P(PK_INPUT) },
-	[BOARD_OUTPUT] =	{ P(PK_LINE), P(PK_COIL) },
-	[BOARD_SUPERVISED] =	{ P(PK_LINE), P(PK_REGISTER) | P(PK_LOOP) },
-	[BOARD_READER] =	{ P(PK_D0) | P(PK_D1), 0 },
+	[BOARD_INPUT] =		{ P(PK_LINE), P(PK_INPUT), 0 },
+	[BOARD_OUTPUT] =	{ P(PK_LINE), P(PK_COIL), 0 },
+	[BOARD_SUPERVISED] =	{ P(PK_LINE), P(PK_REGISTER) | P(PK_LOOP), 0 },
+	[BOARD_READER] =	{ P(PK_D0) | P(PK_D1), 0, P(PK_ADDRESS) },
 };
 
 static const char *const board_kind_phrase[] = {
@@ -157,6 +160,9 @@ board_point_key(struct board_parse *p, int line, int k, const char *key,
 		return 0;
 	case PK_LOOP:
 		return board_loop(p, line, value, pt);
+	case PK_ADDRESS:
+		/* 127 is the broadcast address, never a reader's own. */
+		return board_int(p, line, key, value, 0, 126, &pt->address);
 	}
 	diag_error(p->d, p->file, line, "unknown key '%s' in [%s]", key,
 	    p->section);
@@ -352,6 +358,15 @@ board_point_unique(struct board_parse *p, int i)
 		o = &p->b->points[j];
 		if (o->backend != pt->backend)
 			continue;
+		if (p->pline[i][PK_ADDRESS] != 0) {
+			if (p->pline[j][PK_ADDRESS] != 0 &&
+			    o->address == pt->address)
+				diag_error(p->d, p->file,
+				    p->pline[i][PK_ADDRESS], "address: %d is "
+				    "already used by '%s' (line %d)",
+				    pt->address, o->role, o->line_no);
+			continue;
+		}
 		if (pt->table != BOARD_MB_NONE) {
 			if (o->table == pt->table && o->address == pt->address)
 				diag_error(p->d, p->file, p->pline[i][ktab],

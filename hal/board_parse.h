@@ -12,13 +12,14 @@
 
 enum board_pkey {
 	PK_BACKEND, PK_KIND, PK_LINE, PK_COIL, PK_INPUT, PK_REGISTER,
-	PK_ACTIVE, PK_LOCK, PK_D0, PK_D1, PK_LOOP, PK_N
+	PK_ACTIVE, PK_LOCK, PK_D0, PK_D1, PK_LOOP, PK_ADDRESS, PK_N
 };
 
 /* How a backend's points name their wires. */
 enum board_wires {
 	BOARD_WIRES_PINS,	/* line, d0, d1: named lines */
 	BOARD_WIRES_MODBUS,	/* coil, input, register: addresses */
+	BOARD_WIRES_OSDP,	/* address: a reader on a bus */
 	BOARD_WIRES_N
 };
 

@@ -18,6 +18,7 @@ static const struct hal_backend_type hal_backend_types[] = {
 	{ &hal_sim_ops, &sim_board_keys },
 	{ &hal_gpiod_ops, &gpiod_board_keys },
 	{ &hal_modbus_ops, &modbus_board_keys },
+	{ &hal_osdp_ops, &osdp_board_keys },
 };
 
 /* The i-th backend type a board may name, or NULL past the last. */

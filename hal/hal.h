@@ -37,7 +37,25 @@ enum hal_event_type {
 	HAL_EV_BAD_FRAME,	/* reader: rejected frame; reason, bits */
 	HAL_EV_FAULT,		/* value 1 = not answering, 0 = back: a
 				   backend (point -1), or a reader whose
-				   data lines are held low (its point) */
+				   data lines are held low, that is silent,
+				   tampered or refused (its point) */
+	HAL_EV_READER,		/* an OSDP reader's news: value = enum
+				   hal_reader_note, reason = text */
+};
+
+enum hal_reader_note {
+	HAL_READER_IDENTIFIED,	/* reason: vendor, model, serial, caps */
+	HAL_READER_SECURE,	/* the Secure Channel is up */
+	HAL_READER_KEY_SET,	/* the key given to hal_reader_install is
+				   now the reader's */
+	HAL_READER_INSTALL_FAILED, /* the install window closed without */
+};
+
+/* What a reader shows its user after a decision. */
+enum hal_signal {
+	HAL_SIGNAL_GRANT,	/* green, one short beep */
+	HAL_SIGNAL_DENY,	/* red, three beeps */
+	HAL_SIGNAL_WAIT,	/* amber blinking: staff are being asked */
 };
 
 struct hal_event {
@@ -104,5 +122,25 @@ int hal_lock_get(const struct hal *, int point, bool *released);
 int hal_lock_wire(const struct hal *, int point, bool *released);
 /* 1 while a point's backend is in fault. */
 int hal_point_faulty(const struct hal *, int point);
+
+/*
+ * Readers that can answer back (OSDP).  Each returns 0, or -1 with errno
+ * ENOTSUP when the reader's backend cannot, EINVAL for no such reader.
+ */
+/* Show a decision at the reader (LED, buzzer). */
+int hal_reader_signal(struct hal *, int point, enum hal_signal);
+/*
+ * The reader's Secure Channel base key (16 bytes), or NULL for none.  A
+ * reader with a key is enforced: it is served only under the Secure
+ * Channel.  The HAL keeps a copy and wipes it at close.
+ */
+int hal_reader_key(struct hal *, int point, const uint8_t *key);
+/*
+ * Open an install window until until_ms (CLOCK_MONOTONIC): the reader is
+ * set up with the default install key (or its current key) and given
+ * key with osdp_KEYSET; HAL_EV_READER tells KEY_SET or INSTALL_FAILED.
+ */
+int hal_reader_install(struct hal *, int point, const uint8_t *key,
+    uint64_t until_ms);
 
 #endif

@@ -39,6 +39,14 @@ struct hal_backend_ops {
 	/* Optional: which of a reader's data lines read low now (bit 0 D0,
 	 * bit 1 D1), or -1 when they cannot be read. */
 	int	 (*reader_lines)(struct hal_backend *, int point);
+	/* Optional, readers that answer back: see hal_reader_signal(),
+	 * hal_reader_key() and hal_reader_install() in hal.h. */
+	int	 (*reader_signal)(struct hal_backend *, int point,
+		     enum hal_signal);
+	int	 (*reader_key)(struct hal_backend *, int point,
+		     const uint8_t *key);
+	int	 (*reader_install)(struct hal_backend *, int point,
+		     const uint8_t *key, uint64_t until_ms);
 };
 
 struct hal_backend {
@@ -52,12 +60,14 @@ struct hal_backend {
 extern const struct hal_backend_ops hal_sim_ops;
 extern const struct hal_backend_ops hal_gpiod_ops;
 extern const struct hal_backend_ops hal_modbus_ops;
+extern const struct hal_backend_ops hal_osdp_ops;
 
 /* Each backend's own [backend] keys and what its points may be
  * (board_parse.h), in its <type>_board.c. */
 extern const struct board_keys sim_board_keys;
 extern const struct board_keys gpiod_board_keys;
 extern const struct board_keys modbus_board_keys;
+extern const struct board_keys osdp_board_keys;
 
 /* A type a board may name: its operations and its board keys. */
 struct hal_backend_type {
@@ -77,6 +87,21 @@ void hal_report_input(struct hal *, int point, int level, uint64_t at_ms);
 void hal_report_loop(struct hal *, int point, enum hal_loop, uint64_t at_ms);
 /* One Wiegand bit (0 on D0, 1 on D1) on a reader, timestamped in us. */
 void hal_report_wiegand_bit(struct hal *, int point, int bit, uint64_t at_us);
+/*
+ * A card read as its raw bits (first bit the most significant of bits[0]):
+ * judged by the Wiegand decoder's formats and parity, so it becomes the
+ * same card event as the same card on Wiegand lines.
+ */
+void hal_report_card(struct hal *, int point, const uint8_t *bits, int nbits,
+    uint64_t at_ms);
+/* A key pressed at a reader: 0-9, 10 '*', 11 '#'. */
+void hal_report_key(struct hal *, int point, int key, uint64_t at_ms);
+/* A reader point goes into fault (reason) or out of it (fault=0). */
+void hal_report_reader_fault(struct hal *, int point, int fault,
+    const char *reason, uint64_t at_ms);
+/* A reader's news (HAL_EV_READER). */
+void hal_report_reader_note(struct hal *, int point, enum hal_reader_note,
+    const char *text, uint64_t at_ms);
 /* A backend stops (fault=1) or starts (fault=0) answering. */
 void hal_report_fault(struct hal *, struct hal_backend *, int fault,
     const char *reason);

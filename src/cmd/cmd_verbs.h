@@ -43,6 +43,8 @@ cmd_fn	 cmd_guest_agree, cmd_guest_list, cmd_guest_end, cmd_guest_block,
 /* cmd_evac.c (duty and the roll call) */
 cmd_fn	 cmd_staff_on, cmd_staff_off, cmd_staff_duty, cmd_evac_status,
 	 cmd_evac_account, cmd_evac_unaccount, cmd_evac_close;
+/* cmd_reader.c (OSDP readers' keys) */
+cmd_fn	 cmd_reader_install, cmd_reader_rotate;
 /* cmd_report.c (the safety report) */
 cmd_fn	 cmd_report_safety;
 

@@ -157,6 +157,7 @@ daemon_start(struct husvagt *h)
 		return -1;
 	if ((h->hal = hal_open(&h->board, &hp, events_hal, h)) == NULL)
 		return -1;
+	reader_osdp_start(h);
 	now = clock_mono_ms();
 	if (doors_build(h, now) != 0)
 		return -1;

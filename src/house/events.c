@@ -150,9 +150,15 @@ events_input(struct husvagt *h, const struct hal_event *ev)
 		    DOOR_EV_CLOSED, "system", ev->at_ms);
 	else if (which == &d->p_rex && ev->value)
 		doors_event(h, d, DOOR_EV_REX, "system", ev->at_ms);
-	else if (which == &d->p_intercom && ev->value)
+	else if (which == &d->p_intercom && ev->value) {
 		house_journal(h, "intercom.call", d->name, "system", "",
 		    NULL);
+		/* The caller sees that staff are being asked (an OSDP
+		 * reader blinks amber; a Wiegand one cannot show it). */
+		if (d->p_reader >= 0)
+			(void)hal_reader_signal(h->hal, d->p_reader,
+			    HAL_SIGNAL_WAIT);
+	}
 }
 
 static const char *
@@ -258,6 +264,9 @@ events_hal(void *arg, const struct hal_event *ev)
 		break;
 	case HAL_EV_FAULT:
 		events_fault(h, ev);
+		break;
+	case HAL_EV_READER:
+		reader_osdp_event(h, ev);
 		break;
 	}
 }

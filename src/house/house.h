@@ -83,6 +83,18 @@ struct house_hooks {
 	void		 *arg;
 };
 
+/* A reader's key install or rotation under way (reader_osdp.c). */
+struct reader_install {
+	int		 point;
+	uint8_t		 key[16];	/* the key being given; wiped after */
+	char		 actor[ROLE_LOGIN_MAX + 1];
+	bool		 rotate;
+	uint64_t	 until;		/* the window's end; 0: no install */
+};
+
+#define READER_INSTALL_MS	60000	/* the install window */
+#define READER_INSTALL_GRACE_MS	2000	/* a KEYSET's answer after it */
+
 struct journal_text;
 
 struct husvagt {
@@ -103,6 +115,7 @@ struct husvagt {
 	struct lockout_cfg	 lockout_cfg;
 	struct pin_policy	 pin_policy;
 	struct pulse		 pulses[PULSES_MAX];
+	struct reader_install	 install;	/* reader_osdp.c */
 	uint64_t		 flush_retry_at;	/* retry failed writes */
 	uint64_t		 broker_reload_at;	/* broker.c: HUP due */
 	struct mode_state	 mode;		/* mode_run.c */
@@ -165,6 +178,20 @@ void	 doors_event(struct husvagt *, struct door_rt *,
 void	 events_hal(void *arg, const struct hal_event *);
 /* Raise the alarms of loops and alarm inputs already active at start. */
 void	 events_at_start(struct husvagt *, uint64_t now);
+
+/* reader_osdp.c: readers that hold a key (OSDP Secure Channel) */
+/* Give every reader with a stored key its key: from then on enforced. */
+void	 reader_osdp_start(struct husvagt *);
+/* A reader's news (HAL_EV_READER). */
+void	 reader_osdp_event(struct husvagt *, const struct hal_event *);
+/*
+ * Open the install window of a reader point: a fresh key is given to it
+ * (rotate: it holds one already).  0, or -1 with err set.
+ */
+int	 reader_osdp_install(struct husvagt *, int point, const char *actor,
+	     bool rotate, char *err, size_t errlen);
+void	 reader_osdp_tick(struct husvagt *, uint64_t now);
+uint64_t reader_osdp_deadline(struct husvagt *);
 
 /* reader.c */
 void	 reader_card(struct husvagt *, const struct hal_event *);

@@ -173,6 +173,19 @@ reader_pin_right(struct husvagt *h, int64_t id)
 }
 
 /*
+ * Show a decision at a reader that can show one (OSDP: LED and buzzer);
+ * a Wiegand reader's backend cannot, and says so, which is no error.
+ */
+static void
+reader_signal(struct husvagt *h, const char *reader, enum hal_signal sig)
+{
+	int point = hal_point(h->hal, reader);
+
+	if (point >= 0)
+		(void)hal_reader_signal(h->hal, point, sig);
+}
+
+/*
  * Journal a decision; on a grant release the door, on a denial count the
  * failure: unknown cards against the reader, wrong PINs against the
  * chip.  The journal row comes first.
@@ -194,6 +207,7 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		    json_string(access_reason_name(why)));
 		house_journal(h, "access.denied", d->name, "system", subject,
 		    detail);
+		reader_signal(h, reader, HAL_SIGNAL_DENY);
 		if (why == ACCESS_UNKNOWN || why == ACCESS_REVOKED)
 			reader_guessed(h, d, reader);
 		else if (why == ACCESS_BAD_PIN && c != NULL)
@@ -206,6 +220,7 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 	    detail) < 0) {
 		log_warnx("%s: access not granted: the journal cannot record "
 		    "it", d->name);
+		reader_signal(h, reader, HAL_SIGNAL_DENY);
 		return;
 	}
 	if (d->lockout.failures > 0) {
@@ -222,6 +237,8 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		    "system", d->name);
 	}
 	doors_event(h, d, DOOR_EV_GRANT, "system", now);
+	/* A duress grant shows what any grant shows. */
+	reader_signal(h, reader, HAL_SIGNAL_GRANT);
 }
 
 /* Journal an enrolment at a reader that ended without a credential. */
@@ -460,6 +477,7 @@ reader_tick(struct husvagt *h, uint64_t now)
 	for (i = 0; i < h->ndoors; i++)
 		if (h->doors[i].pin_cred != 0 && h->doors[i].pin_until <= now)
 			reader_pin_timeout(h, &h->doors[i], now);
+	reader_osdp_tick(h, now);
 	for (i = 0; i < ENROL_SLOTS; i++) {
 		struct enrol_slot *s = &h->enrol[i];
 
@@ -486,6 +504,9 @@ reader_deadline(struct husvagt *h)
 		    !strcmp(h->enrol[i].state, "waiting") &&
 		    (t == 0 || h->enrol[i].until < t))
 			t = h->enrol[i].until;
+	if (reader_osdp_deadline(h) != 0 && (t == 0 ||
+	    reader_osdp_deadline(h) < t))
+		t = reader_osdp_deadline(h);
 	return t;
 }
 

@@ -3,6 +3,7 @@
 each beside the command that produced it.
 
     HUSVAGT_BUILD=/abs/build /usr/bin/python3 tests/bench/run.py
+    HUSVAGT_BENCH=osdp,fire ... tests/bench/run.py     only these figures
 
 Everything runs on local files and Unix sockets under one temporary folder
 ($RUN below), removed at the end.  The figures:
@@ -23,6 +24,15 @@ Everything runs on local files and Unix sockets under one temporary folder
     (median, p99) beside one Modbus write round trip (bench_modbus_rtt)
     in the same run, once with the fire input on the sim backend and once
     on a module's analog input (polled)
+ 9. OSDP: a chip at an OSDP reader under the Secure Channel -> the door's
+    lock output, one reader on a pty (tools/osdp-pd) and then four readers
+    at four addresses on one bus: median and p99 of the whole, split into
+    waiting for the poll (card queued at the reader -> its osdp_RAW
+    written) and the rest (osdp_RAW written -> lock output changed: the
+    pty, the CP's MAC check and decryption, the decision, the journal
+    commit and the lock write).  A pty is not paced at a baud rate, so the
+    time the poll and the osdp_RAW take on a real 115200 baud line (10
+    bits a byte) is computed from their lengths and shown beside them
  8. reader line supervision: a reader's D0 held low on the sim (the
     driver socket's "line" op) -> alarm.fault at the reader in the journal,
     and back to idle -> fault.cleared, at random phases of the 250 ms
@@ -70,6 +80,11 @@ FIRE_POLL_MS = 50       # the modules' poll interval
 RTT_WRITES = 500        # Modbus write round trips timed
 LINE_TRIPS = 30         # reader lines held low and let go
 LINE_CHECK_MS = 250     # the sampling interval (hal/reader_line.h)
+OSDP_CARDS = int(os.environ.get("OSDP_CARDS", 200))        # cards presented per OSDP bus layout
+OSDP_BAUD = 115200
+OSDP_POLL_SC = 14       # bytes of a POLL under the Secure Channel
+OSDP_READERS = [("garden", 1), ("office", 2), ("corridor-1", 3),
+                ("corridor-2", 4)]
 
 NOTES = """
 Notes
@@ -648,6 +663,153 @@ def fig_reader_line():
             "%s; sim line %s d0 %s" % (shown(d.args), reader, state)))
 
 
+def osdp_board(path, readers, device):
+    """boards/sim/board.ini with the readers (door, address) on an osdp
+    backend at device."""
+    import re
+    text = (TOP / "boards/sim/board.ini").read_text()
+    for door, addr in readers:
+        pat = re.compile(r"^\[point %s\.reader\]\n(?:(?!\[)[^\n]*\n)*?"
+                         r"(?=\n|\[|\Z)" % re.escape(door), re.M)
+        text, n = pat.subn("[point %s.reader]\nbackend = bus1\nkind = "
+                           "reader\naddress = %d\n" % (door, addr), text, 1)
+        assert n == 1, door
+    path.write_text(text + "\n[backend bus1]\ntype = osdp\ndevice = %s\n"
+                    "baud = %d\n" % (device, OSDP_BAUD))
+    return path
+
+
+class OsdpPd:
+    """tools/osdp-pd, its stdout lines kept by a thread."""
+
+    def __init__(self, link, addrs):
+        import threading
+        self.args = [BUILD / "osdp-pd", "--link", link, "--address", addrs]
+        self.proc = subprocess.Popen([str(a) for a in self.args],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        daemons.append(self.proc)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait(lambda x: x.startswith("ready"), 0)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.split())
+
+    def wait(self, pred, after, timeout=5):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for x in self.lines[after:]:
+                if pred(" ".join(x)):
+                    return x
+            time.sleep(0.001)
+        sys.exit("bench: the simulated reader did not say it")
+
+    def cmd(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+
+def osdp_lock_change(d, role, after):
+    """The first change of role in the sim's wire log after line after:
+    (mono ms, index)."""
+    log = d.run / "state" / "sim-wires.log"
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        lines = log.read_text().splitlines() if log.exists() else []
+        for i, line in enumerate(lines[after:], after):
+            mono, _, r, _ = line.split()
+            if r == role:
+                return int(mono), i + 1
+        time.sleep(0.001)
+    sys.exit("bench: %s did not move" % role)
+
+
+def osdp_trips(d, pd, readers):
+    """OSDP_CARDS cards at random readers, each waited for to the lock
+    and the door locked again; returns (total, poll, rest, raw bytes)."""
+    log = d.run / "state" / "sim-wires.log"
+    at = len(log.read_text().splitlines()) if log.exists() else 0
+    total, poll, rest, nraw = [], [], [], 0
+    for _ in range(OSDP_CARDS):
+        door, addr = random.choice(readers)
+        time.sleep(random.uniform(0, 0.02))
+        mark = len(pd.lines)
+        pd.cmd("card 26 %d %d" % ((1 << 16) | 2001, addr))
+        q = pd.wait(lambda x: x.startswith("queued %d" % addr), mark)
+        raw = pd.wait(lambda x: x.startswith("raw %d" % addr), mark)
+        lock_ms, at = osdp_lock_change(d, door + ".lock", at)
+        t_q, t_raw = int(q[2]) / 1000.0, int(raw[2]) / 1000.0
+        nraw = int(raw[3])
+        total.append(lock_ms - t_q)
+        poll.append(t_raw - t_q)
+        rest.append(lock_ms - t_raw)
+        r = call(d.control, {"verb": "door.lock", "args": {"door": door}})
+        assert r.get("ok"), r
+        _, at = osdp_lock_change(d, door + ".lock", at)
+    return total, poll, rest, nraw
+
+
+def p99(v):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(len(v) * 0.99))]
+
+
+def fig_osdp():
+    for readers in (OSDP_READERS[:1], OSDP_READERS):
+        name = "osdp%d" % len(readers)
+        (RUN / name).mkdir()
+        link = RUN / name / "bus1"
+        pd = OsdpPd(link, ",".join(str(a) for _, a in readers))
+        board = osdp_board(RUN / name / "board.ini", readers, link)
+        out = subprocess.check_output([str(TOP / "tools/sim-config"),
+                                       str(RUN / name), str(board)],
+                                      text=True)
+        conf = Path(out.strip())
+        with open(conf, "a") as f:
+            f.write("\n[defaults]\nrelease_s = 60\n")
+        d = Daemon(conf)
+        d.start()
+        zones = ",".join("entrance" if door == "garden" else door
+                         for door, _ in readers)
+        for verb, args in (("stay.admit", {"alias": "B", "room": "101"}),
+                           ("chip.enrol", {"holder": "stay:1", "facility": 1,
+                                           "card": 2001, "zones": zones})):
+            r = call(d.control, {"verb": verb, "args": args})
+            assert r.get("ok"), r
+        for door, addr in readers:
+            mark = len(pd.lines)
+            r = call(d.control, {"verb": "reader.install",
+                                 "args": {"point": door + ".reader"}})
+            assert r.get("ok"), r
+            pd.wait(lambda x: x == "keyset %d" % addr, mark)
+            pd.wait(lambda x: x == "secure %d" % addr, mark)
+        time.sleep(0.2)
+        cmd = "%s; %s; osdp-pd card x %d" % (shown(pd.args), shown(d.args),
+                                             OSDP_CARDS)
+        print("$ " + cmd, flush=True)
+        total, poll, rest, nraw = osdp_trips(d, pd, readers)
+        wire = (OSDP_POLL_SC + nraw) * 10 * 1000.0 / OSDP_BAUD
+        for what, v in (("total", total), ("waiting for the poll", poll),
+                        ("osdp_RAW -> lock", rest)):
+            print("    %d reader(s) %s: median %.2f ms, p99 %.2f ms" % (
+                len(readers), what, statistics.median(v), p99(v)))
+        print("    on a %d baud line add %.2f ms (POLL %d + osdp_RAW %d "
+              "bytes)" % (OSDP_BAUD, wire, OSDP_POLL_SC, nraw))
+        rows.append(("OSDP SC card->lock, %d reader(s) (median / p99)" %
+                     len(readers), "%.2f / %.2f ms (poll %.2f / %.2f, "
+                     "rest %.2f / %.2f, +%.2f on the line)" % (
+                         statistics.median(total), p99(total),
+                         statistics.median(poll), p99(poll),
+                         statistics.median(rest), p99(rest), wire), cmd))
+        d.stop()
+        d.log.close()
+        pd.proc.kill()
+        pd.proc.wait()
+
+
 def table():
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -661,14 +823,13 @@ def table():
 
 def main():
     t0 = time.monotonic()
+    figs = [fig_access, fig_wiegand, fig_journal, fig_daemon, fig_mqtt,
+            fig_fire, fig_reader_line, fig_osdp]
+    only = os.environ.get("HUSVAGT_BENCH", "").split(",")
     try:
-        fig_access()
-        fig_wiegand()
-        fig_journal()
-        fig_daemon()
-        fig_mqtt()
-        fig_fire()
-        fig_reader_line()
+        for fig in figs:
+            if only == [""] or fig.__name__[4:] in only:
+                fig()
     finally:
         for p in daemons:
             if p.poll() is None:

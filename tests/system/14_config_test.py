@@ -158,10 +158,10 @@ def test_small_building_is_valid(tmp_path):
 BOARD_CASES = [
     ("unknown backend type",
      "[backend plc]\ntype = plc\n",
-     [(X + 1, "type: 'plc' is not one of sim, gpiod, modbus")]),
+     [(X + 1, "type: 'plc' is not one of sim, gpiod, modbus, osdp")]),
     ("backend without a type",
      "[backend plc]\nunit = 1\n",
-     [(X, "backend 'plc' has no type (sim, gpiod, modbus)")]),
+     [(X, "backend 'plc' has no type (sim, gpiod, modbus, osdp)")]),
     ("point on a backend that does not exist",
      "[point siren]\nbackend = gpio\nkind = output\nline = SIREN\n",
      [(X + 1, "backend: no [backend gpio] in this file")]),
@@ -450,7 +450,7 @@ def test_errors_in_site_and_board_reported_together(tmp_path):
     assert_refused(check(b.conf), [
         (b.conf, 15, "release_s: 1 is out of range 3..3600"),
         (b.conf, 16, "unknown key 'speed' in [door back]"),
-        (b.board, X + 1, "type: 'plc' is not one of sim, gpiod, modbus"),
+        (b.board, X + 1, "type: 'plc' is not one of sim, gpiod, modbus, osdp"),
         (b.board, X + 7, "active: 'up' is not one of high, low"),
         (b.board, X + 6, "line: line 'FRONT_LOCK' is already used by "
          "'front.lock' (line 7)")])

@@ -304,7 +304,8 @@ ELSEWHERE = dict(
         "guest.admit", "guest.refuse", "guest.checkout")] +
     [(v, "54_evacuation_test.py") for v in (
         "staff.on", "staff.off", "evac.account", "evac.unaccount",
-        "evac.close")])
+        "evac.close")] +
+    [(v, "13_osdp_test.py") for v in ("reader.install", "reader.rotate")])
 
 
 def test_verbs_covered_elsewhere_are_covered_there():

@@ -33,7 +33,7 @@ static const struct broken broken[] = {
 	{ SIM INPUT_A "colour = red\n", 7, "unknown key 'colour' in [point a]" },
 	{ SIM "speed = 9\n" INPUT_A, 3, "unknown key 'speed' in [backend s]" },
 	{ "[backend s]\ntype = gpio\n" INPUT_A, 2,
-	    "type: 'gpio' is not one of sim, gpiod, modbus" },
+	    "type: 'gpio' is not one of sim, gpiod, modbus, osdp" },
 	{ SIM "[point a]\nbackend = s\nkind = relay\nline = A\n", 5,
 	    "kind: 'relay' is not one of input, output, supervised, reader" },
 	{ SIM "[point a]\nbackend = t\nkind = input\nline = A\n", 4,

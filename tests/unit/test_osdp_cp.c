@@ -1,0 +1,240 @@
+/*
+ * The OSDP Control Panel end to end in C: the HAL opened on a board with
+ * an osdp backend whose line is a pty, and the test on the other end of
+ * the pty playing the reader of the plaintext transcript
+ * (osdp-vectors/plain.txt, recorded between two other implementations).
+ * The CP's frames must be those of the transcript, byte for byte (ID,
+ * CAP, the POLLs with their sequence numbers), and what the reader
+ * reports must come out of the HAL: its identity, its card (through the
+ * Wiegand decoder, which judges the transcript's 26 bits: their leading
+ * parity is odd, so they are a rejected frame as they would be on
+ * Wiegand lines) and its keypad's "1234#".  Then the reader goes silent
+ * and must be reported offline after offline_ms.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "clock.h"
+#include "hal.h"
+#include "osdp_frame.h"
+#include "osdp_vec.h"
+#include "tmpdir.h"
+
+#define OFFLINE_MS	300
+#define EV_MAX		64
+
+struct cp {
+	char		 dir[256];
+	char		 path[512];
+	struct board	 board;
+	struct hal	*hal;
+	int		 m, s;		/* the pty's master (the reader), slave */
+	struct hal_event ev[EV_MAX];
+	char		 text[EV_MAX][160];
+	int		 nev;
+};
+
+static struct vec v;
+
+static void
+cp_event(void *arg, const struct hal_event *ev)
+{
+	struct cp *c = arg;
+
+	if (c->nev == EV_MAX)
+		return;
+	c->ev[c->nev] = *ev;
+	snprintf(c->text[c->nev], sizeof(c->text[0]), "%s",
+	    ev->reason != NULL ? ev->reason : "");
+	c->ev[c->nev].reason = c->text[c->nev];
+	c->nev++;
+}
+
+static void
+cp_open(struct cp *c)
+{
+	struct diag d = { 0 };
+	struct hal_params hp = { .wiegand_timeout_ms = 50 };
+	struct termios t;
+	FILE *fp;
+
+	memset(c, 0, sizeof(*c));
+	assert_non_null(tmpdir_make(c->dir));
+	assert_true((c->m = posix_openpt(O_RDWR | O_NOCTTY)) >= 0);
+	assert_int_equal(grantpt(c->m), 0);
+	assert_int_equal(unlockpt(c->m), 0);
+	/* Held open here so the master never reads EIO between opens. */
+	assert_true((c->s = open(ptsname(c->m), O_RDWR | O_NOCTTY)) >= 0);
+	tcgetattr(c->s, &t);
+	cfmakeraw(&t);
+	tcsetattr(c->s, TCSANOW, &t);
+	fcntl(c->m, F_SETFL, fcntl(c->m, F_GETFL) | O_NONBLOCK);
+	tmpdir_path(c->path, c->dir, "board.ini");
+	assert_non_null(fp = fopen(c->path, "w"));
+	fprintf(fp, "[board]\nname = test\n\n[backend bus1]\ntype = osdp\n"
+	    "device = %s\nbaud = 115200\ntimeout_ms = 100\noffline_ms = %d\n\n"
+	    "[point garden.reader]\nbackend = bus1\nkind = reader\n"
+	    "address = 101\n", ptsname(c->m), OFFLINE_MS);
+	fclose(fp);
+	assert_int_equal(board_load(&c->board, c->path, &d), 0);
+	assert_non_null(c->hal = hal_open(&c->board, &hp, cp_event, c));
+}
+
+static void
+cp_close(struct cp *c)
+{
+	hal_close(c->hal);
+	close(c->s);
+	close(c->m);
+	tmpdir_remove(c->dir);
+}
+
+/* One round of a caller's loop, waiting at most until end. */
+static void
+cp_step(struct cp *c, uint64_t end)
+{
+	struct pollfd pfd[8];
+	uint64_t now = clock_mono_ms(), d = hal_deadline(c->hal);
+	int n = hal_pollfds(c->hal, pfd, 8);
+	uint64_t until = d != 0 && d < end ? d : end;
+
+	poll(pfd, (nfds_t)n, until > now ? (int)(until - now) : 0);
+	hal_dispatch(c->hal, pfd, n);
+	hal_tick(c->hal, clock_mono_ms());
+}
+
+/* Run the loop until the reader's end of the line has read n bytes. */
+static void
+cp_read(struct cp *c, uint8_t *buf, size_t n)
+{
+	uint64_t end = clock_mono_ms() + 2000;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && clock_mono_ms() < end) {
+		cp_step(c, clock_mono_ms() + 5);
+		while (got < n && (r = read(c->m, buf + got, n - got)) > 0)
+			got += (size_t)r;
+	}
+	assert_int_equal(got, n);
+}
+
+static int
+cp_count(const struct cp *c, enum hal_event_type type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->nev; i++)
+		n += c->ev[i].type == type;
+	return n;
+}
+
+/* Replay plain.txt up to the first command this CP does not send by
+ * itself (an LED command); returns how many frames were replayed. */
+static int
+cp_replay(struct cp *c)
+{
+	uint8_t got[OSDP_FRAME_MAX];
+	int i;
+
+	vec_load("plain.txt", &v);
+	for (i = 0; i < v.n; i++) {
+		if (!v.f[i].cp) {
+			assert_int_equal(write(c->m, v.f[i].b, v.f[i].n),
+			    (ssize_t)v.f[i].n);
+			continue;
+		}
+		if (v.f[i].b[5] == OSDP_CMD_LED)
+			break;
+		cp_read(c, got, v.f[i].n);
+		assert_memory_equal(got, v.f[i].b, v.f[i].n);
+	}
+	return i;
+}
+
+static void
+test_plain_session(void **state)
+{
+	static const int keys[] = { 1, 2, 3, 4, 11 };
+	struct cp *c = malloc(sizeof(*c));
+	uint64_t end;
+	int i, k = 0;
+
+	(void)state;
+	cp_open(c);
+	assert_int_equal(cp_replay(c), 18);	/* frames [1] to [18] */
+	end = clock_mono_ms() + 50;
+	while (clock_mono_ms() < end)
+		cp_step(c, end);
+	assert_int_equal(cp_count(c, HAL_EV_READER), 1);
+	assert_int_equal(c->ev[0].value, HAL_READER_IDENTIFIED);
+	assert_non_null(strstr(c->text[0], "vendor CAFE01 model 1 version 1 "
+	    "serial 12345678 firmware 1.0.0"));
+	assert_non_null(strstr(c->text[0], " 9/1/0"));	/* Secure Channel */
+	assert_int_equal(cp_count(c, HAL_EV_CARD), 0);
+	assert_int_equal(cp_count(c, HAL_EV_BAD_FRAME), 1);
+	for (i = 0; i < c->nev; i++) {
+		if (c->ev[i].type == HAL_EV_BAD_FRAME)
+			assert_int_equal(c->ev[i].bits, 26);
+		if (c->ev[i].type == HAL_EV_KEY)
+			assert_int_equal(c->ev[i].value, keys[k++]);
+	}
+	assert_int_equal(k, 5);
+	/* The reader stops answering: offline after OFFLINE_MS. */
+	end = clock_mono_ms() + OFFLINE_MS + 300;
+	while (clock_mono_ms() < end && cp_count(c, HAL_EV_FAULT) == 0)
+		cp_step(c, end);
+	assert_int_equal(cp_count(c, HAL_EV_FAULT), 1);
+	assert_int_equal(c->ev[c->nev - 1].value, 1);
+	assert_string_equal(c->text[c->nev - 1], "offline: no reply");
+	cp_close(c);
+	free(c);
+}
+
+/* A reader's signal is queued and sent as osdp_LED and osdp_BUZ. */
+static void
+test_signal_sent(void **state)
+{
+	struct cp *c = malloc(sizeof(*c));
+	uint8_t got[OSDP_FRAME_MAX];
+	struct osdp_frame f;
+	const char *why;
+	int p;
+
+	(void)state;
+	cp_open(c);
+	cp_replay(c);
+	p = hal_point(c->hal, "garden.reader");
+	assert_int_equal(hal_reader_signal(c->hal, p, HAL_SIGNAL_DENY), 0);
+	/* The next command is the LED: 14 bytes of data, temporary red. */
+	cp_read(c, got, 8 + 14);
+	assert_int_equal(osdp_frame_parse(got, 22, &f, &why), 0);
+	assert_int_equal(f.code, OSDP_CMD_LED);
+	assert_int_equal(f.data[2], 2);		/* set the temporary state */
+	assert_int_equal(f.data[5], 1);		/* red */
+	cp_close(c);
+	free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_session),
+		cmocka_unit_test(test_signal_sent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
