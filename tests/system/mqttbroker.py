@@ -62,7 +62,8 @@ API
                          authorised; None for QoS 0).  payload: bytes, str,
                          or anything else, sent as JSON.
         c.messages       list of Msg(topic, payload bytes, qos, retain,
-                         properties) received, in order
+                         properties, at) received, in order (at: the
+                         wall time.time() it arrived)
         c.json(m)        m.payload decoded as JSON
         c.wait_for(pred, timeout=5) -> first message with pred(msg) true
         c.wait_count(n, pred=None, timeout=5) -> the first n matching
@@ -98,7 +99,8 @@ RUNNING = re.compile(r"mosquitto version \S+ running")
 MARKER = ("# --- staff logins (husvagtctl staff): everything below is "
           "rewritten ---")
 
-Msg = collections.namedtuple("Msg", "topic payload qos retain properties")
+Msg = collections.namedtuple("Msg",
+                             "topic payload qos retain properties at")
 
 
 class ConnectFailed(Exception):
@@ -174,7 +176,8 @@ class TestClient(mqtt.Client):
     def _cb_message(self, c, u, m):
         with self.cv:
             self.messages.append(Msg(m.topic, m.payload, m.qos, m.retain,
-                                     getattr(m, "properties", None)))
+                                     getattr(m, "properties", None),
+                                     time.time()))
             self.cv.notify_all()
 
     def _cb_subscribe(self, c, u, mid, rcs, props=None):
