@@ -23,6 +23,15 @@ clock_wall(void)
 	return time(NULL);
 }
 
+uint64_t
+clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 void
 clock_iso8601(char *buf, size_t len)
 {

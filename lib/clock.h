@@ -13,6 +13,8 @@
 uint64_t clock_mono_ms(void);
 uint64_t clock_mono_us(void);
 time_t	 clock_wall(void);
+/* Wall time in milliseconds since the epoch. */
+uint64_t clock_wall_ms(void);
 /* ISO 8601 UTC with milliseconds: "2026-11-23T15:55:07.123Z". */
 void	 clock_iso8601(char *buf, size_t len);
 

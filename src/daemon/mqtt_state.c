@@ -17,7 +17,7 @@
  * The state is recomputed from the doors and the HAL, not tracked event
  * by event: whenever the journal grows or a door moves (state_dirty), and
  * every MQTT_STATE_MS for what changes with time alone (a reader's
- * lockout running out).  A topic is published only when its payload
+ * lockout running out), and at the start of each vacancy interval.  A topic is published only when its payload
  * differs from the last one the broker was sent, so a flood of events
  * that leaves a door as it was publishes nothing.
  */
@@ -94,7 +94,7 @@ mqtt_state_put(struct mqtt *m, const char *sub, json_t *payload)
 static void
 mqtt_state_vacancy(struct mqtt *m)
 {
-	const char *v = register_vacancy(m->h, clock_wall());
+	const char *v = register_vacancy(m->h, clock_wall_ms());
 
 	mqtt_state_put_text(m, "vacancy", v != NULL ? strdup(v) : NULL);
 }
@@ -148,7 +148,8 @@ mqtt_state_alarms(struct mqtt *m)
 void
 mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 {
-	if (!force && !m->state_dirty && now < m->state_at + MQTT_STATE_MS)
+	if (!force && !m->state_dirty && now < m->state_at + MQTT_STATE_MS &&
+	    now < register_vacancy_due())
 		return;
 	m->state_dirty = false;
 	m->state_at = now;

@@ -124,9 +124,11 @@ register_vacancy_json(struct husvagt *h, time_t at)
 }
 
 /* The vacancy payload last counted and the wall time it was counted
- * for (the start of its interval).  One daemon per process. */
+ * for (the start of its interval); the monotonic time of the next
+ * interval's start.  One daemon per process. */
 static char *register_vacancy_text;
 static int64_t register_vacancy_at = -1;
+static uint64_t register_vacancy_due_ms;
 
 /* The figure the last run published, so that a restart does not make a
  * new one before the next interval. */
@@ -143,16 +145,26 @@ register_vacancy_load(struct husvagt *h)
 	register_vacancy_at = at;
 }
 
-const char *
-register_vacancy(struct husvagt *h, time_t now)
+uint64_t
+register_vacancy_due(void)
 {
-	int64_t every = h->cfg.vacancy.interval_s, at;
+	return register_vacancy_due_ms;
+}
+
+const char *
+register_vacancy(struct husvagt *h, uint64_t wall_ms)
+{
+	int64_t every = h->cfg.vacancy.interval_s, now, at;
+	uint64_t every_ms = (uint64_t)every * 1000;
 	json_t *j;
 	char *text;
 
+	register_vacancy_due_ms = clock_mono_ms() + every_ms -
+	    wall_ms % every_ms;
 	if (register_vacancy_at < 0 && register_vacancy_text == NULL)
 		register_vacancy_load(h);
-	at = (int64_t)now - (int64_t)now % every;
+	now = (int64_t)(wall_ms / 1000);
+	at = now - now % every;
 	if (register_vacancy_text != NULL && at <= register_vacancy_at)
 		return register_vacancy_text;
 	if ((j = register_vacancy_json(h, (time_t)at)) == NULL)

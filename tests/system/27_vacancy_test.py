@@ -30,7 +30,7 @@ def quiet_start(every):
     now = time.time()
     nxt = (int(now) // every + 1) * every
     if nxt - now < every - 1.5:
-        time.sleep(nxt - now + 0.3)
+        time.sleep(nxt - now + 0.5)
         nxt += every
     return nxt
 

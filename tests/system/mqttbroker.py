@@ -12,7 +12,8 @@ API
 ---
     from mqttbroker import Broker, ConnectFailed, broker   # broker: fixture
 
-    b = Broker(tmpdir, site="villa", start=True)
+    b = Broker(tmpdir, site="villa", start=True, web=None, setup_args=())
+        setup_args       more husvagt-mqtt-setup options (--bridge ...)
         b.dir            Path of the broker's files (conf, passwd, acl, certs)
         b.conf           its mosquitto.conf
         b.host           "127.0.0.1"
@@ -265,7 +266,8 @@ class TestClient(mqtt.Client):
 class Broker:
     """A real Mosquitto with the appliance's configuration."""
 
-    def __init__(self, tmpdir, site="villa", start=True, web=None):
+    def __init__(self, tmpdir, site="villa", start=True, web=None,
+                 setup_args=()):
         self.tmpdir = Path(tmpdir)
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         self.site = site
@@ -297,7 +299,7 @@ class Broker:
             "--owner", "root", "--site-config", "/nonexistent",
             "--daemon-user", self.daemon_user,
             "--daemon-password-file", str(self.daemon_password_file)] +
-            web_args, text=True).strip())
+            web_args + list(setup_args), text=True).strip())
         self.ca_file = self.dir / "ca.crt"
         self.passwd_path = self.dir / "accounts" / "passwd"
         self.acl_path = self.dir / "accounts" / "acl"
