@@ -278,7 +278,8 @@ bench: deps
 # The console is static files; its vendored libraries (MQTT.js, axe-core)
 # are pinned in tools/console/vendor/MANIFEST (file, package, version,
 # licence, SHA-256): the build fails when a file differs from it.  Its
-# browser tests (tests/system/6[0-2]_console_*test.py) run in `make system`.
+# browser tests (tests/system/6[0-2]_console_*test.py, and the regional
+# view's 63_region_console_test.py) run in `make system`.
 DEB_PKGS += lighttpd chromium-driver python3-selenium
 .PHONY: console-vendor
 all: console-vendor

@@ -15,9 +15,10 @@ building.  All on loopback.
         r.cleanup()
 
     g = Region(tmp_path, make_building, sites=("a", "b", "c"),
-               intake=("desk",), extra_conf="", web=None, joined=None)
+               intake=("desk",), extra_conf="", web=False, joined=None)
                                  (joined: the sites that get a building;
-                                 default all)
+                                 default all.  web: lighttpd serving the
+                                 intake view, at g.url)
         g.region                 the RegionBroker
         g.sites[name]            mqttsite.MqttSite of each building
         g.cleanup()
@@ -33,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mqttbroker import SETUP, Broker, ConnectFailed, TestClient, free_port  # noqa: F401
+from mqttbroker import (SETUP, TOP, Broker, ConnectFailed,  # noqa: F401
+                        TestClient, free_port)
 from mqttsite import MqttSite
 
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -144,9 +146,34 @@ class RegionBroker:
 
 class Region:
     def __init__(self, tmp_path, make_building, sites=("a", "b", "c"),
-                 intake=("desk",), extra_conf="", web=None, joined=None):
-        self.region = RegionBroker(tmp_path / "region", sites, intake, web)
+                 intake=("desk",), extra_conf="", web=False, joined=None):
+        self.web = None
+        self.web_dir = None
+        web_args = None
+        if web:
+            self.web_port = free_port()
+            self.web_dir = Path(tempfile.mkdtemp(prefix="husvagt-web-",
+                                                 dir="/tmp"))
+            os.chmod(self.web_dir, 0o755)
+            web_args = [
+                "--web-port", str(self.web_port), "--web-bind", "127.0.0.1",
+                "--web-pid-file", str(self.web_dir / "lighttpd.pid"),
+                "--web-log-file", str(self.web_dir / "lighttpd.log"),
+                "--console-dir", str(TOP / "tools" / "console")]
+            self.url = "https://127.0.0.1:%d/" % self.web_port
+        self.region = RegionBroker(tmp_path / "region", sites, intake,
+                                   web_args)
         self.region.start()
+        if web:
+            self.web = subprocess.Popen(
+                ["/usr/sbin/lighttpd", "-D", "-f",
+                 str(self.region.dir / "lighttpd.conf")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            end = time.monotonic() + 10
+            while not self.region._listening(self.web_port):
+                assert self.web.poll() is None, "lighttpd exited"
+                assert time.monotonic() < end, "lighttpd did not listen"
+                time.sleep(0.05)
         self.brokers = {}
         self.sites = {}
         try:
@@ -166,6 +193,14 @@ class Region:
             raise
 
     def cleanup(self):
+        if self.web and self.web.poll() is None:
+            self.web.send_signal(signal.SIGTERM)
+            try:
+                self.web.wait(10)
+            except subprocess.TimeoutExpired:
+                self.web.kill()
+        if self.web_dir:
+            shutil.rmtree(self.web_dir, ignore_errors=True)
         for b in self.brokers.values():
             b.cleanup()
         self.region.cleanup()
