@@ -298,6 +298,16 @@ bench-console: deps
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/console_bench.py
 # --- end of staff console ----------------------------------------------------
 
+# --- a region (docs/regional.md) ---------------------------------------------
+# make bench also measures a regional Mosquitto with 1,000 houses
+# (tests/bench/region_bench.py): a new intake client's whole picture and the
+# broker's memory.
+.PHONY: bench-region
+bench: bench-region
+bench-region: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/region_bench.py
+
 clean:
 	rm -rf build build-*
 
