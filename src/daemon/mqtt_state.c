@@ -149,7 +149,7 @@ void
 mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 {
 	if (!force && !m->state_dirty && now < m->state_at + MQTT_STATE_MS &&
-	    now < register_vacancy_due())
+	    (register_vacancy_due() == 0 || now < register_vacancy_due()))
 		return;
 	m->state_dirty = false;
 	m->state_at = now;

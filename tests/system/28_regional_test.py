@@ -207,6 +207,16 @@ def test_setup_files(tmp_path):
                 "--daemon-password-file", str(tmp_path / "h.secret"),
                 "--pid-file", str(d / "m.pid"), "--persistence-dir",
                 str(d / "p")]
+        subprocess.check_output(base)
+        before = (d / "mosquitto.conf").read_text()
+        # --region never writes over a building's broker folder.
+        bad = subprocess.run([str(SETUP), "--region", "--dir", str(d),
+                              "--region-sites", "north"],
+                             capture_output=True, text=True)
+        assert bad.returncode != 0 and "a building's broker folder" in \
+            bad.stderr
+        assert (d / "mosquitto.conf").read_text() == before
+
         conf = subprocess.check_output(base + [
             "--bridge", "localhost:%d" % r.tls_port, "--bridge-ca",
             str(r.ca_file), "--bridge-password-file",
