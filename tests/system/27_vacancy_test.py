@@ -12,7 +12,7 @@ import time
 from conftest import wait_until
 from mqttsite import MqttSite, broker  # noqa: F401
 
-EVERY = 6
+EVERY = 8
 
 
 def as_of(v):
