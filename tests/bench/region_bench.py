@@ -19,11 +19,9 @@ Figures:
 """
 
 import json
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading

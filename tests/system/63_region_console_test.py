@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from conftest import wait_until
-from consolesite import CONSOLE_DIR, DESKTOP, PHONE, Console, css, text
+from consolesite import DESKTOP, PHONE, Console, css, text
 from regionsite import Region
 
 EVERY = 4
@@ -54,19 +54,18 @@ def login(d, g, lang="da"):
     wait_until(lambda: css(d, "#houses"), 15, "the table after log-in")
 
 
-def test_served_with_the_region_as_index(region):
-    ctx = ssl.create_default_context(cafile=str(region.region.ca_file))
-    url = region.url.replace("127.0.0.1", "localhost")
+def test_houses_by_free_places_with_age_and_stale_mark(region):
+    g = region
+    # Served over HTTPS with the region's certificate, region.html as the
+    # index (one set-up for the whole file: a region takes seconds).
+    ctx = ssl.create_default_context(cafile=str(g.region.ca_file))
+    url = g.url.replace("127.0.0.1", "localhost")
     with urllib.request.urlopen(url, context=ctx) as r:
         assert b"js/region.js" in r.read()
         assert r.headers["Cache-Control"] == "no-store"
     cfg = json.loads(urllib.request.urlopen(url + "config.json",
                                             context=ctx).read())
     assert cfg == {"region": True, "mqtt_path": "/mqtt"}
-
-
-def test_houses_by_free_places_with_age_and_stale_mark(region):
-    g = region
     # a: two rooms taken, c: one; b has the most free places.
     g.sites["a"].b.ok("stay.admit", alias="Anna", room="101", adults=1)
     g.sites["a"].b.ok("stay.admit", alias="Bodil", room="103", adults=1)

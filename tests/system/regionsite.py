@@ -34,8 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mqttbroker import (SETUP, TOP, Broker, ConnectFailed,  # noqa: F401
-                        TestClient, free_port)
+from mqttbroker import SETUP, TOP, Broker, free_port
 from mqttsite import MqttSite
 
 MOSQUITTO = "/usr/sbin/mosquitto"
