@@ -278,7 +278,8 @@ bench: deps
 # The console is static files; its vendored libraries (MQTT.js, axe-core)
 # are pinned in tools/console/vendor/MANIFEST (file, package, version,
 # licence, SHA-256): the build fails when a file differs from it.  Its
-# browser tests (tests/system/6[0-2]_console_*test.py) run in `make system`.
+# browser tests (tests/system/6[0-2]_console_*test.py, and the regional
+# view's 63_region_console_test.py) run in `make system`.
 DEB_PKGS += lighttpd chromium-driver python3-selenium
 .PHONY: console-vendor
 all: console-vendor
@@ -296,6 +297,16 @@ bench-console: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/console_bench.py
 # --- end of staff console ----------------------------------------------------
+
+# --- a region (docs/regional.md) ---------------------------------------------
+# make bench also measures a regional Mosquitto with 1,000 houses
+# (tests/bench/region_bench.py): a new intake client's whole picture and the
+# broker's memory.
+.PHONY: bench-region
+bench: bench-region
+bench-region: deps
+	@$(MAKE) --no-print-directory all
+	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/region_bench.py
 
 clean:
 	rm -rf build build-*

@@ -202,7 +202,8 @@ config_section(struct config_parse *p, const char *f, int l,
 	} else if (strcmp(section, "site") && strcmp(section, "defaults") &&
 	    strcmp(section, "staff") && strcmp(section, "mqtt") &&
 	    strcmp(section, "guests") && strcmp(section, "register") &&
-	    strcmp(section, "alarm-outputs") && strcmp(section, "console")) {
+	    strcmp(section, "alarm-outputs") && strcmp(section, "console") &&
+	    strcmp(section, "vacancy")) {
 		diag_error(p->d, f, l, "unknown section [%s]", section);
 		p->section_ok = 0;
 	}
@@ -260,6 +261,8 @@ config_key(void *arg, const char *f, int l, int sl, const char *section,
 		return config_alarm_out_key(p->c, p->d, f, l, k, v);
 	if (!strcmp(section, "console"))
 		return config_console_key(p->c, p->d, f, l, k, v);
+	if (!strcmp(section, "vacancy"))
+		return config_vacancy_key(p->c, p->d, f, l, k, v);
 	if (p->reg.room != NULL)
 		return config_room_key(p->c, &p->reg, p->d, f, l, k, v);
 	return config_door_key(p, f, l, i, k, v);
@@ -271,6 +274,7 @@ config_set_defaults(struct site_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->timezone, sizeof(c->timezone), "Europe/Copenhagen");
 	c->console_idle_min = 15;
+	config_vacancy_defaults(&c->vacancy);
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/husvagt");
 	snprintf(c->control_socket, sizeof(c->control_socket),
 	    "/run/husvagt/control.sock");

@@ -46,6 +46,7 @@
  *   beds = 2
  *   type = double                ; single | double
  *   child_friendly = yes
+ *   accessible = no              ; step-free, for a wheelchair
  *
  *   [guests]                     ; the house guest rules (DESIGN 6)
  *   visiting_hours = mon-sun 10:00-20:00   ; access_windows_parse() text
@@ -63,6 +64,11 @@
  *
  *   [console]                    ; the staff console (docs/console.md)
  *   idle_min = 15                ; log out after this many idle minutes
+ *
+ *   [vacancy]                    ; the anonymous vacancy topic
+ *   interval = 4h                ; recounted at most this often
+ *   children = yes               ; the house takes children
+ *   child_ages = 0-17
  *
  *   [mqtt]                       ; the bridge to the local Mosquitto
  *   enabled = yes
@@ -117,7 +123,15 @@ struct site_room {
 	int	 beds;
 	bool	 double_room;
 	bool	 child_friendly;
+	bool	 accessible;
 	int	 line;
+};
+
+/* [vacancy] (config_vacancy.c): what the vacancy topic says, how often. */
+struct site_vacancy {
+	int	 interval_s;		/* publication interval; default 4 h */
+	bool	 children;		/* the house takes children */
+	int	 child_age_min, child_age_max;
 };
 
 /* The house guest rules (DESIGN 6). */
@@ -181,6 +195,7 @@ struct site_config {
 	struct site_alarm_out alarm_outs[CONFIG_ALARM_OUTS_MAX];
 	int	 nalarm_outs;
 	double	 console_idle_min;	/* [console] idle_min; default 15 */
+	struct site_vacancy vacancy;
 };
 
 /*
@@ -196,6 +211,11 @@ int  config_mqtt_key(struct site_mqtt *, struct diag *, const char *file,
 
 /* config_console.c: [console] (the staff console's site settings) */
 int  config_console_key(struct site_config *, struct diag *,
+	 const char *file, int line, const char *key, const char *value);
+
+/* config_vacancy.c: [vacancy] */
+void config_vacancy_defaults(struct site_vacancy *);
+int  config_vacancy_key(struct site_config *, struct diag *,
 	 const char *file, int line, const char *key, const char *value);
 
 /* config_register.c: [room X], [guests], [register] */

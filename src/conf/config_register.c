@@ -10,9 +10,11 @@
 #include "config.h"
 #include "inifile.h"
 
-enum { RK_FLOOR, RK_CORRIDOR, RK_ZONE, RK_BEDS, RK_TYPE, RK_CHILD, RK_N };
+enum { RK_FLOOR, RK_CORRIDOR, RK_ZONE, RK_BEDS, RK_TYPE, RK_CHILD,
+    RK_ACCESSIBLE, RK_N };
 static const char *const config_rkeys[RK_N] = {
 	"floor", "corridor", "zone", "beds", "type", "child_friendly",
+	"accessible",
 };
 
 void
@@ -128,7 +130,10 @@ config_room_key(struct site_config *c, struct config_register_parse *r,
 	default:
 		if (ini_bool(d, f, l, k, v, &b) != 0)
 			return -1;
-		room->child_friendly = b;
+		if (i == RK_ACCESSIBLE)
+			room->accessible = b;
+		else
+			room->child_friendly = b;
 		return 0;
 	}
 }

@@ -435,6 +435,10 @@ mqtt_deadline(struct mqtt *m)
 		t = clock_mono_ms();
 	else
 		t = m->state_at + MQTT_STATE_MS;
+	/* The vacancy figure is counted when its interval starts. */
+	if (m->conn == MQTT_UP && register_vacancy_due() != 0 &&
+	    register_vacancy_due() < t)
+		t = register_vacancy_due();
 	o = mqtt_outbox_deadline(m);
 	return o != 0 && o < t ? o : t;
 }

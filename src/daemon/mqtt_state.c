@@ -9,12 +9,15 @@
  *				"cause_active", "acked"}]}
  *	state/occupancy		anonymous counts from the register
  *	state/evacuation	the live roll call: rooms by number, counts
- *	vacancy			free rooms only, for the regional bridge
+ *	vacancy			free rooms and places only, for the
+ *				regional bridge: recounted once per
+ *				[vacancy] interval (register_vacancy), so
+ *				it never moves when a stay is admitted
  *
  * The state is recomputed from the doors and the HAL, not tracked event
  * by event: whenever the journal grows or a door moves (state_dirty), and
  * every MQTT_STATE_MS for what changes with time alone (a reader's
- * lockout running out).  A topic is published only when its payload
+ * lockout running out), and at the start of each vacancy interval.  A topic is published only when its payload
  * differs from the last one the broker was sent, so a flood of events
  * that leaves a door as it was publishes nothing.
  */
@@ -50,18 +53,15 @@ mqtt_state_slot(struct mqtt *m, const char *sub)
 }
 
 /*
- * Publish payload (stolen) retained on sub when it differs from what was
+ * Publish text (taken over) retained on sub when it differs from what was
  * last sent there.  A failed publish leaves the old payload in the table,
  * so the next sync tries again.
  */
 static void
-mqtt_state_put(struct mqtt *m, const char *sub, json_t *payload)
+mqtt_state_put_text(struct mqtt *m, const char *sub, char *text)
 {
 	struct mqtt_topic *t;
-	char *text;
 
-	text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
-	json_decref(payload);
 	if (text == NULL || (t = mqtt_state_slot(m, sub)) == NULL) {
 		free(text);
 		return;
@@ -76,6 +76,27 @@ mqtt_state_put(struct mqtt *m, const char *sub, json_t *payload)
 	}
 	free(t->payload);
 	t->payload = text;
+}
+
+/* The same with a JSON payload (stolen). */
+static void
+mqtt_state_put(struct mqtt *m, const char *sub, json_t *payload)
+{
+	char *text;
+
+	text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
+	json_decref(payload);
+	mqtt_state_put_text(m, sub, text);
+}
+
+/* The vacancy figure as the register last counted it: a reconnect
+ * publishes the same figure again, never a fresh count. */
+static void
+mqtt_state_vacancy(struct mqtt *m)
+{
+	const char *v = register_vacancy(m->h, clock_wall_ms());
+
+	mqtt_state_put_text(m, "vacancy", v != NULL ? strdup(v) : NULL);
 }
 
 /*
@@ -127,7 +148,8 @@ mqtt_state_alarms(struct mqtt *m)
 void
 mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 {
-	if (!force && !m->state_dirty && now < m->state_at + MQTT_STATE_MS)
+	if (!force && !m->state_dirty && now < m->state_at + MQTT_STATE_MS &&
+	    (register_vacancy_due() == 0 || now < register_vacancy_due()))
 		return;
 	m->state_dirty = false;
 	m->state_at = now;
@@ -136,7 +158,7 @@ mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 	mqtt_state_alarms(m);
 	mqtt_state_put(m, "state/occupancy", register_occupancy_json(m->h));
 	mqtt_state_put(m, "state/evacuation", evac_state_json(m->h));
-	mqtt_state_put(m, "vacancy", register_vacancy_json(m->h));
+	mqtt_state_vacancy(m);
 }
 
 void

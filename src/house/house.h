@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -278,9 +279,21 @@ int	 register_rooms_sync(struct husvagt *);
 void	 register_tick(struct husvagt *, uint64_t now);
 uint64_t register_deadline(struct husvagt *);
 /* Anonymous counts for state/occupancy (rooms, occupied, free single /
- * double, adults, children) and vacancy.  New refs. */
+ * double, adults, children).  New ref. */
 json_t	*register_occupancy_json(struct husvagt *);
-json_t	*register_vacancy_json(struct husvagt *);
+/* The vacancy figure counted now, labelled as of wall time at: free
+ * rooms and places, children and their ages, an accessible room.  New
+ * ref, NULL on a database error. */
+json_t	*register_vacancy_json(struct husvagt *, time_t at);
+/* The vacancy payload to publish at wall time now_ms (milliseconds since
+ * the epoch): recounted only when now has entered a publication interval
+ * later than the last count ([vacancy] interval, at its multiples since
+ * the epoch), kept across restarts; NULL when none could be made.  The
+ * text is the register's. */
+const char *register_vacancy(struct husvagt *, uint64_t now_ms);
+/* The monotonic time at which the next interval starts (as of the last
+ * register_vacancy call; 0 before it). */
+uint64_t register_vacancy_due(void);
 
 /* guest.c (agreements, blocklist, visits) */
 /* Overstay: open visits past their limit or the visiting hours raise

@@ -1,8 +1,9 @@
 /*
  * The anonymous register (DESIGN 5): the room table mirrored from the
  * site configuration, the anonymous counts published on state/occupancy
- * and vacancy, the occupancy report's figures, and the daily retention
- * job that erases a departed stay's alias and her guests' names.
+ * and, recounted at most once per [vacancy] interval, on vacancy; the
+ * occupancy report's figures; and the daily retention job that erases a
+ * departed stay's alias and her guests' names.
  *
  * Nothing here reads or writes an alias except the retention job, which
  * erases it; the journal only ever names stay:ID, so erasing never
@@ -21,6 +22,7 @@
 #include "register.h"
 #include "retention.h"
 #include "room_table.h"
+#include "settings.h"
 #include "stay_table.h"
 
 /* The retention job runs shortly after start, then once a day. */
@@ -75,18 +77,112 @@ register_occupancy_json(struct husvagt *h)
 	    "needs_help", (json_int_t)s[6]);
 }
 
-json_t *
-register_vacancy_json(struct husvagt *h)
+/* Is the configured room called name step-free? */
+static bool
+register_room_accessible(const struct husvagt *h, const char *name)
 {
-	int64_t r[5];
-	char today[16];
+	int i;
 
-	if (room_table_counts(h->db, r) == -1)
+	for (i = 0; i < h->cfg.nrooms; i++)
+		if (!strcmp(h->cfg.rooms[i].name, name))
+			return h->cfg.rooms[i].accessible;
+	return false;
+}
+
+json_t *
+register_vacancy_json(struct husvagt *h, time_t at)
+{
+	const struct site_vacancy *v = &h->cfg.vacancy;
+	json_t *rooms, *r, *ages;
+	int64_t free_rooms = 0, places = 0, child = 0, access = 0;
+	char asof[32];
+	struct tm tm;
+	size_t i;
+
+	if ((rooms = room_table_list(h->db)) == NULL)
 		return NULL;
-	occ_date_format(register_today(), today, sizeof(today));
-	return json_pack("{s:s, s:I, s:I, s:I, s:s}", "site", h->cfg.name,
-	    "free_single", (json_int_t)r[2], "free_double", (json_int_t)r[3],
-	    "free_child_friendly", (json_int_t)r[4], "updated", today);
+	json_array_foreach(rooms, i, r) {
+		if (json_is_true(json_object_get(r, "occupied")))
+			continue;
+		free_rooms++;
+		places += json_integer_value(json_object_get(r, "beds"));
+		child += json_is_true(json_object_get(r, "child_friendly"));
+		access += register_room_accessible(h,
+		    json_string_value(json_object_get(r, "room")));
+	}
+	json_decref(rooms);
+	gmtime_r(&at, &tm);
+	strftime(asof, sizeof(asof), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Children can come when the house takes them and a free room is
+	 * fit for them; the ages say which. */
+	ages = v->children && child > 0 ? json_pack("[i, i]",
+	    v->child_age_min, v->child_age_max) : json_null();
+	return json_pack("{s:s, s:I, s:I, s:b, s:o, s:b, s:s}",
+	    "site", h->cfg.name, "free_rooms", (json_int_t)free_rooms,
+	    "free_places", (json_int_t)places, "children", !json_is_null(ages),
+	    "child_ages", ages, "accessible", access > 0, "as_of", asof);
+}
+
+/* The vacancy payload last counted and the wall time it was counted
+ * for (the start of its interval); the monotonic time of the next
+ * interval's start.  One daemon per process. */
+static char *register_vacancy_text;
+static int64_t register_vacancy_at = -1;
+static uint64_t register_vacancy_due_ms;
+
+/* The figure the last run published, so that a restart does not make a
+ * new one before the next interval. */
+static void
+register_vacancy_load(struct husvagt *h)
+{
+	char *text = NULL;
+	int64_t at;
+
+	if (settings_int_get(h->db, "vacancy_at", &at) != 1 ||
+	    settings_text_get(h->db, "vacancy", &text) != 1)
+		return;
+	register_vacancy_text = text;
+	register_vacancy_at = at;
+}
+
+uint64_t
+register_vacancy_due(void)
+{
+	return register_vacancy_due_ms;
+}
+
+const char *
+register_vacancy(struct husvagt *h, uint64_t wall_ms)
+{
+	int64_t every = h->cfg.vacancy.interval_s, now, at;
+	uint64_t every_ms = (uint64_t)every * 1000;
+	json_t *j;
+	char *text;
+
+	register_vacancy_due_ms = clock_mono_ms() + every_ms -
+	    wall_ms % every_ms;
+	if (register_vacancy_at < 0 && register_vacancy_text == NULL)
+		register_vacancy_load(h);
+	now = (int64_t)(wall_ms / 1000);
+	at = now - now % every;
+	if (register_vacancy_text != NULL && at <= register_vacancy_at)
+		return register_vacancy_text;
+	if ((j = register_vacancy_json(h, (time_t)at)) == NULL)
+		return register_vacancy_text;
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (text == NULL)
+		return register_vacancy_text;
+	/* The text first: a failure between the two leaves an older time
+	 * beside it, which only makes the next start count again. */
+	if (settings_text_set(h->db, "vacancy", text) == -1 ||
+	    settings_int_set(h->db, "vacancy_at", at) == -1)
+		log_warnx("register: the vacancy figure could not be kept; "
+		    "it is published all the same");
+	free(register_vacancy_text);
+	register_vacancy_text = text;
+	register_vacancy_at = at;
+	return text;
 }
 
 int32_t

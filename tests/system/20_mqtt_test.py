@@ -86,10 +86,11 @@ def test_retained_state_on_subscribe(mqtt_site):
                    "children_6_9": 0, "children_10_17": 0, "needs_help": 0}
     vac = json.loads(w.wait_for(lambda m: m.topic.endswith("/vacancy"))
                      .payload)
-    assert set(vac) == {"site", "free_single", "free_double",
-                        "free_child_friendly", "updated"}
-    assert (vac["site"], vac["free_single"], vac["free_double"],
-            vac["free_child_friendly"]) == ("villa", 8, 4, 4)
+    assert set(vac) == {"site", "free_rooms", "free_places", "children",
+                        "child_ages", "accessible", "as_of"}
+    assert (vac["site"], vac["free_rooms"], vac["free_places"],
+            vac["children"], vac["child_ages"], vac["accessible"]) == (
+                "villa", 12, 16, True, [0, 17], True)
 
 
 def test_door_state_follows_a_chip(mqtt_site):

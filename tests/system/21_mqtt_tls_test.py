@@ -197,8 +197,8 @@ def test_appliance_defaults(tmp_path):
     # The server certificate is signed by the CA.
     subprocess.run(["openssl", "verify", "-CAfile", str(d / "ca.crt"),
                     str(d / "server.crt")], check=True, capture_output=True)
-    # No password on a command line: the regional bridge is commented out.
-    assert "\nconnection " not in text and "# connection regional" in text
+    # No bridge unless asked for (--bridge): only the comment.
+    assert "\nconnection " not in text and "include_dir" not in text
     assert "# topic husvagt/elmhouse/vacancy out 1" in text
 
 

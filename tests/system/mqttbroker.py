@@ -12,7 +12,8 @@ API
 ---
     from mqttbroker import Broker, ConnectFailed, broker   # broker: fixture
 
-    b = Broker(tmpdir, site="villa", start=True)
+    b = Broker(tmpdir, site="villa", start=True, web=None, setup_args=())
+        setup_args       more husvagt-mqtt-setup options (--bridge ...)
         b.dir            Path of the broker's files (conf, passwd, acl, certs)
         b.conf           its mosquitto.conf
         b.host           "127.0.0.1"
@@ -62,7 +63,8 @@ API
                          authorised; None for QoS 0).  payload: bytes, str,
                          or anything else, sent as JSON.
         c.messages       list of Msg(topic, payload bytes, qos, retain,
-                         properties) received, in order
+                         properties, at) received, in order (at: the
+                         wall time.time() it arrived)
         c.json(m)        m.payload decoded as JSON
         c.wait_for(pred, timeout=5) -> first message with pred(msg) true
         c.wait_count(n, pred=None, timeout=5) -> the first n matching
@@ -98,7 +100,8 @@ RUNNING = re.compile(r"mosquitto version \S+ running")
 MARKER = ("# --- staff logins (husvagtctl staff): everything below is "
           "rewritten ---")
 
-Msg = collections.namedtuple("Msg", "topic payload qos retain properties")
+Msg = collections.namedtuple("Msg",
+                             "topic payload qos retain properties at")
 
 
 class ConnectFailed(Exception):
@@ -174,7 +177,8 @@ class TestClient(mqtt.Client):
     def _cb_message(self, c, u, m):
         with self.cv:
             self.messages.append(Msg(m.topic, m.payload, m.qos, m.retain,
-                                     getattr(m, "properties", None)))
+                                     getattr(m, "properties", None),
+                                     time.time()))
             self.cv.notify_all()
 
     def _cb_subscribe(self, c, u, mid, rcs, props=None):
@@ -262,7 +266,8 @@ class TestClient(mqtt.Client):
 class Broker:
     """A real Mosquitto with the appliance's configuration."""
 
-    def __init__(self, tmpdir, site="villa", start=True, web=None):
+    def __init__(self, tmpdir, site="villa", start=True, web=None,
+                 setup_args=()):
         self.tmpdir = Path(tmpdir)
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         self.site = site
@@ -294,7 +299,7 @@ class Broker:
             "--owner", "root", "--site-config", "/nonexistent",
             "--daemon-user", self.daemon_user,
             "--daemon-password-file", str(self.daemon_password_file)] +
-            web_args, text=True).strip())
+            web_args + list(setup_args), text=True).strip())
         self.ca_file = self.dir / "ca.crt"
         self.passwd_path = self.dir / "accounts" / "passwd"
         self.acl_path = self.dir / "accounts" / "acl"

@@ -54,6 +54,30 @@ static const struct bad bad[] = {
 	BAD("unknown key in [console]",
 	    SITE DOOR "[console]\nidle = 5\n",
 	    { 7, "[console]: unknown key 'idle' (known: idle_min)" }),
+	BAD("unknown key in [vacancy]",
+	    SITE DOOR "[vacancy]\nevery = 4h\n",
+	    { 7, "[vacancy]: unknown key 'every' (known: interval, children, "
+	    "child_ages)" }),
+	BAD("vacancy interval without a unit, zero, too long",
+	    SITE DOOR "[vacancy]\ninterval = 600\ninterval = 0s\n"
+	    "interval = 25h\ninterval = 1441m\n",
+	    { 7, "interval: '600' is not a time like 4h, 30m or 10s between "
+	    "1s and 24h" },
+	    { 8, "interval: '0s' is not a time like 4h, 30m or 10s between "
+	    "1s and 24h" },
+	    { 9, "interval: '25h' is not a time like 4h, 30m or 10s between "
+	    "1s and 24h" },
+	    { 10, "interval: '1441m' is not a time like 4h, 30m or 10s "
+	    "between 1s and 24h" }),
+	BAD("vacancy child ages upside down, adult, one number",
+	    SITE DOOR "[vacancy]\nchild_ages = 10-3\nchild_ages = 0-18\n"
+	    "child_ages = 5\n",
+	    { 7, "child_ages: '10-3' is not like 0-17 (ages 0 to 17, the first "
+	    "not above the second)" },
+	    { 8, "child_ages: '0-18' is not like 0-17 (ages 0 to 17, the first "
+	    "not above the second)" },
+	    { 9, "child_ages: '5' is not like 0-17 (ages 0 to 17, the first "
+	    "not above the second)" }),
 	BAD("console idle_min zero",
 	    SITE DOOR "[console]\nidle_min = 0\n",
 	    { 7, "idle_min: '0' is not a number of minutes above 0 and at "
@@ -493,6 +517,32 @@ test_console_idle(void **unused)
 	assert_true(cfg.console_idle_min == 240);
 }
 
+/* The vacancy topic's interval, children and ages: 4 hours, yes, 0-17
+ * unless [vacancy] says otherwise; a room may be marked accessible. */
+#define ROOM	"[door r101]\nzone = room-101\n[room 101]\ncorridor = entrance\n"
+static void
+test_vacancy(void **unused)
+{
+	(void)unused;
+	load_ok(SITE DOOR ROOM);
+	assert_int_equal(cfg.vacancy.interval_s, 4 * 3600);
+	assert_true(cfg.vacancy.children);
+	assert_int_equal(cfg.vacancy.child_age_min, 0);
+	assert_int_equal(cfg.vacancy.child_age_max, 17);
+	assert_false(cfg.rooms[0].accessible);
+	load_ok(SITE DOOR ROOM "accessible = yes\n[vacancy]\n"
+	    "interval = 5s\nchildren = no\nchild_ages = 3-12\n");
+	assert_true(cfg.rooms[0].accessible);
+	assert_int_equal(cfg.vacancy.interval_s, 5);
+	assert_false(cfg.vacancy.children);
+	assert_int_equal(cfg.vacancy.child_age_min, 3);
+	assert_int_equal(cfg.vacancy.child_age_max, 12);
+	load_ok(SITE DOOR "[vacancy]\ninterval = 30m\n");
+	assert_int_equal(cfg.vacancy.interval_s, 1800);
+	load_ok(SITE DOOR "[vacancy]\ninterval = 24h\n");
+	assert_int_equal(cfg.vacancy.interval_s, 86400);
+}
+
 /*
  * A door takes [defaults] wherever [defaults] stands, keeps what it sets
  * itself, and a later [site] or [defaults] section overrides an earlier
@@ -680,6 +730,7 @@ main(void)
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_defaults_and_overrides),
 		cmocka_unit_test(test_console_idle),
+		cmocka_unit_test(test_vacancy),
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_missing_file),
