@@ -312,3 +312,48 @@ clean:
 	rm -rf build build-*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- Installing, and the Debian package (firmware/debian/) ------------
+# `make install DESTDIR=...` puts the appliance's files where Debian keeps
+# them; `make deb` builds husvagt_<version>_<arch>.deb with debhelper from
+# a copy of the tree in $(DEB_BUILD), for amd64 and (DEB_ARCHES) arm64,
+# and runs lintian on each; firmware/README.md says what goes where.
+.PHONY: install deb
+DESTDIR    ?=
+DEB_BUILD  ?= build-deb
+DEB_ARCHES ?= amd64 arm64
+MAN_PAGES  := $(filter-out docs/husvagt-sim.1,$(wildcard docs/*.[1-8]))
+install: $(BUILD)/husvagtd $(BUILD)/husvagtctl $(BUILD)/husvagt_clientid.so
+	install -D -m 0755 $(BUILD)/husvagtd $(DESTDIR)/usr/sbin/husvagtd
+	install -D -m 0755 $(BUILD)/husvagtctl $(DESTDIR)/usr/bin/husvagtctl
+	install -D -m 0755 tools/husvagt-mqtt-setup $(DESTDIR)/usr/sbin/husvagt-mqtt-setup
+	install -D -m 0644 $(BUILD)/husvagt_clientid.so $(DESTDIR)/usr/lib/husvagt/husvagt_clientid.so
+	install -D -m 0644 -t $(DESTDIR)/usr/share/husvagt/mosquitto firmware/mosquitto/*.in
+	install -D -m 0644 -t $(DESTDIR)/usr/share/husvagt/lighttpd firmware/lighttpd/*.in
+	cd tools/console && find . -type f | while read -r f; do \
+	    install -D -m 0644 "$$f" "$(DESTDIR)/usr/share/husvagt/console/$$f"; done
+	cd boards && find . -type f | while read -r f; do \
+	    install -D -m 0644 "$$f" "$(DESTDIR)/usr/share/husvagt/boards/$$f"; done
+	install -D -m 0644 firmware/etc/husvagt/husvagt.conf $(DESTDIR)/etc/husvagt/husvagt.conf
+	install -D -m 0644 boards/rpi4-modbus/board.ini $(DESTDIR)/etc/husvagt/board.ini
+	install -D -m 0644 -t $(DESTDIR)/lib/systemd/system firmware/systemd/*.service firmware/systemd/*.path
+	install -D -m 0644 firmware/systemd/mosquitto.service.d/husvagt.conf \
+	    $(DESTDIR)/lib/systemd/system/mosquitto.service.d/husvagt.conf
+	install -D -m 0644 firmware/sysusers.d/husvagt.conf $(DESTDIR)/usr/lib/sysusers.d/husvagt.conf
+	install -D -m 0644 firmware/tmpfiles.d/husvagt.conf $(DESTDIR)/usr/lib/tmpfiles.d/husvagt.conf
+	install -D -m 0644 firmware/udev/60-husvagt-gpio.rules $(DESTDIR)/lib/udev/rules.d/60-husvagt-gpio.rules
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+	    install -D -m 0644 $$m $(DESTDIR)/usr/share/man/man$$s/$${m##*/}; done
+
+deb:
+	@tools/install-deps debhelper lintian dpkg-dev
+	@for a in $(DEB_ARCHES); do tools/build-deb $$a $(DEB_BUILD) || exit 1; done
+# The amd64 package installed, upgraded, removed and purged in a fresh
+# Debian 12 root (tests/deb/run; the root is cached in $(DEB_BUILD)/test).
+.PHONY: deb-test
+deb-test:
+	@tools/install-deps debhelper lintian dpkg-dev mmdebstrap
+	@tools/build-deb amd64 $(DEB_BUILD)
+	@tests/deb/run $(DEB_BUILD)/amd64/husvagt_$$(sed -n '1s/^husvagt (\([^)]*\)).*/\1/p' \
+	    firmware/debian/changelog)_amd64.deb $(DEB_BUILD)/test
+# ---- end of installing -----------------------------------------------
