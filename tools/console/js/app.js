@@ -9,7 +9,8 @@ let busModule = null;
 const loadBus = () => (busModule = busModule || import("./bus.js"));
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
-import { h, replace, same, field, announce } from "./ui.js";
+import { h, replace, same, announce } from "./ui.js";
+import { langButton, loginScreen as showLogin } from "./login.js";
 import { houseView, visitorsView, alarmsView } from "./views.js";
 import { intercomCards } from "./intercom.js";
 import { rollcallView } from "./rollcall.js";
@@ -66,43 +67,13 @@ async function boot() {
   loadBus();
 }
 
-function langButton(after) {
-  const other = i18n.lang === "da" ? "en" : "da";
-  return h("button", { class: "lang", type: "button", lang: other,
-                       onclick: async () => { await i18n.load(other); after(); } },
-           t("lang.switch"));
-}
-
-function loginScreen(message) {
-  document.title = t("app.title");
-  const [fl, login] = field(t("login.login"), h("input", { name: "username",
-    autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }));
-  const [fp, pass] = field(t("login.password"), h("input", { type: "password",
-    name: "password", autocomplete: "current-password", required: true }));
-  const msg = h("p", { class: "login-msg", role: "alert", id: "login-msg" }, message || "");
-  const submit = h("button", { type: "submit", class: "primary big" }, t("login.submit"));
-  const form = h("form", { class: "login", "aria-labelledby": "login-title",
-    onsubmit: async (e) => {
-      e.preventDefault();
-      submit.disabled = true;
-      msg.textContent = t("login.connecting");
-      const l = login.value.trim(), p = pass.value;
-      pass.value = "";
-      try {
-        await start(l, p);
-      } catch (err) {
-        submit.disabled = false;
-        msg.textContent = err.message === "auth" ? t("login.wrong") : t("login.unreachable");
-        pass.focus();
-      }
-    } },
-    h("h1", { id: "login-title" }, t("login.title", { site: config.site })),
-    fl, fp, submit, msg);
-  replace(app, h("main", { class: "login-page" },
-                 h("div", { class: "login-top" }, langButton(() => loginScreen(msg.textContent))),
-                 form));
-  login.focus();
-}
+// The log-in screen (login.js) with the house's name and start() behind it.
+const housePage = {
+  title: () => t("app.title"),
+  heading: () => t("login.title", { site: config.site }),
+  logIn: (login, password) => start(login, password),
+};
+const loginScreen = (message) => showLogin(app, housePage, message);
 
 async function start(login, password) {
   const { Bus } = await loadBus();

@@ -7,7 +7,8 @@
 import mqtt from "../vendor/mqtt.esm.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
-import { h, replace, same, field, announce } from "./ui.js";
+import { h, replace, same, announce } from "./ui.js";
+import { langButton, loginScreen as showLogin } from "./login.js";
 
 const app = document.getElementById("app");
 let config = { mqtt_path: "/mqtt" };
@@ -26,44 +27,13 @@ async function boot() {
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
 }
 
-function langButton(after) {
-  const other = i18n.lang === "da" ? "en" : "da";
-  return h("button", { class: "lang", type: "button", lang: other,
-                       onclick: async () => { await i18n.load(other); after(); } },
-           t("lang.switch"));
-}
-
-function loginScreen(message) {
-  document.title = t("region.title");
-  const [fl, login] = field(t("login.login"), h("input", { name: "username",
-    autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }));
-  const [fp, pass] = field(t("login.password"), h("input", { type: "password",
-    name: "password", autocomplete: "current-password", required: true }));
-  const msg = h("p", { class: "login-msg", role: "alert", id: "login-msg" }, message || "");
-  const submit = h("button", { type: "submit", class: "primary big" }, t("login.submit"));
-  const form = h("form", { class: "login", "aria-labelledby": "login-title",
-    onsubmit: async (e) => {
-      e.preventDefault();
-      submit.disabled = true;
-      msg.textContent = t("login.connecting");
-      const l = login.value.trim(), p = pass.value;
-      pass.value = "";
-      try {
-        await connect(l, p);
-        shell(l);
-      } catch (err) {
-        submit.disabled = false;
-        msg.textContent = err.message === "auth" ? t("login.wrong") : t("login.unreachable");
-        pass.focus();
-      }
-    } },
-    h("h1", { id: "login-title" }, t("region.title")),
-    fl, fp, submit, msg);
-  replace(app, h("main", { class: "login-page" },
-                 h("div", { class: "login-top" }, langButton(() => loginScreen(msg.textContent))),
-                 form));
-  login.focus();
-}
+// The log-in screen (login.js): the regional broker, then the table.
+const regionPage = {
+  title: () => t("region.title"),
+  heading: () => t("region.title"),
+  logIn: async (login, password) => { await connect(login, password); shell(login); },
+};
+const loginScreen = (message) => showLogin(app, regionPage, message);
 
 // Resolves on the first CONNACK; rejects with "auth" or "network".  The
 // regional broker makes the client id the login (one connection per login).
