@@ -305,7 +305,14 @@ mqtt_start_session(struct mqtt *m, uint64_t now)
 	mqtt_state_forget(m);
 	mqtt_state_sync(m, now, true);
 	mqtt_topic(m, topic, sizeof(topic), "cmd/+/+");
-	rc = mosquitto_subscribe_v5(m->mosq, NULL, topic, 1, 0, NULL);
+	/*
+	 * Retain-as-published: without it the broker clears the retain flag
+	 * on live delivery, and a retained command would be obeyed now and
+	 * again at every reconnection.  With it, mqtt_cmd_message() sees the
+	 * flag both live and when the broker's store hands it over.
+	 */
+	rc = mosquitto_subscribe_v5(m->mosq, NULL, topic, 1,
+	    MQTT_SUB_OPT_RETAIN_AS_PUBLISHED, NULL);
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_warnx("mqtt: subscribe %s: %s", topic,
 		    mosquitto_strerror(rc));
