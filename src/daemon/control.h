@@ -18,10 +18,14 @@
 #include <poll.h>
 
 #define CONTROL_LINE_MAX	65536	/* longest request line */
-#define CONTROL_CLIENTS_MAX	32
+#define CONTROL_CLIENTS_MAX	64	/* slots in all */
+#define CONTROL_RESERVED	8	/* of them only for root and management */
+#define CONTROL_PER_UID		8	/* slots one uid may hold */
+#define CONTROL_LINE_MS		5000	/* a full line within this, or closed */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -35,6 +39,7 @@ struct husvagt;
 struct control_peer {
 	uid_t	 uid;
 	bool	 root;			/* uid 0 or the daemon's own uid */
+	bool	 privileged;		/* root, or a management login */
 	char	 name[ROLE_LOGIN_MAX + 1];	/* user name; "" unknown */
 };
 
@@ -44,6 +49,10 @@ struct control *control_open(const char *path, struct husvagt *);
 void	control_close(struct control *);
 int	control_pollfds(struct control *, struct pollfd *, int max);
 void	control_dispatch(struct control *, const struct pollfd *, int n);
+/* The line deadline: close clients that have not sent a full line within
+ * CONTROL_LINE_MS of connecting or of their last reply. */
+void	control_tick(struct control *, uint64_t now);
+uint64_t control_deadline(const struct control *);
 
 /* control_peer.c */
 /* Fill p from the peer credentials of the connected socket fd. */

@@ -52,6 +52,13 @@ control_has_line(const struct control_client *cl)
 	return memchr(cl->in, '\n', cl->inlen) != NULL;
 }
 
+bool
+control_client_idle(const struct control_client *cl)
+{
+	return cl->fd != -1 && cl->outlen == 0 && !cl->closing &&
+	    !control_has_line(cl);
+}
+
 /*
  * Events wanted for a client.  POLLOUT is asked for a pending reply and
  * also for requests already buffered, so that the loop comes back for them
@@ -225,6 +232,8 @@ control_flush(struct control_client *cl)
 		cl->outoff += (size_t)n;
 		cl->active_ms = clock_mono_ms();
 	}
+	if (cl->outlen > 0)
+		cl->line_since = cl->active_ms;	/* the next line's clock */
 	free(cl->out);
 	cl->out = NULL;
 	cl->outlen = cl->outoff = 0;

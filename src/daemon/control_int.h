@@ -15,7 +15,7 @@
 #include "control.h"
 
 #define CONTROL_BURST	8		/* requests per client per dispatch */
-#define CONTROL_IDLE_MS	(60 * 1000)	/* evictable when the table is full */
+#define CONTROL_ACCEPTS	16		/* connections taken per dispatch */
 
 struct control_client {
 	int		 fd;		/* -1: slot free */
@@ -27,6 +27,7 @@ struct control_client {
 	bool		 eof;		/* the peer will send nothing more */
 	bool		 closing;	/* close once the reply is written */
 	uint64_t	 active_ms;	/* last read or write */
+	uint64_t	 line_since;	/* waiting for a full line since */
 	uint64_t	 conn;		/* this connection's number, from 1 */
 };
 
@@ -36,6 +37,8 @@ struct control {
 	struct husvagt		*h;
 	struct control_client	 clients[CONTROL_CLIENTS_MAX];
 	uint64_t		 nconn;		/* connections accepted */
+	uint64_t		 evicted;	/* idle clients sent away for room */
+	uint64_t		 timed_out;	/* no full line in time */
 };
 
 /* control_client.c */
@@ -46,6 +49,9 @@ void	 control_client_close(struct control_client *);
 void	 control_drop(struct control *, struct control_client *);
 /* Events wanted for a client. */
 short	 control_client_events(const struct control_client *);
+/* Whether a client waits for its next request line (nothing of its own
+ * in progress): such a client may be sent away to make room. */
+bool	 control_client_idle(const struct control_client *);
 /* Handle poll's verdict on one client. */
 void	 control_client_event(struct control *, struct control_client *,
 	     short revents);

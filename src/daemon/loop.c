@@ -103,6 +103,18 @@ loop_mqtt_deadline(struct husvagt *h)
 	return mqtt_deadline(h->mqtt);
 }
 
+static void
+loop_control_tick(struct husvagt *h, uint64_t now)
+{
+	control_tick(h->control, now);
+}
+
+static uint64_t
+loop_control_deadline(struct husvagt *h)
+{
+	return control_deadline(h->control);
+}
+
 static const struct loop_timer loop_timers[] = {
 	{ loop_hal_tick,	loop_hal_deadline },	/* line sampling */
 	{ doors_tick,		doors_deadline },	/* relock, held open */
@@ -112,6 +124,7 @@ static const struct loop_timer loop_timers[] = {
 	{ broker_tick,		broker_deadline },	/* broker reload */
 	{ register_tick,	register_deadline },	/* retention */
 	{ guest_tick,		guest_deadline },	/* overstay */
+	{ loop_control_tick,	loop_control_deadline },	/* line deadline */
 	/* Last: what this turn journalled is published in this turn. */
 	{ loop_mqtt_tick,	loop_mqtt_deadline },
 };
