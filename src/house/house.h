@@ -108,6 +108,11 @@ struct husvagt {
 	uint64_t		 started_ms;
 	bool			 stopping;
 	bool			 reload;
+	/* daemon.c: the last reload found the configuration or the board
+	 * file broken (a "fault" alarm at point "config" until a reload
+	 * loads); a reload loaded a board file that needs a restart. */
+	bool			 config_fault;
+	bool			 restart_needed;
 };
 
 /* house.c: the services of every part */
