@@ -68,6 +68,10 @@ cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    "credentials", (json_int_t)h->ncreds,
 	    "mqtt", "disabled",
 	    "doors", cmd_doors_json(h), "faults", cmd_faults_json(h));
+	if (r != NULL)
+		json_object_set_new(r, "loop", json_pack("{s:I}",
+		    "turn_cpu_max_us", (json_int_t)(h->turn_cpu_us[0] >
+		    h->turn_cpu_us[1] ? h->turn_cpu_us[0] : h->turn_cpu_us[1])));
 	if (r != NULL && h->restart_needed)
 		json_object_set_new(r, "restart_needed", json_true());
 	if (r != NULL)

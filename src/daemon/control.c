@@ -164,7 +164,7 @@ control_pollfds(struct control *c, struct pollfd *pfd, int max)
 /*
  * Slots.  CONTROL_CLIENTS_MAX in all; the last CONTROL_RESERVED of them
  * only for privileged peers (root, the daemon's uid, a management login),
- * and no uid holds more than CONTROL_PER_UID.  When the newcomer's share
+ * and no unprivileged uid holds more than CONTROL_PER_UID.  When the newcomer's share
  * is full, the oldest idle client it may displace goes -- its own uid's
  * oldest when the uid is at its limit, otherwise the oldest of any
  * unprivileged uid (a privileged newcomer: of anyone) -- so a crowd of
@@ -210,7 +210,7 @@ control_slot(struct control *c, const struct control_peer *p)
 		if (!c->clients[i].peer.privileged)
 			others++;
 	}
-	if (mine >= CONTROL_PER_UID)
+	if (!p->privileged && mine >= CONTROL_PER_UID)
 		old = control_oldest_idle(c, p, true);
 	else if (free_slot != NULL && (p->privileged ||
 	    others < CONTROL_CLIENTS_MAX - CONTROL_RESERVED))
@@ -286,6 +286,52 @@ control_accept(struct control *c)
 	return 0;
 }
 
+void
+control_deliver(struct control *c, uint64_t conn, json_t *reply)
+{
+	struct control_client *cl;
+	int i;
+
+	for (i = 0; c != NULL && i < CONTROL_CLIENTS_MAX; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1 || cl->conn != conn || !cl->waiting)
+			continue;
+		cl->waiting = false;
+		control_client_reply(cl, reply);
+		break;
+	}
+	json_decref(reply);
+}
+
+void
+control_deliver_stream(struct control *c, uint64_t conn, const char *format,
+    int64_t rows, int fd)
+{
+	struct control_client *cl;
+	char *head;
+	int i;
+
+	for (i = 0; c != NULL && i < CONTROL_CLIENTS_MAX; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1 || cl->conn != conn || !cl->waiting)
+			continue;
+		if (asprintf(&head, "{\"ok\":true,\"result\":{\"format\":"
+		    "\"%s\",\"rows\":%lld,\"data\":\"", format,
+		    (long long)rows) == -1)
+			break;
+		cl->waiting = false;
+		free(cl->out);
+		cl->out = head;
+		cl->outlen = strlen(head);
+		cl->outoff = 0;
+		cl->streaming = true;
+		cl->src_fd = fd;
+		cl->src_off = 0;
+		return;
+	}
+	close(fd);
+}
+
 /* Whether a client waits for a line against the line deadline. */
 static bool
 control_waits_line(const struct control_client *cl)
@@ -355,14 +401,18 @@ void
 control_dispatch(struct control *c, const struct pollfd *pfd, int n)
 {
 	struct control_client *cl;
-	int i, k;
+	int i, j, k;
 
-	for (i = 0; i < n; i++) {
+	/* Round robin: the client served first moves on every turn. */
+	c->budget = CONTROL_TURN;
+	for (j = 0; j < n; j++) {
+		i = (int)((c->rr + (unsigned)j) % (unsigned)n);
 		if (pfd[i].fd == c->fd || pfd[i].revents == 0)
 			continue;
 		if ((cl = control_find(c, pfd[i].fd)) != NULL)
 			control_client_event(c, cl, pfd[i].revents);
 	}
+	c->rr++;
 	for (i = 0; i < n; i++) {
 		if (pfd[i].fd != c->fd || !(pfd[i].revents & POLLIN))
 			continue;

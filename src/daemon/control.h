@@ -20,7 +20,7 @@
 #define CONTROL_LINE_MAX	65536	/* longest request line */
 #define CONTROL_CLIENTS_MAX	64	/* slots in all */
 #define CONTROL_RESERVED	8	/* of them only for root and management */
-#define CONTROL_PER_UID		8	/* slots one uid may hold */
+#define CONTROL_PER_UID		8	/* slots one unprivileged uid may hold */
 #define CONTROL_LINE_MS		5000	/* a full line within this, or closed */
 
 #include <stdbool.h>
@@ -49,6 +49,14 @@ struct control *control_open(const char *path, struct husvagt *);
 void	control_close(struct control *);
 int	control_pollfds(struct control *, struct pollfd *, int max);
 void	control_dispatch(struct control *, const struct pollfd *, int n);
+/* Send the deferred reply (stolen) of the request client conn waits on;
+ * dropped when that client is gone. */
+void	control_deliver(struct control *, uint64_t conn, json_t *reply);
+/* Send an export (journal.export's reply) streamed from fd (taken over,
+ * closed when done): {"ok":true,"result":{"format","rows","data"}} with
+ * data read from the file and escaped a chunk at a time. */
+void	control_deliver_stream(struct control *, uint64_t conn,
+	    const char *format, int64_t rows, int fd);
 /* The line deadline: close clients that have not sent a full line within
  * CONTROL_LINE_MS of connecting or of their last reply. */
 void	control_tick(struct control *, uint64_t now);

@@ -115,6 +115,8 @@ daemon_start(struct husvagt *h)
 	events_at_start(h, now);
 	evac_at_start(h);
 	alarm_outputs_update(h);
+	if (work_open(h) != 0)
+		log_warnx("no worker thread: journal verify runs in the loop");
 	/* Last, so the bridge starts from a journal that says how we
 	 * started; it connects from the loop, never here. */
 	return mqtt_open(h);
@@ -129,6 +131,7 @@ daemon_stop(struct husvagt *h)
 		house_journal(h, "system.stopped", "", "system", "", NULL);
 	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
+	work_close(h);
 	if (h->hal != NULL)
 		hal_close(h->hal);
 	for (i = 0; i < ENROL_SLOTS; i++)

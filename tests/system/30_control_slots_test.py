@@ -1,6 +1,6 @@
 """The control socket under a crowd: a client that sends no full line
-within the line deadline (5 s) is closed, each uid holds at most 8
-slots, slots are kept for root and management, and when the slots are
+within the line deadline (5 s) is closed, each unprivileged uid holds at
+most 8 slots, slots are kept for root and management, and when the slots are
 taken the oldest idle client goes rather than the newcomer -- so 1,000
 idle and 50 half-line connections never lock root out of husvagtctl."""
 
