@@ -88,7 +88,7 @@ def test_export_streams_in_bounded_memory(make_building):
     worker to a file and streamed to each client a chunk at a time, so
     the daemon's peak memory grows by far less than the export's size,
     and the doors are served meanwhile."""
-    from loadsite import hwm_kb
+    from loadsite import hwm_kb, sanitized
     b = make_building(start=False, extra_conf=FAST)
     populate(b, ROWS)
     b.start()
@@ -115,7 +115,8 @@ def test_export_streams_in_bounded_memory(make_building):
     assert rows[0]["seq"] == 1 and rows[-1]["seq"] >= seq
     # Memory: a few chunks per client, not the export (tens of MB).
     assert size > 10 * 1024 * 1024
-    assert grew < 8 * 1024, grew
+    if not sanitized(b.proc.pid):
+        assert grew < 8 * 1024, grew
     ex = b.wait_journal("journal.exported", after=seq, format="csv")
     assert ex["actor"] == "root" and ex["detail"]["rows"] >= seq
     assert b.alive()

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from loadsite import Flood, press_ms, rss_kb, wait_locked
+from loadsite import Flood, press_ms, rss_kb, sanitized, wait_locked
 from mqttsite import broker, mqtt_site  # noqa: F401
 
 DOORS = ["front", "garden", "corridor-1", "corridor-2"]
@@ -54,7 +54,8 @@ def test_command_flood_does_not_hold_the_exit_buttons(mqtt_site):
 
     after = rss_kb(s.b.proc.pid)
     print("AFTER", after)
-    assert after < 1.3 * before, (before, after)
+    if not sanitized(s.b.proc.pid):
+        assert after < 1.3 * before, (before, after)
 
     # Every answer is the status or "busy": the login was held to its
     # share, and the daemon is still there for it.

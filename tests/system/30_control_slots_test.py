@@ -87,7 +87,7 @@ def test_root_crowd_never_locks_out_root(building):
     try:
         p, took = timed_status(b)
         assert p.returncode == 0, p.stderr
-        assert "busy" not in p.stderr and took < 5, (took, p)
+        assert "busy" not in p.stderr and took < 10, (took, p)
         # Bounded: the slots, the listener and a handful of its own.
         assert client_fds(b) <= 64 + 16
         # The half-line clients still held are closed by the deadline.
@@ -114,7 +114,7 @@ def test_other_uid_crowd_holds_few_slots(make_building):
         assert client_fds(b) <= 8 + 16
         for _ in range(20):
             p, took = timed_status(b)
-            assert p.returncode == 0 and took < 5, (took, p)
+            assert p.returncode == 0 and took < 10, (took, p)
     finally:
         held_closed(c)
     assert b.alive()

@@ -17,6 +17,14 @@ import time
 from conftest import wait_until
 
 
+def sanitized(pid):
+    """Whether the process runs under AddressSanitizer (make asan): its
+    allocator keeps freed memory in quarantine, so resident-memory bounds
+    do not hold there and are left to the plain build."""
+    with open("/proc/%d/maps" % pid) as f:
+        return any("libasan" in line for line in f)
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
