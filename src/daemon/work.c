@@ -64,6 +64,7 @@ struct work_job {
 	char			 from[32], to[32];
 	bool			 has_from, has_to;
 	char			 login[ROLE_LOGIN_MAX + 1];
+	int64_t			 upto;		/* the last seq when asked */
 	int64_t			 rows;
 	int			 fd;
 	struct work_waiter	 w[WORK_WAITERS];
@@ -118,8 +119,8 @@ work_export(struct work *w, struct work_job *j)
 		close(fd);
 		return;
 	}
-	j->rows = journal_export(w->db, j->format, j->has_from ? j->from :
-	    NULL, j->has_to ? j->to : NULL, f);
+	j->rows = journal_export_upto(w->db, j->format, j->has_from ?
+	    j->from : NULL, j->has_to ? j->to : NULL, j->upto, f);
 	if (fclose(f) != 0)
 		j->rows = -1;
 	if (j->rows < 0)
@@ -230,6 +231,9 @@ work_exporter(void *arg, const char *format, const char *from,
 		snprintf(j->from, sizeof(j->from), "%s", from ? from : "");
 		snprintf(j->to, sizeof(j->to), "%s", to ? to : "");
 		snprintf(j->login, sizeof(j->login), "%s", login);
+		/* The rows there are now, not those written until the
+		 * worker gets to it: as if it ran at once. */
+		j->upto = journal_last_seq(w->h->journal);
 		j->nw = 1;
 		j->w[0].via = WORK_NOBODY;
 		j->state = WORK_QUEUED;

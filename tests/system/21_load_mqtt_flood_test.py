@@ -65,7 +65,10 @@ def test_command_flood_does_not_hold_the_exit_buttons(mqtt_site):
     assert "busy" in kinds
     st = s.command(anna, "anna", "status", rid="after")["result"]
     print("STATUS", st["loop"], st["mqtt_commands"])
-    assert st["loop"]["turn_cpu_max_us"] < TURN_CPU_US, st["loop"]
+    # Under ASan everything costs several times more (and the window
+    # holds the start's session set-up).
+    bound = TURN_CPU_US * (8 if sanitized(s.b.proc.pid) else 1)
+    assert st["loop"]["turn_cpu_max_us"] < bound, st["loop"]
     assert st["mqtt_commands"]["slice_max"] <= 8
     assert st["mqtt_commands"]["busy"] == sum(1 for x in r if not x["ok"])
     wait_locked(s.b, DOORS)
