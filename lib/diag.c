@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -8,7 +9,13 @@ diag_error(struct diag *d, const char *file, int line, const char *fmt, ...)
 	FILE *out = d->out != NULL ? d->out : stderr;
 	va_list ap;
 
-	d->count++;
+	if (d->count++ == 0) {
+		snprintf(d->first_file, sizeof(d->first_file), "%s", file);
+		d->first_line = line;
+		va_start(ap, fmt);
+		vsnprintf(d->first_msg, sizeof(d->first_msg), fmt, ap);
+		va_end(ap);
+	}
 	if (d->quiet)
 		return;
 	if (line > 0)

@@ -12,6 +12,10 @@ struct diag {
 	int	 count;		/* errors recorded */
 	int	 quiet;		/* when set, do not print as they are added */
 	FILE	*out;		/* where errors are printed; stderr when NULL */
+	/* The first error, kept for a report that names one (a reload). */
+	char	 first_file[256];
+	int	 first_line;
+	char	 first_msg[256];
 };
 
 /* Record (and print) "file:line: reason".  line 0 means the whole file. */

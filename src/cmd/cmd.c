@@ -21,6 +21,12 @@ cmd_ok(json_t *result)
 	return json_pack("{s:b, s:o}", "ok", 1, "result", result);
 }
 
+json_t *
+cmd_deferred(int64_t id)
+{
+	return json_pack("{s:I}", CMD_DEFERRED, (json_int_t)id);
+}
+
 /* Journal a refused command: verb, error code, never the arguments. */
 static void
 cmd_journal_refusal(struct husvagt *h, const struct cmd_actor *actor,

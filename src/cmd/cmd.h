@@ -33,6 +33,16 @@ struct cmd_actor {
 /* Run one request; returns a new reply object, never NULL. */
 json_t *cmd_exec(struct husvagt *, const struct cmd_actor *,
     const json_t *request);
+/*
+ * A reply that comes later: cmd_exec() returns {"deferred": id} when a
+ * verb handed its work to the daemon's worker (house.h, work_hooks); the
+ * caller registers itself for job id (work_wait) and sends nothing now.
+ */
+#define CMD_DEFERRED	"deferred"
+json_t	*cmd_deferred(int64_t id);
+/* The reply of journal.verify from journal_verify()'s rc and result. */
+struct journal_verify;
+json_t	*cmd_journal_verify_reply(int rc, const struct journal_verify *);
 /* An error reply (new reference). */
 json_t *cmd_error(const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -50,6 +50,8 @@ cmd_faults_json(struct husvagt *h)
 		if (hal_point_faulty(h->hal, i))
 			json_array_append_new(a,
 			    json_string(h->board.points[i].role));
+	if (h->config_fault)
+		json_array_append_new(a, json_string("config"));
 	return a;
 }
 
@@ -69,6 +71,12 @@ cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	    "credentials", (json_int_t)h->ncreds,
 	    "mqtt", "disabled",
 	    "doors", cmd_doors_json(h), "faults", cmd_faults_json(h));
+	if (r != NULL)
+		json_object_set_new(r, "loop", json_pack("{s:I}",
+		    "turn_cpu_max_us", (json_int_t)(h->turn_cpu_us[0] >
+		    h->turn_cpu_us[1] ? h->turn_cpu_us[0] : h->turn_cpu_us[1])));
+	if (r != NULL && h->restart_needed)
+		json_object_set_new(r, "restart_needed", json_true());
 	if (r != NULL)
 		house_status(h, r);
 	return cmd_ok(r);

@@ -82,6 +82,16 @@ cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    "or YYYY-MM-DDTHH:MM:SS[.mmm]Z (UTC)");
 	if (strcmp(fmt, "csv") && strcmp(fmt, "json"))
 		return cmd_error("bad_value", "format must be csv or json");
+	if (h->work.exporter != NULL) {
+		/* Written by the worker to a file, streamed from there. */
+		int64_t id = h->work.exporter(h->work.arg, fmt, from, to,
+		    a->login);
+
+		if (id < 0)
+			return cmd_error("busy", "too much long work is waiting; "
+			    "try again shortly");
+		return cmd_deferred(id);
+	}
 	if ((mem = open_memstream(&buf, &len)) == NULL)
 		return cmd_error("failed", "out of memory");
 	n = journal_export(h->db, fmt, from, to, mem);
@@ -100,21 +110,37 @@ cmd_journal_export(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 }
 
 json_t *
+cmd_journal_verify_reply(int rc, const struct journal_verify *v)
+{
+	if (rc < 0)
+		return cmd_error("failed", "could not read the journal");
+	return cmd_ok(json_pack("{s:b, s:I, s:I, s:s}", "ok", rc == 0,
+	    "rows", (json_int_t)v->rows, "bad_seq", (json_int_t)v->bad_seq,
+	    "reason", rc == 0 ? "" : v->reason));
+}
+
+/*
+ * The walk takes seconds on a big journal: with the daemon's worker it
+ * runs off the loop and the reply comes when it is done (cmd_deferred).
+ */
+json_t *
 cmd_journal_verify(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	char anchor[CONFIG_PATH_MAX + 32];
 	struct journal_verify v;
+	int64_t id;
 	int rc;
-
-	snprintf(anchor, sizeof(anchor), "%s/journal.anchor",
-	    h->cfg.state_dir);
-	rc = journal_verify_anchored(h->db, h->keys.journal, anchor, &v);
 
 	(void)a;
 	(void)args;
-	if (rc < 0)
-		return cmd_error("failed", "could not read the journal");
-	return cmd_ok(json_pack("{s:b, s:I, s:I, s:s}", "ok", rc == 0,
-	    "rows", (json_int_t)v.rows, "bad_seq", (json_int_t)v.bad_seq,
-	    "reason", rc == 0 ? "" : v.reason));
+	if (h->work.verify != NULL) {
+		if ((id = h->work.verify(h->work.arg)) < 0)
+			return cmd_error("busy", "too many journal "
+			    "verifications are waiting; try again shortly");
+		return cmd_deferred(id);
+	}
+	snprintf(anchor, sizeof(anchor), "%s/journal.anchor",
+	    h->cfg.state_dir);
+	rc = journal_verify_anchored(h->db, h->keys.journal, anchor, &v);
+	return cmd_journal_verify_reply(rc, &v);
 }

@@ -23,6 +23,7 @@
 #include "control_int.h"
 #include "husvagtd.h"
 #include "log.h"
+#include "role.h"
 
 
 /*
@@ -161,29 +162,69 @@ control_pollfds(struct control *c, struct pollfd *pfd, int max)
 }
 
 /*
- * Make room when every slot is taken: the client idle longest goes, if it
- * has been idle for CONTROL_IDLE_MS.  Returns a free slot or NULL.
+ * Slots.  CONTROL_CLIENTS_MAX in all; the last CONTROL_RESERVED of them
+ * only for privileged peers (root, the daemon's uid, a management login),
+ * and no unprivileged uid holds more than CONTROL_PER_UID.  When the newcomer's share
+ * is full, the oldest idle client it may displace goes -- its own uid's
+ * oldest when the uid is at its limit, otherwise the oldest of any
+ * unprivileged uid (a privileged newcomer: of anyone) -- so a crowd of
+ * idle or trickling connections never keeps management out.  Idle: no
+ * request in progress (control_client_idle); a client busy with a
+ * request is never displaced, and when only such clients are there the
+ * newcomer is refused with "busy".
  */
 static struct control_client *
-control_slot(struct control *c)
+control_oldest_idle(struct control *c, const struct control_peer *p,
+    bool same_uid)
 {
-	struct control_client *idle = NULL;
-	uint64_t now = clock_mono_ms();
+	struct control_client *cl, *old = NULL;
 	int i;
 
 	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
-		if (c->clients[i].fd == -1)
-			return &c->clients[i];
-		if (idle == NULL || c->clients[i].active_ms < idle->active_ms)
-			idle = &c->clients[i];
+		cl = &c->clients[i];
+		if (!control_client_idle(cl))
+			continue;
+		if (same_uid ? cl->peer.uid != p->uid :
+		    !p->privileged && cl->peer.privileged)
+			continue;
+		if (old == NULL || cl->active_ms < old->active_ms)
+			old = cl;
 	}
-	if (now - idle->active_ms < CONTROL_IDLE_MS)
+	return old;
+}
+
+static struct control_client *
+control_slot(struct control *c, const struct control_peer *p)
+{
+	struct control_client *free_slot = NULL, *old;
+	int i, mine = 0, others = 0;
+
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		if (c->clients[i].fd == -1) {
+			if (free_slot == NULL)
+				free_slot = &c->clients[i];
+			continue;
+		}
+		if (c->clients[i].peer.uid == p->uid)
+			mine++;
+		if (!c->clients[i].peer.privileged)
+			others++;
+	}
+	if (!p->privileged && mine >= CONTROL_PER_UID)
+		old = control_oldest_idle(c, p, true);
+	else if (free_slot != NULL && (p->privileged ||
+	    others < CONTROL_CLIENTS_MAX - CONTROL_RESERVED))
+		return free_slot;
+	else
+		old = control_oldest_idle(c, p, false);
+	if (old == NULL)
 		return NULL;
-	log_info("control: dropping client uid %u, idle %llu s",
-	    (unsigned)idle->peer.uid,
-	    (unsigned long long)(now - idle->active_ms) / 1000);
-	control_drop(c, idle);
-	return idle;
+	log_debug("control: client uid %u idle %llu ms makes room for uid %u",
+	    (unsigned)old->peer.uid, (unsigned long long)(clock_mono_ms() -
+	    old->active_ms), (unsigned)p->uid);
+	c->evicted++;
+	control_drop(c, old);
+	return old;
 }
 
 /* Tell a connection there is no room for it, as far as it will listen. */
@@ -199,13 +240,15 @@ control_refuse(int fd)
 }
 
 /*
- * Accept one pending connection into a free slot.  Returns -1 when none
- * was pending (or accept failed), 0 otherwise.
+ * Accept one pending connection into a slot.  Returns -1 when none was
+ * pending (or accept failed), 0 otherwise.
  */
 static int
 control_accept(struct control *c)
 {
 	struct control_client *cl;
+	struct control_peer peer;
+	uint64_t now;
 	int fd;
 
 	fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -215,17 +258,25 @@ control_accept(struct control *c)
 			log_warn("control: accept");
 		return -1;
 	}
-	if ((cl = control_slot(c)) == NULL) {
-		log_warnx("control: %d clients, refusing another",
-		    CONTROL_CLIENTS_MAX);
+	if (control_peer_identify(fd, &peer) == -1) {
+		log_warn("control: accept");
+		close(fd);
+		return 0;
+	}
+	peer.privileged = peer.root || (peer.name[0] != '\0' &&
+	    (staff_roles_of(c->h, peer.name) & ROLE_MANAGEMENT) != 0);
+	if ((cl = control_slot(c, &peer)) == NULL) {
+		log_warnx("control: no idle slot for uid %u, refusing it",
+		    (unsigned)peer.uid);
 		control_refuse(fd);
 		return 0;
 	}
+	now = clock_mono_ms();
 	cl->fd = fd;
+	cl->peer = peer;
 	cl->conn = ++c->nconn;
-	cl->active_ms = clock_mono_ms();
-	if (control_peer_identify(fd, &cl->peer) == -1 ||
-	    (cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {
+	cl->active_ms = cl->line_since = now;
+	if ((cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {
 		log_warn("control: accept");
 		control_client_close(cl);
 		return 0;
@@ -233,6 +284,97 @@ control_accept(struct control *c)
 	log_debug("control: client uid %u (%s)", (unsigned)cl->peer.uid,
 	    cl->peer.name[0] != '\0' ? cl->peer.name : "unknown");
 	return 0;
+}
+
+void
+control_deliver(struct control *c, uint64_t conn, json_t *reply)
+{
+	struct control_client *cl;
+	int i;
+
+	for (i = 0; c != NULL && i < CONTROL_CLIENTS_MAX; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1 || cl->conn != conn || !cl->waiting)
+			continue;
+		cl->waiting = false;
+		control_client_reply(cl, reply);
+		break;
+	}
+	json_decref(reply);
+}
+
+void
+control_deliver_stream(struct control *c, uint64_t conn, const char *format,
+    int64_t rows, int fd)
+{
+	struct control_client *cl;
+	char *head;
+	int i;
+
+	for (i = 0; c != NULL && i < CONTROL_CLIENTS_MAX; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1 || cl->conn != conn || !cl->waiting)
+			continue;
+		if (asprintf(&head, "{\"ok\":true,\"result\":{\"format\":"
+		    "\"%s\",\"rows\":%lld,\"data\":\"", format,
+		    (long long)rows) == -1)
+			break;
+		cl->waiting = false;
+		free(cl->out);
+		cl->out = head;
+		cl->outlen = strlen(head);
+		cl->outoff = 0;
+		cl->streaming = true;
+		cl->src_fd = fd;
+		cl->src_off = 0;
+		return;
+	}
+	close(fd);
+}
+
+/* Whether a client waits for a line against the line deadline. */
+static bool
+control_waits_line(const struct control_client *cl)
+{
+	return control_client_idle(cl) && !cl->eof;
+}
+
+void
+control_tick(struct control *c, uint64_t now)
+{
+	struct control_client *cl;
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		cl = &c->clients[i];
+		if (!control_waits_line(cl) ||
+		    now < cl->line_since + CONTROL_LINE_MS)
+			continue;
+		log_debug("control: client uid %u sent no full line in %d ms, "
+		    "closing it", (unsigned)cl->peer.uid, CONTROL_LINE_MS);
+		c->timed_out++;
+		control_drop(c, cl);
+	}
+}
+
+uint64_t
+control_deadline(const struct control *c)
+{
+	uint64_t t = 0, d;
+	int i;
+
+	if (c == NULL)
+		return 0;
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		if (!control_waits_line(&c->clients[i]))
+			continue;
+		d = c->clients[i].line_since + CONTROL_LINE_MS;
+		if (t == 0 || d < t)
+			t = d;
+	}
+	return t;
 }
 
 /* Find the client on fd; NULL when it is not (or no longer) ours. */
@@ -251,25 +393,30 @@ control_find(struct control *c, int fd)
 /*
  * Act on what poll reported for the n entries control_pollfds() filled.
  * Clients go first; the listener last, so a slot freed now is reusable.
- * Pending connections are taken in a burst, so a crowd at the door does
- * not overflow the backlog while the loop turns.
+ * Pending connections are taken in a burst of at most CONTROL_ACCEPTS,
+ * so a crowd at the door neither overflows the backlog while the loop
+ * turns nor holds the loop while it keeps coming.
  */
 void
 control_dispatch(struct control *c, const struct pollfd *pfd, int n)
 {
 	struct control_client *cl;
-	int i, k;
+	int i, j, k;
 
-	for (i = 0; i < n; i++) {
+	/* Round robin: the client served first moves on every turn. */
+	c->budget = CONTROL_TURN;
+	for (j = 0; j < n; j++) {
+		i = (int)((c->rr + (unsigned)j) % (unsigned)n);
 		if (pfd[i].fd == c->fd || pfd[i].revents == 0)
 			continue;
 		if ((cl = control_find(c, pfd[i].fd)) != NULL)
 			control_client_event(c, cl, pfd[i].revents);
 	}
+	c->rr++;
 	for (i = 0; i < n; i++) {
 		if (pfd[i].fd != c->fd || !(pfd[i].revents & POLLIN))
 			continue;
-		for (k = 0; k < CONTROL_CLIENTS_MAX; k++) {
+		for (k = 0; k < CONTROL_ACCEPTS; k++) {
 			if (control_accept(c) == -1)
 				break;
 		}

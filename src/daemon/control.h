@@ -18,10 +18,14 @@
 #include <poll.h>
 
 #define CONTROL_LINE_MAX	65536	/* longest request line */
-#define CONTROL_CLIENTS_MAX	32
+#define CONTROL_CLIENTS_MAX	64	/* slots in all */
+#define CONTROL_RESERVED	8	/* of them only for root and management */
+#define CONTROL_PER_UID		8	/* slots one unprivileged uid may hold */
+#define CONTROL_LINE_MS		5000	/* a full line within this, or closed */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -35,6 +39,7 @@ struct husvagt;
 struct control_peer {
 	uid_t	 uid;
 	bool	 root;			/* uid 0 or the daemon's own uid */
+	bool	 privileged;		/* root, or a management login */
 	char	 name[ROLE_LOGIN_MAX + 1];	/* user name; "" unknown */
 };
 
@@ -44,6 +49,18 @@ struct control *control_open(const char *path, struct husvagt *);
 void	control_close(struct control *);
 int	control_pollfds(struct control *, struct pollfd *, int max);
 void	control_dispatch(struct control *, const struct pollfd *, int n);
+/* Send the deferred reply (stolen) of the request client conn waits on;
+ * dropped when that client is gone. */
+void	control_deliver(struct control *, uint64_t conn, json_t *reply);
+/* Send an export (journal.export's reply) streamed from fd (taken over,
+ * closed when done): {"ok":true,"result":{"format","rows","data"}} with
+ * data read from the file and escaped a chunk at a time. */
+void	control_deliver_stream(struct control *, uint64_t conn,
+	    const char *format, int64_t rows, int fd);
+/* The line deadline: close clients that have not sent a full line within
+ * CONTROL_LINE_MS of connecting or of their last reply. */
+void	control_tick(struct control *, uint64_t now);
+uint64_t control_deadline(const struct control *);
 
 /* control_peer.c */
 /* Fill p from the peer credentials of the connected socket fd. */

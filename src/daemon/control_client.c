@@ -24,6 +24,8 @@ control_client_close(struct control_client *cl)
 {
 	if (cl->fd == -1)
 		return;
+	if (cl->streaming)
+		close(cl->src_fd);
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -52,6 +54,13 @@ control_has_line(const struct control_client *cl)
 	return memchr(cl->in, '\n', cl->inlen) != NULL;
 }
 
+bool
+control_client_idle(const struct control_client *cl)
+{
+	return cl->fd != -1 && cl->outlen == 0 && !cl->closing &&
+	    !cl->waiting && !control_has_line(cl);
+}
+
 /*
  * Events wanted for a client.  POLLOUT is asked for a pending reply and
  * also for requests already buffered, so that the loop comes back for them
@@ -60,6 +69,8 @@ control_has_line(const struct control_client *cl)
 short
 control_client_events(const struct control_client *cl)
 {
+	if (cl->waiting)
+		return 0;	/* nothing read or written until the reply */
 	if (cl->outlen > 0 || control_has_line(cl))
 		return POLLOUT;
 	if (cl->closing || cl->eof)
@@ -95,6 +106,12 @@ control_queue(struct control_client *cl, const json_t *reply)
 	cl->out = t;
 	cl->outlen = len + 1;
 	cl->outoff = 0;
+}
+
+void
+control_client_reply(struct control_client *cl, const json_t *reply)
+{
+	control_queue(cl, reply);
 }
 
 /*
@@ -179,7 +196,15 @@ control_request(struct control *c, struct control_client *cl,
 	json_object_del(req, "as");
 	actor.conn = cl->conn;
 	reply = cmd_exec(c->h, &actor, req);
-	control_queue(cl, reply);
+	if (json_object_get(reply, CMD_DEFERRED) != NULL) {
+		struct work_waiter who = { .via = WORK_CONTROL,
+		    .conn = cl->conn };
+
+		work_wait(c->h->worker, json_integer_value(json_object_get(
+		    reply, CMD_DEFERRED)), &who);
+		cl->waiting = true;
+	} else
+		control_queue(cl, reply);
 	json_decref(reply);
 out:
 	json_decref(req);
@@ -205,15 +230,78 @@ control_next_line(struct control *c, struct control_client *cl)
 }
 
 /*
- * Write what the socket takes of the pending reply.  Returns -1 when the
- * client is gone and must be dropped.
+ * The next piece of a streamed reply: up to CONTROL_CHUNK bytes of the
+ * file escaped as the inside of a JSON string, or at the end of the file
+ * the reply's close.  -1 when the file cannot be read (the client is
+ * dropped: its reply cannot be finished).
+ */
+static int
+control_refill(struct control_client *cl)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char end[] = "\"}}\n";
+	unsigned char in[CONTROL_CHUNK];
+	char *out;
+	size_t i, o = 0;
+	ssize_t n;
+
+	n = pread(cl->src_fd, in, sizeof(in), cl->src_off);
+	if (n < 0)
+		return -1;
+	if ((out = malloc(n == 0 ? sizeof(end) : (size_t)n * 6)) == NULL)
+		return -1;
+	if (n == 0) {
+		memcpy(out, end, sizeof(end) - 1);
+		o = sizeof(end) - 1;
+		close(cl->src_fd);
+		cl->streaming = false;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		unsigned char ch = in[i];
+
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			memcpy(out + o, "\\u00", 4);
+			out[o + 4] = hex[ch >> 4];
+			out[o + 5] = hex[ch & 15];
+			o += 6;
+		} else
+			out[o++] = (char)ch;
+	}
+	cl->src_off += n;
+	free(cl->out);
+	cl->out = out;
+	cl->outlen = o;
+	cl->outoff = 0;
+	return 0;
+}
+
+/*
+ * Write what the socket takes of the pending reply; of a streamed one at
+ * most CONTROL_CHUNKS pieces per call, so that a fast reader of a big
+ * export does not hold the loop.  Returns -1 when the client is gone and
+ * must be dropped.
  */
 static int
 control_flush(struct control_client *cl)
 {
+	int chunks = 0;
 	ssize_t n;
 
-	while (cl->outoff < cl->outlen) {
+	for (;;) {
+		if (cl->outoff == cl->outlen && cl->streaming) {
+			if (++chunks > CONTROL_CHUNKS)
+				return 0;
+			if (control_refill(cl) == -1)
+				return -1;
+		}
+		if (cl->outoff >= cl->outlen)
+			break;
 		n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
@@ -225,6 +313,8 @@ control_flush(struct control_client *cl)
 		cl->outoff += (size_t)n;
 		cl->active_ms = clock_mono_ms();
 	}
+	if (cl->outlen > 0)
+		cl->line_since = cl->active_ms;	/* the next line's clock */
 	free(cl->out);
 	cl->out = NULL;
 	cl->outlen = cl->outoff = 0;
@@ -233,7 +323,9 @@ control_flush(struct control_client *cl)
 
 /*
  * Answer buffered requests while replies go straight out, at most
- * CONTROL_BURST of them so one busy client cannot starve the loop.
+ * CONTROL_BURST of them so one busy client cannot starve the others, and
+ * none once the turn's CONTROL_TURN are spent, so the clients together
+ * cannot starve the loop: what is left waits for the next turn.
  * Returns -1 when the client is done with and must be dropped.
  */
 static int
@@ -244,14 +336,15 @@ control_work(struct control *c, struct control_client *cl)
 	for (burst = 0; ; burst++) {
 		if (control_flush(cl) == -1)
 			return -1;
-		if (cl->outlen > 0)
+		if (cl->outlen > 0 || cl->waiting)
 			return 0;
 		if (cl->closing)
 			return -1;
 		if (!control_has_line(cl))
 			return cl->eof ? -1 : 0;
-		if (burst == CONTROL_BURST)
+		if (burst == CONTROL_BURST || c->budget <= 0)
 			return 0;
+		c->budget--;
 		control_next_line(c, cl);
 	}
 }
@@ -295,7 +388,8 @@ void
 control_client_event(struct control *c, struct control_client *cl,
     short revents)
 {
-	if (revents & (POLLERR | POLLNVAL)) {
+	if ((revents & (POLLERR | POLLNVAL)) ||
+	    (cl->waiting && (revents & POLLHUP))) {
 		control_drop(c, cl);
 		return;
 	}

@@ -180,6 +180,8 @@ daemon_start(struct husvagt *h)
 	events_at_start(h, now);
 	evac_at_start(h);
 	alarm_outputs_update(h);
+	if (work_open(h) != 0)
+		log_warnx("no worker thread: journal verify runs in the loop");
 	/* Last, so the bridge starts from a journal that says how we
 	 * started; it connects from the loop, never here. */
 	return mqtt_open(h);
@@ -194,6 +196,7 @@ daemon_stop(struct husvagt *h)
 		house_journal(h, "system.stopped", "", "system", "", NULL);
 	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
+	work_close(h);
 	if (h->hal != NULL)
 		hal_close(h->hal);
 	for (i = 0; i < ENROL_SLOTS; i++)
@@ -211,30 +214,113 @@ daemon_stop(struct husvagt *h)
 }
 
 /*
- * Reload the site configuration in place.  The board (the wires) stays as
- * it is: a changed board needs a restart, which the journal says.  Locks
- * keep their state; only doors new to the configuration start locked.
+ * A reload found the configuration or the board file broken: journal
+ * where (the first error's file and line), keep the running
+ * configuration, and raise the "fault" alarm at point "config" until a
+ * reload loads.
+ */
+static void
+daemon_reload_failed(struct husvagt *h, const struct diag *d)
+{
+	int64_t id;
+
+	log_warnx("reload: %d error(s), first %s:%d: %s; keeping the running "
+	    "configuration", d->count, d->first_file, d->first_line,
+	    d->first_msg);
+	house_journal(h, "system.reload_failed", "", "system", "",
+	    json_pack("{s:i, s:s, s:i, s:s}", "errors", d->count, "file",
+	    d->first_file, "line", d->first_line, "error", d->first_msg));
+	id = alarm_raise(h, "fault", "config", false);
+	if (!h->config_fault)
+		house_journal(h, "alarm.fault", "config", "system", "",
+		    json_pack("{s:I, s:s, s:s, s:i}", "alarm", (json_int_t)id,
+		    "reason", "config", "file", d->first_file, "line",
+		    d->first_line));
+	h->config_fault = true;
+	house_state_changed(h);
+}
+
+/* A reload loaded: a configuration fault raised by an earlier one ends. */
+static void
+daemon_reload_fault_cleared(struct husvagt *h)
+{
+	if (!h->config_fault)
+		return;
+	h->config_fault = false;
+	house_journal(h, "fault.cleared", "config", "system", "",
+	    json_pack("{s:s}", "reason", "config"));
+	alarm_cause_cleared(h, "fault", "config");
+	house_state_changed(h);
+}
+
+/* Whether two boards drive the same wires the same way (where in the
+ * file a key stands does not matter). */
+static bool
+daemon_board_same(const struct board *a, const struct board *b)
+{
+	struct board *x, *y;
+	bool same;
+	int i;
+
+	if ((x = malloc(sizeof(*x))) == NULL ||
+	    (y = malloc(sizeof(*y))) == NULL) {
+		free(x);
+		return false;
+	}
+	*x = *a;
+	*y = *b;
+	for (i = 0; i < BOARD_BACKENDS_MAX; i++)
+		x->backends[i].line = y->backends[i].line = 0;
+	for (i = 0; i < BOARD_POINTS_MAX; i++)
+		x->points[i].line_no = y->points[i].line_no = 0;
+	same = memcmp(x, y, sizeof(*x)) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+/*
+ * Reload the site configuration in place.  The board file named by the
+ * new configuration is read and checked now, with the configuration
+ * against it, so that a file broken since the start is reported at once
+ * and not at the next restart.  The wires stay as they are: a board that
+ * changed is applied at the next restart, which the journal and status
+ * say.  Locks keep their state; only doors new to the configuration
+ * start locked.
  */
 int
 daemon_reload(struct husvagt *h)
 {
 	struct diag d = { 0 };
 	struct site_config *nc;
+	struct board *nb;
 	struct door_rt *old = h->doors;
 	int nold = h->ndoors, rc = -1;
+	const char *restart = NULL;
 
-	if ((nc = malloc(sizeof(*nc))) == NULL)
+	nc = malloc(sizeof(*nc));
+	nb = calloc(1, sizeof(*nb));
+	if (nc == NULL || nb == NULL) {
+		free(nc);
+		free(nb);
 		return -1;
+	}
 	if (config_load(nc, h->cfg.path, &d) != 0 ||
-	    doors_check(nc, &h->board, &d) != 0) {
-		log_warnx("reload: %d error(s), keeping the running "
-		    "configuration", d.count);
-		house_journal(h, "system.reload_failed", "", "system", "",
-		    json_pack("{s:i}", "errors", d.count));
+	    board_load(nb, nc->board, &d) != 0 ||
+	    doors_check(nc, nb, &d) != 0) {
+		daemon_reload_failed(h, &d);
 		goto out;
 	}
-	if (strcmp(nc->board, h->cfg.board))
-		log_warnx("reload: the board file changed; restart to use it");
+	if (strcmp(nc->board, h->cfg.board) || !daemon_board_same(nb,
+	    &h->board)) {
+		restart = "the board file changed";
+		/* The doors are built on the running board until then. */
+		if (doors_check(nc, &h->board, &d) != 0) {
+			daemon_reload_failed(h, &d);
+			goto out;
+		}
+		log_warnx("reload: %s; restart to use it", restart);
+	}
 	mqtt_reload(h->mqtt, nc);
 	alarm_outputs_reload(h, nc);
 	snprintf(nc->board, sizeof(nc->board), "%s", h->cfg.board);
@@ -253,9 +339,13 @@ daemon_reload(struct husvagt *h)
 	register_rooms_sync(h);
 	alarm_outputs_update(h);	/* the classes may have changed */
 	rc = 0;
-	house_journal(h, "system.reloaded", "", "system", "",
-	    json_pack("{s:i}", "doors", h->ndoors));
+	h->restart_needed = restart != NULL;
+	house_journal(h, "system.reloaded", "", "system", "", restart != NULL ?
+	    json_pack("{s:i, s:b, s:s}", "doors", h->ndoors, "restart_needed",
+	    1, "reason", restart) : json_pack("{s:i}", "doors", h->ndoors));
+	daemon_reload_fault_cleared(h);
 out:
 	free(nc);
+	free(nb);
 	return rc;
 }

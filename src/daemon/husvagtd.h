@@ -35,6 +35,26 @@ uint64_t mqtt_deadline(struct mqtt *);
  * topic root (and says so when they changed); doors may come and go. */
 void	 mqtt_reload(struct mqtt *, const struct site_config *nc);
 
+/* mqtt_cmd.c: send a deferred reply (stolen) to login's request id. */
+void	 mqtt_deliver(struct mqtt *, const char *login, const char *id,
+	     json_t *reply);
+
+/* work.c: long work off the loop (see there). */
+enum work_via { WORK_NOBODY, WORK_CONTROL, WORK_MQTT };
+struct work_waiter {
+	enum work_via	 via;
+	uint64_t	 conn;			/* WORK_CONTROL: the client */
+	char		 login[ROLE_LOGIN_MAX + 1];	/* WORK_MQTT */
+	char		 id[65];		/* WORK_MQTT: the request id */
+};
+/* Start the worker and set h->work; -1 (logged) leaves the work inline. */
+int	 work_open(struct husvagt *);
+void	 work_close(struct husvagt *);
+/* Register who gets the result of job id (after a deferred reply). */
+void	 work_wait(struct work *, int64_t id, const struct work_waiter *);
+int	 work_pollfds(struct work *, struct pollfd *, int max);
+void	 work_dispatch(struct work *, const struct pollfd *, int n);
+
 /* loop.c */
 int	 loop_run(struct husvagt *);
 void	 loop_timers_run(struct husvagt *, uint64_t now);

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #include "log.h"
 
 #define LOOP_FDS_MAX	256
+#define LOOP_WINDOW_MS	10000	/* status's turn_cpu_max_us: this, and the
+				   window before */
 
 /* The signals the loop takes through a descriptor. */
 static void
@@ -103,6 +106,18 @@ loop_mqtt_deadline(struct husvagt *h)
 	return mqtt_deadline(h->mqtt);
 }
 
+static void
+loop_control_tick(struct husvagt *h, uint64_t now)
+{
+	control_tick(h->control, now);
+}
+
+static uint64_t
+loop_control_deadline(struct husvagt *h)
+{
+	return control_deadline(h->control);
+}
+
 static const struct loop_timer loop_timers[] = {
 	{ loop_hal_tick,	loop_hal_deadline },	/* line sampling */
 	{ doors_tick,		doors_deadline },	/* relock, held open */
@@ -112,6 +127,7 @@ static const struct loop_timer loop_timers[] = {
 	{ broker_tick,		broker_deadline },	/* broker reload */
 	{ register_tick,	register_deadline },	/* retention */
 	{ guest_tick,		guest_deadline },	/* overstay */
+	{ loop_control_tick,	loop_control_deadline },	/* line deadline */
 	/* Last: what this turn journalled is published in this turn. */
 	{ loop_mqtt_tick,	loop_mqtt_deadline },
 };
@@ -146,7 +162,20 @@ loop_watchdog_ms(void)
 	return usec / 2000;
 }
 
-/* One turn: poll, then hand each descriptor's events to its owner. */
+/*
+ * The timers that move outputs from what the wires just said: the HAL's
+ * sampling, the doors' deadlines and the output flush.  A turn runs them
+ * right after the HAL's descriptors, before the control socket and the
+ * MQTT bridge get their share, and again in the table's order.
+ */
+static void
+loop_safety_run(struct husvagt *h, uint64_t now)
+{
+	hal_tick(h->hal, now);
+	doors_tick(h, now);
+	house_flush_tick(h, now);
+}
+
 /* Run every timer's tick at now, in the table's order. */
 void
 loop_timers_run(struct husvagt *h, uint64_t now)
@@ -157,13 +186,45 @@ loop_timers_run(struct husvagt *h, uint64_t now)
 		loop_timers[i].tick(h, now);
 }
 
+static uint64_t
+loop_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Keep the most CPU time a turn's work took (a figure for status that a
+ * busy machine's scheduling does not blur). */
+static void
+loop_turn_cpu(struct husvagt *h, uint64_t us, uint64_t now)
+{
+	if (now - h->turn_window_at >= LOOP_WINDOW_MS) {
+		h->turn_cpu_us[1] = now - h->turn_window_at < 2 *
+		    LOOP_WINDOW_MS ? h->turn_cpu_us[0] : 0;
+		h->turn_cpu_us[0] = 0;
+		h->turn_window_at = now;
+	}
+	if (us > h->turn_cpu_us[0])
+		h->turn_cpu_us[0] = us;
+}
+
+/*
+ * One turn: poll; the signals; the HAL's descriptors and the outputs they
+ * move; the control socket (CONTROL_TURN requests at most) and the MQTT
+ * bridge (one bounded read, which only queues commands); then the timers,
+ * among them the MQTT bridge's slice of queued commands (MQTT_CMD_SLICE,
+ * MQTT_SLICE_US).  Whoever has work left asks for a deadline of now, so
+ * the next poll does not sleep, and the wires are read again first.
+ */
 static void
 loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
     uint64_t watchdog_ms)
 {
 	struct pollfd pfd[LOOP_FDS_MAX];
-	int nh, nc, nm, n = 1;
-	uint64_t now;
+	int nh, nc, nm, nw, n = 1;
+	uint64_t now, cpu;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
@@ -172,16 +233,25 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 	n += nc;
 	nm = mqtt_pollfds(h->mqtt, pfd + n, LOOP_FDS_MAX - n);
 	n += nm;
+	nw = work_pollfds(h->worker, pfd + n, LOOP_FDS_MAX - n);
+	n += nw;
 	if (poll(pfd, (nfds_t)n, loop_timeout(h, clock_mono_ms(),
 	    *watchdog_at)) < 0 && errno != EINTR)
 		log_warn("poll");
+	cpu = loop_cpu_us();
 	if (pfd[0].revents & POLLIN)
 		loop_signal(h, sfd);
+	/* Safety first: the wires' inputs (fire, exit buttons, door
+	 * contacts), and the outputs they move, before anything else. */
 	hal_dispatch(h->hal, pfd + 1, nh);
+	loop_safety_run(h, clock_mono_ms());
+	/* Then a bounded share for every other source. */
 	control_dispatch(h->control, pfd + 1 + nh, nc);
 	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
+	work_dispatch(h->worker, pfd + 1 + nh + nc + nm, nw);
 	now = clock_mono_ms();
 	loop_timers_run(h, now);
+	loop_turn_cpu(h, loop_cpu_us() - cpu, now);
 	if (watchdog_ms != 0 && now >= *watchdog_at) {
 		sd_notify(0, "WATCHDOG=1");
 		*watchdog_at = now + watchdog_ms;

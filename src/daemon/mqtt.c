@@ -176,6 +176,7 @@ mqtt_down(struct mqtt *m, uint64_t now)
 		return;
 	m->conn = MQTT_DOWN;
 	mqtt_outbox_reset(m);
+	mqtt_cmd_clear(m);
 	m->retry_at = now + m->backoff_ms;
 	log_info("mqtt: next attempt in %u s", m->backoff_ms / 1000);
 	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS ?
@@ -305,7 +306,14 @@ mqtt_start_session(struct mqtt *m, uint64_t now)
 	mqtt_state_forget(m);
 	mqtt_state_sync(m, now, true);
 	mqtt_topic(m, topic, sizeof(topic), "cmd/+/+");
-	rc = mosquitto_subscribe_v5(m->mosq, NULL, topic, 1, 0, NULL);
+	/*
+	 * Retain-as-published: without it the broker clears the retain flag
+	 * on live delivery, and a retained command would be obeyed now and
+	 * again at every reconnection.  With it, mqtt_cmd_message() sees the
+	 * flag both live and when the broker's store hands it over.
+	 */
+	rc = mosquitto_subscribe_v5(m->mosq, NULL, topic, 1,
+	    MQTT_SUB_OPT_RETAIN_AS_PUBLISHED, NULL);
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_warnx("mqtt: subscribe %s: %s", topic,
 		    mosquitto_strerror(rc));
@@ -331,6 +339,10 @@ mqtt_status(void *arg, json_t *status)
 
 	json_object_set_new(status, "mqtt", json_string(names[m->conn]));
 	json_object_set_new(status, "mqtt_acked_seq", json_integer(m->acked));
+	json_object_set_new(status, "mqtt_commands", json_pack("{s:i, s:I, "
+	    "s:i, s:I}", "queued", m->qcount, "busy", (json_int_t)m->busy,
+	    "slice_max", m->slice_max, "replies_dropped",
+	    (json_int_t)m->replies_dropped));
 }
 
 int
@@ -380,7 +392,9 @@ mqtt_pollfds(struct mqtt *m, struct pollfd *pfd, int max)
 	    (fd = mosquitto_socket(m->mosq)) < 0)
 		return 0;
 	pfd->fd = fd;
-	pfd->events = POLLIN;
+	/* Read only while the command queue has room: the broker holds the
+	 * rest (its max_queued_messages, husvagt-mqtt-setup). */
+	pfd->events = mqtt_cmd_room(m) ? POLLIN : 0;
 	if (mosquitto_want_write(m->mosq))
 		pfd->events |= POLLOUT;
 	pfd->revents = 0;
@@ -398,6 +412,8 @@ mqtt_dispatch(struct mqtt *m, const struct pollfd *pfd, int n)
 	if ((pfd->revents & POLLOUT) && m->conn != MQTT_DOWN &&
 	    mosquitto_socket(m->mosq) >= 0)
 		mosquitto_loop_write(m->mosq, 1);
+	if (!mosquitto_want_write(m->mosq))
+		mqtt_cmd_written(m);
 }
 
 void
@@ -414,9 +430,12 @@ mqtt_tick(struct mqtt *m, uint64_t now)
 	if (m->conn == MQTT_UP && m->fresh)
 		mqtt_start_session(m, now);
 	if (m->conn == MQTT_UP) {
+		mqtt_cmd_slice(m);
 		mqtt_state_sync(m, now, false);
 		mqtt_outbox_pump(m);
 	}
+	if (!mosquitto_want_write(m->mosq))
+		mqtt_cmd_written(m);
 	mqtt_outbox_save(m, now, false);
 }
 
@@ -431,7 +450,7 @@ mqtt_deadline(struct mqtt *m)
 		t = m->retry_at;
 	else if (m->conn == MQTT_CONNECTING)
 		t = m->connect_until;
-	else if (m->fresh || m->state_dirty)
+	else if (m->fresh || m->state_dirty || mqtt_cmd_pending(m))
 		t = clock_mono_ms();
 	else
 		t = m->state_at + MQTT_STATE_MS;
@@ -515,6 +534,7 @@ mqtt_close(struct husvagt *h)
 		    MQTT_RC_DISCONNECT_WITH_WILL_MSG, NULL);
 		mosquitto_loop_write(m->mosq, 1);
 	}
+	mqtt_cmd_clear(m);
 	mosquitto_destroy(m->mosq);
 	mosquitto_lib_cleanup();
 	mqtt_state_free(m);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "husvagtd.h"
 #include "log.h"
@@ -60,6 +61,15 @@ mqtt_cmd_reply(struct mqtt *m, const char *login, const char *id,
 	char sub[MQTT_TOPIC_MAX];
 	char *text;
 
+	if (m->replies_unsent >= MQTT_REPLY_BACKLOG) {
+		/* The socket does not take them: a reply is QoS 0 and may
+		 * be lost anyway; memory may not grow. */
+		if (m->replies_dropped++ % 1000 == 0)
+			log_warnx("mqtt: replies are not being written; %llu "
+			    "dropped", (unsigned long long)m->replies_dropped);
+		json_decref(reply);
+		return;
+	}
 	json_object_set_new(reply, "id", id != NULL ? json_string(id) :
 	    json_null());
 	text = json_dumps(reply, JSON_COMPACT);
@@ -69,8 +79,8 @@ mqtt_cmd_reply(struct mqtt *m, const char *login, const char *id,
 	if ((size_t)snprintf(sub, sizeof(sub), "reply/%s/%s", login,
 	    id != NULL ? id : "invalid") >= sizeof(sub))
 		log_warnx("mqtt: reply topic for login %.32s too long", login);
-	else
-		mqtt_publish_reply(m, sub, text, strlen(text));
+	else if (mqtt_publish_reply(m, sub, text, strlen(text)) >= 0)
+		m->replies_unsent++;
 	free(text);
 }
 
@@ -174,12 +184,96 @@ mqtt_cmd_run(struct mqtt *m, const char *login, const char *verb,
 	return reply;
 }
 
+/* How many commands of login wait in the queue. */
+static int
+mqtt_cmd_queued(const struct mqtt *m, const char *login)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->qcount; i++)
+		if (!strcmp(m->cmdq[(m->qhead + i) % MQTT_CMDQ_MAX].login,
+		    login))
+			n++;
+	return n;
+}
+
+/*
+ * Take one token from login's bucket; false when it has none.  The
+ * buckets of MQTT_LOGINS logins are kept; a login not among them takes
+ * the bucket used longest ago (full again, or nearly, by then).  A name
+ * longer than a staff login is cut to ROLE_LOGIN_MAX for this.
+ */
+static bool
+mqtt_cmd_rate_ok(struct mqtt *m, const char *login)
+{
+	uint64_t now = clock_mono_ms(), add;
+	struct mqtt_rate *r = NULL, *old = NULL;
+	char key[ROLE_LOGIN_MAX + 1];
+	size_t n;
+	int i;
+
+	n = strnlen(login, ROLE_LOGIN_MAX);
+	memcpy(key, login, n);
+	key[n] = '\0';
+	for (i = 0; i < MQTT_LOGINS && r == NULL; i++) {
+		if (m->rates[i].login[0] != '\0' &&
+		    !strcmp(m->rates[i].login, key))
+			r = &m->rates[i];
+		else if (old == NULL || m->rates[i].at < old->at)
+			old = &m->rates[i];
+	}
+	if (r == NULL) {
+		r = old;
+		memcpy(r->login, key, n + 1);
+		r->tokens_ms = (uint64_t)MQTT_CMD_BURST * 1000;
+		r->at = now;
+	}
+	add = (now - r->at) * MQTT_CMD_RATE;
+	r->tokens_ms = r->tokens_ms + add > (uint64_t)MQTT_CMD_BURST * 1000 ?
+	    (uint64_t)MQTT_CMD_BURST * 1000 : r->tokens_ms + add;
+	r->at = now;
+	if (r->tokens_ms < 1000)
+		return false;
+	r->tokens_ms -= 1000;
+	return true;
+}
+
+/* Refuse a command with busy, on its own reply topic when its id can be
+ * read. */
+static void
+mqtt_cmd_busy(struct mqtt *m, const char *login,
+    const struct mosquitto_message *msg, const char *why)
+{
+	const char *id;
+	json_t *req, *err = NULL;
+
+	m->busy++;
+	if (m->busy == 1 || m->busy % 1000 == 0)
+		log_warnx("mqtt: command from %.64s refused busy (%s); %llu "
+		    "so far", login, why, (unsigned long long)m->busy);
+	req = mqtt_cmd_parse(msg, &id, &err);
+	json_decref(err);
+	mqtt_cmd_reply(m, login, id, cmd_error("busy", "%s; try again "
+	    "shortly", why));
+	json_decref(req);
+}
+
+/*
+ * A message from libmosquitto's read.  What can be refused at once (not a
+ * command's topic, retained, too large) is; the rest is queued for
+ * mqtt_cmd_slice(), or refused with busy when the login already has
+ * MQTT_CMD_PER_LOGIN waiting or the queue is full.  Nothing runs here:
+ * however many messages one read hands over, this costs a copy each.
+ */
 void
 mqtt_cmd_message(struct mqtt *m, const struct mosquitto_message *msg)
 {
 	char login[MQTT_TOPIC_MAX];
-	const char *verb, *id;
-	json_t *req, *err = NULL, *reply;
+	const char *verb;
+	struct mqtt_cmd *c;
+	size_t nl, nv, len;
+	json_t *err = NULL;
+	const char *id;
 
 	if (mqtt_cmd_topic(m, msg->topic, login, sizeof(login), &verb) != 0)
 		return;
@@ -190,13 +284,150 @@ mqtt_cmd_message(struct mqtt *m, const struct mosquitto_message *msg)
 		    "retained message"));
 		return;
 	}
-	req = mqtt_cmd_parse(msg, &id, &err);
-	if (err != NULL) {
+	if (msg->payloadlen < 0)
+		return;
+	if (msg->payloadlen > MQTT_PAYLOAD_MAX) {
+		json_decref(mqtt_cmd_parse(msg, &id, &err));
 		mqtt_cmd_reply(m, login, id, err);
+		return;
+	}
+	len = (size_t)msg->payloadlen;
+	if (m->qcount == MQTT_CMDQ_MAX || m->qbytes + len > MQTT_CMDQ_BYTES) {
+		mqtt_cmd_busy(m, login, msg, "too many commands are waiting");
+		return;
+	}
+	if (!mqtt_cmd_rate_ok(m, login)) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "this login sent more than %d "
+		    "commands at once or %d a second", MQTT_CMD_BURST,
+		    MQTT_CMD_RATE);
+		mqtt_cmd_busy(m, login, msg, why);
+		return;
+	}
+	if (mqtt_cmd_queued(m, login) >= MQTT_CMD_PER_LOGIN) {
+		mqtt_cmd_busy(m, login, msg, "this login has too many commands "
+		    "waiting");
+		return;
+	}
+	nl = strlen(login);
+	nv = strlen(verb);
+	c = &m->cmdq[(m->qhead + m->qcount) % MQTT_CMDQ_MAX];
+	if ((c->login = malloc(nl + nv + len + 3)) == NULL) {
+		log_warn("mqtt: command");
+		return;
+	}
+	memcpy(c->login, login, nl + 1);
+	memcpy(c->login + nl + 1, verb, nv + 1);
+	c->verb = c->login + nl + 1;
+	memcpy(c->login + nl + nv + 2, msg->payload, len);
+	c->login[nl + nv + 2 + len] = '\0';
+	c->payload = c->login + nl + nv + 2;
+	c->len = len;
+	m->qcount++;
+	m->qbytes += len;
+}
+
+/* Run one queued command and send its reply. */
+static void
+mqtt_cmd_one(struct mqtt *m, const struct mqtt_cmd *c)
+{
+	struct mosquitto_message msg = { .payload = (void *)c->payload,
+	    .payloadlen = (int)c->len };
+	const char *id;
+	json_t *req, *err = NULL, *reply;
+
+	req = mqtt_cmd_parse(&msg, &id, &err);
+	if (err != NULL) {
+		mqtt_cmd_reply(m, c->login, id, err);
 		json_decref(req);
 		return;
 	}
-	reply = mqtt_cmd_run(m, login, verb, req);
-	mqtt_cmd_reply(m, login, id, reply);
+	reply = mqtt_cmd_run(m, c->login, c->verb, req);
+	if (json_object_get(reply, CMD_DEFERRED) != NULL && id != NULL) {
+		struct work_waiter who = { .via = WORK_MQTT };
+
+		snprintf(who.login, sizeof(who.login), "%s", c->login);
+		snprintf(who.id, sizeof(who.id), "%s", id);
+		work_wait(m->h->worker, json_integer_value(json_object_get(
+		    reply, CMD_DEFERRED)), &who);
+		json_decref(reply);
+	} else
+		mqtt_cmd_reply(m, c->login, id, reply);
 	json_decref(req);
+}
+
+bool
+mqtt_cmd_pending(const struct mqtt *m)
+{
+	return m->qcount > 0 && m->replies_unsent < MQTT_REPLY_BACKLOG;
+}
+
+bool
+mqtt_cmd_room(const struct mqtt *m)
+{
+	return MQTT_CMDQ_MAX - m->qcount >= MQTT_READ_ROOM &&
+	    m->replies_unsent < MQTT_REPLY_BACKLOG;
+}
+
+void
+mqtt_cmd_written(struct mqtt *m)
+{
+	m->replies_unsent = 0;
+}
+
+/*
+ * Run the queue's head: at most MQTT_CMD_SLICE commands and, after the
+ * first, no more once MQTT_SLICE_US have passed, so that the loop turns
+ * and the safety inputs are read between slices.  While
+ * MQTT_REPLY_BACKLOG replies wait to be written nothing runs: the queue
+ * fills, the socket is no longer read, and the broker holds the rest.
+ */
+void
+mqtt_cmd_slice(struct mqtt *m)
+{
+	uint64_t start = clock_mono_us();
+	struct mqtt_cmd c;
+	int n;
+
+	for (n = 0; n < MQTT_CMD_SLICE && mqtt_cmd_pending(m); n++) {
+		if (n > 0 && clock_mono_us() - start >= MQTT_SLICE_US)
+			break;
+		c = m->cmdq[m->qhead];
+		m->cmdq[m->qhead].login = NULL;
+		m->qhead = (m->qhead + 1) % MQTT_CMDQ_MAX;
+		m->qcount--;
+		m->qbytes -= c.len;
+		mqtt_cmd_one(m, &c);
+		free(c.login);
+	}
+	if (n > m->slice_max)
+		m->slice_max = n;
+}
+
+void
+mqtt_cmd_clear(struct mqtt *m)
+{
+	if (m->qcount > 0)
+		log_warnx("mqtt: %d queued command(s) dropped with the "
+		    "connection", m->qcount);
+	while (m->qcount > 0) {
+		free(m->cmdq[m->qhead].login);
+		m->cmdq[m->qhead].login = NULL;
+		m->qhead = (m->qhead + 1) % MQTT_CMDQ_MAX;
+		m->qcount--;
+	}
+	m->qbytes = 0;
+	m->replies_unsent = 0;
+}
+
+void
+mqtt_deliver(struct mqtt *m, const char *login, const char *id,
+    json_t *reply)
+{
+	if (m == NULL || m->conn != MQTT_UP) {
+		json_decref(reply);
+		return;
+	}
+	mqtt_cmd_reply(m, login, id, reply);
 }

@@ -19,6 +19,7 @@
 #include <mosquitto.h>
 
 #include "config.h"
+#include "role.h"
 
 struct husvagt;
 
@@ -31,6 +32,37 @@ struct husvagt;
 #define MQTT_PAYLOAD_MAX	65536	/* largest command accepted */
 #define MQTT_ROOT_MAX		(CONFIG_NAME_MAX + 16)
 #define MQTT_TOPIC_MAX		(MQTT_ROOT_MAX + 160)
+
+/*
+ * Commands are not run inside libmosquitto's read: mqtt_cmd_message()
+ * only checks the envelope's size and queues them, and mqtt_tick() runs
+ * a bounded slice of the queue each loop turn (mqtt_cmd.c).
+ */
+#define MQTT_CMDQ_MAX		64	/* commands waiting to run */
+#define MQTT_CMDQ_BYTES		(512 * 1024)	/* their payloads, in all */
+#define MQTT_CMD_PER_LOGIN	16	/* of them one login's; more: busy */
+#define MQTT_CMD_SLICE		8	/* run per loop turn at most ... */
+#define MQTT_SLICE_US		2000	/* ... and for at most this long */
+#define MQTT_READ_ROOM		16	/* free queue places to read on */
+#define MQTT_REPLY_BACKLOG	128	/* replies not yet written: wait */
+#define MQTT_CMD_RATE		100	/* commands a second one login may send */
+#define MQTT_CMD_BURST		200	/* ... and this many at once */
+#define MQTT_LOGINS		32	/* logins whose rate is kept */
+
+/* One login's token bucket: MQTT_CMD_BURST, refilled MQTT_CMD_RATE/s. */
+struct mqtt_rate {
+	char		 login[ROLE_LOGIN_MAX + 1];	/* "": free */
+	uint64_t	 tokens_ms;	/* tokens x 1000 */
+	uint64_t	 at;		/* last refill, ms */
+};
+
+/* One command waiting to run. */
+struct mqtt_cmd {
+	char		*login;		/* owned: login\0verb\0payload */
+	const char	*verb;
+	const char	*payload;
+	size_t		 len;
+};
 
 enum mqtt_conn {
 	MQTT_DOWN,		/* no socket; retry_at says when to try */
@@ -77,6 +109,17 @@ struct mqtt {
 	int64_t			 backlog_from;
 	uint64_t		 backlog_us;	/* when the catching up began */
 
+	/* Commands waiting (mqtt_cmd.c). */
+	struct mqtt_cmd		 cmdq[MQTT_CMDQ_MAX];
+	int			 qhead, qcount;
+	size_t			 qbytes;
+	int			 replies_unsent;	/* since the socket
+							   was last drained */
+	struct mqtt_rate	 rates[MQTT_LOGINS];
+	uint64_t		 busy;		/* commands refused busy, ever */
+	int			 slice_max;	/* most run in one slice, ever */
+	uint64_t		 replies_dropped;	/* over the backlog */
+
 	/* The retained state (mqtt_state.c). */
 	struct mqtt_topic	 topics[MQTT_TOPICS_MAX];
 	int			 ntopics;
@@ -120,6 +163,16 @@ void	 mqtt_state_forget(struct mqtt *);
 void	 mqtt_state_free(struct mqtt *);
 
 /* mqtt_cmd.c */
+/* From libmosquitto's read: refuse or queue, never run. */
 void	 mqtt_cmd_message(struct mqtt *, const struct mosquitto_message *);
+/* Run a bounded slice of the queue (MQTT_CMD_SLICE, MQTT_SLICE_US). */
+void	 mqtt_cmd_slice(struct mqtt *);
+/* Whether queued commands can run now; whether the socket may be read. */
+bool	 mqtt_cmd_pending(const struct mqtt *);
+bool	 mqtt_cmd_room(const struct mqtt *);
+/* The socket's output was drained: the reply backlog starts again. */
+void	 mqtt_cmd_written(struct mqtt *);
+/* Drop the queue (a connection ends; a stop). */
+void	 mqtt_cmd_clear(struct mqtt *);
 
 #endif

@@ -28,6 +28,7 @@
 struct journal;
 struct control;	/* the daemon's, opaque here */
 struct mqtt;	/* the daemon's, opaque here */
+struct work;	/* the daemon's, opaque here */
 
 /* A door at run time: its configuration, its points, its state. */
 struct door_rt {
@@ -96,6 +97,21 @@ struct reader_install {
 #define READER_INSTALL_MS	60000	/* the install window */
 #define READER_INSTALL_GRACE_MS	2000	/* a KEYSET's answer after it */
 
+/*
+ * Long work run off the loop (daemon/work.c sets the hook; without it the
+ * verbs run it inline).  verify: start, or join, a journal verification
+ * whose result the caller gets later (a deferred reply, cmd.h); the job's
+ * id, or -1 when too many wait (the caller answers "busy").  export: the
+ * same for a journal export ("csv" or "json", from and to may be NULL)
+ * asked for by login, which the daemon journals when it is done.
+ */
+struct work_hooks {
+	int64_t		(*verify)(void *arg);
+	int64_t		(*exporter)(void *arg, const char *format,
+			    const char *from, const char *to, const char *login);
+	void		 *arg;
+};
+
 struct journal_text;
 
 struct husvagt {
@@ -110,6 +126,8 @@ struct husvagt {
 	struct hal		*hal;
 	struct control		*control;
 	struct mqtt		*mqtt;		/* NULL: [mqtt] enabled = no */
+	struct work		*worker;	/* NULL: long work inline */
+	struct work_hooks	 work;
 	struct door_rt		*doors;
 	int			 ndoors;
 	struct enrol_slot	 enrol[ENROL_SLOTS];
@@ -127,6 +145,15 @@ struct husvagt {
 	uint64_t		 started_ms;
 	bool			 stopping;
 	bool			 reload;
+	/* daemon.c: the last reload found the configuration or the board
+	 * file broken (a "fault" alarm at point "config" until a reload
+	 * loads); a reload loaded a board file that needs a restart. */
+	bool			 config_fault;
+	bool			 restart_needed;
+	/* daemon/loop.c: the most CPU time one loop turn's work took, in
+	 * this window of LOOP_WINDOW_MS and the one before (status). */
+	uint64_t		 turn_cpu_us[2];
+	uint64_t		 turn_window_at;
 };
 
 /* house.c: the services of every part */

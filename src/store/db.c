@@ -485,6 +485,23 @@ err_open:
 	return NULL;
 }
 
+sqlite3 *
+db_open_ro(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("db: %s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	return db;
+}
+
 /*
  * Copy the WAL into the database and truncate it to nothing.  The WAL
  * holds the pages as they were before an erasure, so after retention the

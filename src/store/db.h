@@ -13,6 +13,10 @@
  * date.  Returns NULL with the reason logged. */
 sqlite3 *db_open(const char *path);
 void	 db_close(sqlite3 *);
+/* Open path read-only, for a reader on another thread (the daemon's
+ * worker): no schema work, WAL keeps it from blocking the writer.  NULL
+ * on error (logged). */
+sqlite3 *db_open_ro(const char *path);
 /* Run SQL without results; logs and returns -1 on error. */
 int	 db_exec(sqlite3 *, const char *sql);
 /* Prepare one statement into *stmt (finalize it); logs and returns -1 on

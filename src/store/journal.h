@@ -109,5 +109,9 @@ json_t	*journal_tail(sqlite3 *, int n);
  * "json" to out.  Returns rows written or -1. */
 int64_t	journal_export(sqlite3 *, const char *format, const char *from,
 	    const char *to, FILE *out);
+/* The same with only the rows up to seq upto (0: all): an export made
+ * later, off the loop, holds the journal as it was when asked. */
+int64_t	journal_export_upto(sqlite3 *, const char *format, const char *from,
+	    const char *to, int64_t upto, FILE *out);
 
 #endif

@@ -181,6 +181,13 @@ int64_t
 journal_export(sqlite3 *db, const char *format, const char *from,
     const char *to, FILE *out)
 {
+	return journal_export_upto(db, format, from, to, 0, out);
+}
+
+int64_t
+journal_export_upto(sqlite3 *db, const char *format, const char *from,
+    const char *to, int64_t upto, FILE *out)
+{
 	sqlite3_stmt *st;
 	int64_t n;
 	int csv;
@@ -195,10 +202,11 @@ journal_export(sqlite3 *db, const char *format, const char *from,
 	}
 	if (db_prepare(db, "SELECT " JOURNAL_COLUMNS " FROM journal"
 	    " WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)"
-	    " ORDER BY seq", &st) == -1)
+	    " AND (?3 = 0 OR seq <= ?3) ORDER BY seq", &st) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, upto);
 	n = journal_export_rows(db, st, csv, out);
 	sqlite3_finalize(st);
 	if (n != -1 && (fflush(out) == EOF || ferror(out))) {

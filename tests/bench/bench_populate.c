@@ -6,7 +6,12 @@
  * through db_open), so the daemon started afterwards finds the same key
  * and recognises the cards.  See bench_enrol.h for how the rows are made.
  *
- *	bench_populate -c config [-n credentials] [-z zones]
+ *	bench_populate -c config [-n credentials] [-z zones] [-j rows]
+ *
+ * -j appends that many journal rows (access grants, chained and sealed
+ * by journal_append exactly as the daemon writes them, 5,000 to a
+ * transaction) after the credentials: a big journal for the load tests
+ * and benchmarks of verify and export.
  *
  * The last line names one enrolled card, for a caller that wants to
  * present it at a reader.
@@ -22,6 +27,7 @@
 #include "bench_enrol.h"
 #include "bench_util.h"
 #include "config.h"
+#include "journal.h"
 #include "keys.h"
 #include "log.h"
 
@@ -29,6 +35,7 @@ struct populate {
 	const char	*config;
 	long		 n;
 	const char	*zones;
+	long		 rows;		/* journal rows to append */
 };
 
 /* Parse the command line into p; 0, or -1 on a usage error. */
@@ -39,7 +46,7 @@ populate_args(int argc, char **argv, struct populate *p)
 
 	p->n = 100000;
 	p->zones = "entrance,corridor-1";
-	while ((ch = getopt(argc, argv, "c:n:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:z:j:")) != -1) {
 		switch (ch) {
 		case 'c':
 			p->config = optarg;
@@ -50,6 +57,10 @@ populate_args(int argc, char **argv, struct populate *p)
 			break;
 		case 'z':
 			p->zones = optarg;
+			break;
+		case 'j':
+			if ((p->rows = bench_long(optarg)) == -1)
+				return -1;
 			break;
 		default:
 			return -1;
@@ -75,6 +86,34 @@ populate_open(const struct site_config *cfg, struct keys *k)
 	return db_open(path);
 }
 
+/* Append rows access grants to the journal, in batches. */
+static int
+populate_journal(sqlite3 *db, const struct keys *k, long rows)
+{
+	struct journal *j;
+	json_t *d;
+	long i;
+	int rc = 0;
+
+	if ((j = journal_open(db, k->journal)) == NULL)
+		return -1;
+	for (i = 0; i < rows && rc == 0; i++) {
+		if (i % 5000 == 0 && journal_batch_begin(j) != 0)
+			rc = -1;
+		d = json_pack("{s:s, s:I, s:s}", "reason", "granted", "credential",
+		    (json_int_t)(i % 1000 + 1), "reader", "front.reader");
+		if (rc == 0 && journal_append(j, "access.granted", "front",
+		    "system", "stay:12", d) < 0)
+			rc = -1;
+		json_decref(d);
+		if ((i % 5000 == 4999 || i == rows - 1) &&
+		    journal_batch_end(j) != 0)
+			rc = -1;
+	}
+	journal_close(j);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -89,7 +128,7 @@ main(int argc, char **argv)
 	log_init("bench_populate", LOG_LVL_WARN);
 	if (populate_args(argc, argv, &p) == -1)
 		return bench_usage("bench_populate -c config "
-		    "[-n credentials] [-z zones]");
+		    "[-n credentials] [-z zones] [-j rows]");
 	if (config_load(&cfg, p.config, &d) != 0)
 		return 1;
 	if ((db = populate_open(&cfg, &k)) == NULL)
@@ -102,6 +141,14 @@ main(int argc, char **argv)
 		printf("card: format %d number %llu\n", BENCH_FORMAT,
 		    (unsigned long long)bench_card(p.n / 2));
 		rc = 0;
+	}
+	if (rc == 0 && p.rows > 0) {
+		t0 = clock_mono_us();
+		if (populate_journal(db, &k, p.rows) != 0)
+			rc = 1;
+		else
+			printf("appended %ld journal rows in %.1f s\n", p.rows,
+			    (double)(clock_mono_us() - t0) / 1e6);
 	}
 	db_close(db);
 	keys_wipe(&k);

@@ -38,6 +38,13 @@ Everything runs on local files and Unix sockets under one temporary folder
     and back to idle -> fault.cleared, at random phases of the 250 ms
     sampling (median, max; the journal polled every 2 ms), beside the
     bounds: two sampling intervals to raise, one to clear
+ 9. load (tests/bench/load_bench.py): exit button -> lock release
+    (median, p99) idle, during an MQTT command flood, during control-socket
+    exhaustion, during 8 journal verifications and during a journal export
+    of a 1,000,000-row journal; RSS before and after the flood, peak RSS
+    during the export.  `run.py load` runs only these (any figure names
+    given run only those: access wiegand journal daemon mqtt fire
+    reader_line load).
 
 Figures 4 and 5 are medians over 5 starts; the exec time is taken just
 before Popen, so it includes Python's fork and exec.
@@ -821,14 +828,23 @@ def table():
     print(NOTES)
 
 
+def fig_load():
+    sys.path.insert(0, str(TOP / "tests/bench"))
+    from load_bench import fig_load as load
+    load(RUN, BUILD, rows, shown, daemons)
+
+
 def main():
     t0 = time.monotonic()
     figs = [fig_access, fig_wiegand, fig_journal, fig_daemon, fig_mqtt,
-            fig_fire, fig_reader_line, fig_osdp]
-    only = os.environ.get("HUSVAGT_BENCH", "").split(",")
+            fig_fire, fig_reader_line, fig_osdp, fig_load]
+    # Figure names (access ... osdp, load) as arguments or in
+    # HUSVAGT_BENCH (comma-separated); none: all.
+    only = sys.argv[1:] or [n for n in os.environ.get(
+        "HUSVAGT_BENCH", "").split(",") if n]
     try:
         for fig in figs:
-            if only == [""] or fig.__name__[4:] in only:
+            if not only or fig.__name__[4:] in only:
                 fig()
     finally:
         for p in daemons:

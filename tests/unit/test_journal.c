@@ -433,6 +433,31 @@ test_export_csv(void **state)
 	free(csv);
 }
 
+/* An export bounded by seq: the rows up to it and no more; 0 is all. */
+static void
+test_export_upto(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(journal_export_upto(f->db, "csv", NULL, NULL, 3,
+	    mem), 3);
+	fclose(mem);
+	assert_non_null(strstr(buf, "\r\n3,"));
+	assert_null(strstr(buf, "\r\n4,"));
+	free(buf);
+	buf = NULL;
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(journal_export_upto(f->db, "json", NULL, NULL, 0,
+	    mem), 5);
+	fclose(mem);
+	free(buf);
+}
+
 static void
 test_export_json(void **state)
 {
@@ -628,6 +653,7 @@ main(void)
 		T(test_bad_input),
 		T(test_detail_sorted),
 		T(test_rows_tail),
+		T(test_export_upto),
 		T(test_export_csv),
 		T(test_export_json),
 		T(test_export_range),
