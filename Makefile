@@ -90,7 +90,14 @@ ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 .PHONY: all run check unit system asan bench deps clean install-deps
 .SECONDARY:
 all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS) $(BENCHES) \
-     $(BUILD)/husvagt_clientid.so
+     $(BUILD)/husvagt_clientid.so $(BUILD)/tests/libfaultfs.so
+
+# The slow or broken disk for the system tests (tests/shim/faultfs.c): an
+# LD_PRELOAD library that makes fsync stall or fail.  Built without the
+# sanitizers, which an LD_PRELOAD library cannot carry.
+$(BUILD)/tests/libfaultfs.so: tests/shim/faultfs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared $< -ldl -o $@
 
 # The broker plugin that ties a client id to its login (firmware/mosquitto/;
 # docs/security.md): loaded by Mosquitto, not linked with husvagt.
