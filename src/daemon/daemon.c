@@ -43,6 +43,9 @@ daemon_store_open(struct husvagt *h)
 		return -1;
 	if ((h->journal = journal_open(h->db, h->keys.journal)) == NULL)
 		return -1;
+	/* The loop never waits for the disk: a thread writes the journal
+	 * (docs/ARCHITECTURE.md, the journal writer). */
+	journal_start_writer(h->journal);
 	return 0;
 }
 
@@ -127,6 +130,10 @@ daemon_stop(struct husvagt *h)
 
 	if (h->journal != NULL)
 		house_journal(h, "system.stopped", "", "system", "", NULL);
+	/* What is queued is committed before the bridge says goodbye, so
+	 * that it can still publish it. */
+	if (h->journal != NULL)
+		journal_sync(h->journal, 3000);
 	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
 	if (h->hal != NULL)

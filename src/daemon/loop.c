@@ -16,6 +16,7 @@
 #include "broker.h"
 #include "control.h"
 #include "husvagtd.h"
+#include "journal.h"
 #include "log.h"
 
 #define LOOP_FDS_MAX	256
@@ -162,10 +163,13 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
     uint64_t watchdog_ms)
 {
 	struct pollfd pfd[LOOP_FDS_MAX];
-	int nh, nc, nm, n = 1;
+	int nh, nc, nm, n = 2;
 	uint64_t now;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	/* The journal writer's commits (-1 without one: poll skips it). */
+	pfd[1] = (struct pollfd){ .fd = journal_fd(h->journal),
+	    .events = POLLIN };
 	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
 	n += nh;
 	nc = control_pollfds(h->control, pfd + n, LOOP_FDS_MAX - n);
@@ -177,9 +181,13 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 		log_warn("poll");
 	if (pfd[0].revents & POLLIN)
 		loop_signal(h, sfd);
-	hal_dispatch(h->hal, pfd + 1, nh);
-	control_dispatch(h->control, pfd + 1 + nh, nc);
-	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
+	hal_dispatch(h->hal, pfd + 2, nh);
+	/* After the HAL: an exit button read this turn is not held up by
+	 * what the writer reports. */
+	if ((pfd[1].revents & POLLIN) && journal_dispatch(h->journal))
+		house_state_changed(h);
+	control_dispatch(h->control, pfd + 2 + nh, nc);
+	mqtt_dispatch(h->mqtt, pfd + 2 + nh + nc, nm);
 	now = clock_mono_ms();
 	loop_timers_run(h, now);
 	if (watchdog_ms != 0 && now >= *watchdog_at) {

@@ -466,6 +466,32 @@ err_open:
 }
 
 /*
+ * Another connection to a database db_open() opened already (the journal
+ * writer's): the same busy timeout and synchronous=FULL, nothing written,
+ * so that it opens on a full disk too.
+ */
+sqlite3 *
+db_open_more(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("db: %s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
+	    db_exec(db, "PRAGMA synchronous=FULL") == -1) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/*
  * Copy the WAL into the database and truncate it to nothing.  The WAL
  * holds the pages as they were before an erasure, so after retention the
  * erased text would still be in it until it is reused; a reader holding
