@@ -5,16 +5,20 @@
  *
  *	HUSVAGT_FSYNC_STALL_MS=N	every fsync sleeps N ms first
  *	HUSVAGT_FSYNC_FAIL=EIO|ENOSPC	every fsync fails with that errno
- *	HUSVAGT_FSYNC_CTL=path		read the two settings from a file
+ *	HUSVAGT_FSYNC_MATCH=text	only for files whose path holds text
+ *					("husvagt.db": the database and its
+ *					WAL, not the simulated wires)
+ *	HUSVAGT_FSYNC_CTL=path		read the settings from a file
  *					instead, at every call, so a test can
  *					change them while the process runs:
  *					"stall 2000", "fail EIO", "fail
- *					ENOSPC" or nothing (one per line)
+ *					ENOSPC", "match husvagt.db" or
+ *					nothing (one per line)
  *
- * Each stalled or failed call is counted in the file named by
- * HUSVAGT_FSYNC_LOG (one line per call), when it is set.
+ * Each stalled call (as its stall begins) or failed call is written to
+ * the file named by HUSVAGT_FSYNC_LOG ("stall N" or "fail 0", one line
+ * per call), when it is set.
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +34,7 @@ int	fdatasync(int);
 struct fault {
 	long	stall_ms;
 	int	fail;		/* errno, 0: none */
+	char	match[128];	/* "": every file */
 };
 
 static int
@@ -55,11 +60,14 @@ fault_read(struct fault *f)
 
 	f->stall_ms = 0;
 	f->fail = 0;
+	f->match[0] = '\0';
 	if (ctl == NULL) {
 		if ((v = getenv("HUSVAGT_FSYNC_STALL_MS")) != NULL)
 			f->stall_ms = strtol(v, NULL, 10);
 		if ((v = getenv("HUSVAGT_FSYNC_FAIL")) != NULL)
 			f->fail = fault_errno(v);
+		if ((v = getenv("HUSVAGT_FSYNC_MATCH")) != NULL)
+			snprintf(f->match, sizeof(f->match), "%s", v);
 		return;
 	}
 	if ((fd = open(ctl, O_RDONLY | O_CLOEXEC)) < 0)
@@ -75,6 +83,8 @@ fault_read(struct fault *f)
 			f->stall_ms = strtol(line + 6, NULL, 10);
 		else if (strncmp(line, "fail ", 5) == 0)
 			f->fail = fault_errno(line + 5);
+		else if (strncmp(line, "match ", 6) == 0)
+			snprintf(f->match, sizeof(f->match), "%s", line + 6);
 	}
 }
 
@@ -96,21 +106,41 @@ fault_log(const char *what, long ms)
 	close(fd);
 }
 
+/* Does fd's file hold match in its path? */
+static int
+fault_matches(int fd, const char *match)
+{
+	char link[64], path[512];
+	ssize_t n;
+
+	if (*match == '\0')
+		return 1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, path, sizeof(path) - 1)) < 0)
+		return 0;
+	path[n] = '\0';
+	return strstr(path, match) != NULL;
+}
+
 /* Stall and fail as set; 0 to go on with the real call. */
 static int
-fault_apply(void)
+fault_apply(int fd)
 {
 	struct fault f;
 	struct timespec ts;
 	int saved = errno;
 
 	fault_read(&f);
+	if (!fault_matches(fd, f.match)) {
+		errno = saved;
+		return 0;
+	}
 	if (f.stall_ms > 0) {
+		fault_log("stall", f.stall_ms);	/* as it begins */
 		ts.tv_sec = f.stall_ms / 1000;
 		ts.tv_nsec = (f.stall_ms % 1000) * 1000000L;
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
-		fault_log("stall", f.stall_ms);
 	}
 	if (f.fail != 0) {
 		fault_log("fail", 0);
@@ -128,7 +158,7 @@ fsync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	if (fault_apply() == -1)
+	if (fault_apply(fd) == -1)
 		return -1;
 	return real(fd);
 }
@@ -140,7 +170,7 @@ fdatasync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	if (fault_apply() == -1)
+	if (fault_apply(fd) == -1)
 		return -1;
 	return real(fd);
 }

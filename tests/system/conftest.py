@@ -63,6 +63,7 @@ class Building:
         self.state = run / "state"
         self.proc = None
         self.log = run / "husvagtd.log"
+        self.env = None         # husvagtd's environment (None: ours)
 
     def patch_conf(self, text):
         """Append or override configuration text (later keys win)."""
@@ -73,7 +74,7 @@ class Building:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [str(BUILD / "husvagtd"), "-c", str(self.conf)],
-            stdout=self.logf, stderr=subprocess.STDOUT)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=self.env)
         if wait:
             self.wait_ready()
         return self
