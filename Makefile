@@ -6,6 +6,7 @@
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
 #   make qemu-test  husvagtd on gpio-sim in a qemu guest (part of check)
 #   make bench      print the benchmark figures
+#   make soak       kill -9 during an event flood, 100 times
 #   make model      spin checks the safety model exhaustively (part of check)
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
@@ -280,6 +281,17 @@ qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
+
+# kill -9 during an event flood, SOAK_ROUNDS times: after each restart the
+# journal verifies and holds every event the broker took; at the end the
+# subscriber has every seq in order (tests/system/28_soak_test.py, which
+# make system runs with 3 rounds).
+SOAK_ROUNDS ?= 100
+.PHONY: soak
+soak: all
+	@HUSVAGT_SOAK_ROUNDS=$(SOAK_ROUNDS) HUSVAGT_BUILD=$(abspath $(BUILD)) \
+	    $(PYTHON) -m pytest -q -s -p no:cacheprovider \
+	    tests/system/28_soak_test.py
 
 # --- staff console (tools/console/) ----------------------------------------
 # The console is static files; its vendored libraries (MQTT.js, axe-core)
