@@ -123,11 +123,6 @@ mqtt_outbox_send(struct mqtt *m, json_t *rows)
 	int mid;
 
 	json_array_foreach(rows, i, row) {
-		/* A row can be in the database before the writer synced it:
-		 * only what it reported committed goes. */
-		if (json_integer_value(json_object_get(row, "seq")) >
-		    journal_committed_seq(m->h->journal))
-			break;
 		if ((text = json_dumps(row, JSON_COMPACT)) == NULL) {
 			log_warnx("mqtt: cannot encode event seq %" PRId64,
 			    m->sent + 1);

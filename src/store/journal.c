@@ -1,6 +1,4 @@
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -86,7 +84,6 @@ struct journal {
 	int		 nqueued;
 	int		 held_max;	/* most rows queued in this outage */
 	int64_t		 lost;		/* rows refused since last recorded */
-	int64_t		 written;	/* in the database, not yet synced */
 	int64_t		 committed;	/* every row up to this is committed */
 	int64_t		 failed;	/* last row of the last failed attempt */
 	bool		 failing;
@@ -96,7 +93,6 @@ struct journal {
 	bool		 threaded;
 	pthread_t	 thread;
 	int		 efd;		/* eventfd: the writer moved */
-	char		 wal[PATH_MAX];	/* the WAL the writer syncs */
 };
 
 static const char journal_sql_insert[] =
@@ -270,7 +266,6 @@ journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
 	j->last_seq = j->chain_seq;
 	j->seen = j->chain_seq;
 	j->committed = j->chain_seq;
-	j->written = j->chain_seq;
 	return j;
 }
 
@@ -532,8 +527,7 @@ journal_commit_rows(struct journal *j, struct jconn *c, struct jrow *first,
 	if (journal_step(c, c->begin) == -1)
 		goto fail;
 	memcpy(prev, j->chain_mac, KEYS_MAC_LEN);
-	/* The last row's next is the loop's to set: it is never read. */
-	for (x = first, i = 0; i < n; x = ++i < n ? x->next : NULL) {
+	for (x = first, i = 0; i < n; x = x->next, i++) {
 		r.seq = x->seq;
 		for (k = 0; k < JF_N; k++) {
 			r.f[k] = x->f[k];
@@ -750,8 +744,8 @@ journal_writer_reload(struct journal *j)
 		free(r);
 		n++;
 	}
-	if (n > 0 && j->chain_seq > j->written)
-		j->written = j->chain_seq;	/* to be synced */
+	if (n > 0 && j->chain_seq > j->committed)
+		j->committed = j->chain_seq;
 	pthread_mutex_unlock(&j->mu);
 	if (n > 0)
 		log_warnx("journal: %" PRId64 " rows reported as failed were "
@@ -776,118 +770,57 @@ journal_writer_pause(struct journal *j, long ms)
 }
 
 /*
- * Make the WAL durable up to what was committed: the writer's connection
- * runs synchronous=NORMAL, so that its COMMIT does not hold the database's
- * write lock through the fsync (the loop's own writes would wait behind
- * it); the fsync comes here, after the lock is released.  The WAL is only
- * appended to between checkpoints, which sync it themselves.  0 or -1
- * (err says why).
- */
-static int
-journal_wal_sync(struct journal *j, char *err, size_t errlen)
-{
-	int fd, rc;
-
-	if ((fd = open(j->wal, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "open WAL: %s", strerror(errno));
-		return -1;
-	}
-	if ((rc = fdatasync(fd)) == -1)
-		snprintf(err, errlen, "fsync WAL: %s", strerror(errno));
-	close(fd);
-	return rc;
-}
-
-/*
- * Commit what is queued; called and returns locked.  The rows leave the
- * queue once in the database (written); committed waits for the sync.
- */
-static int
-journal_writer_commit(struct journal *j, char *err, size_t errlen)
-{
-	struct jrow *first, *x;
-	int64_t last;
-	int n, i, rc;
-
-	if (j->stale) {
-		pthread_mutex_unlock(&j->mu);
-		journal_writer_reload(j);
-		pthread_mutex_lock(&j->mu);
-	}
-	if (j->head == NULL)
-		return 0;
-	first = j->head;
-	n = j->nqueued;
-	last = j->tail->seq;
-	pthread_mutex_unlock(&j->mu);
-	rc = journal_commit_rows(j, &j->w, first, n, err, errlen);
-	pthread_mutex_lock(&j->mu);
-	if (rc == -1) {
-		j->failed = last;
-		return -1;
-	}
-	for (x = first, i = 0; i < n; i++)
-		x = x->next;
-	j->head = x;
-	if (x == NULL)
-		j->tail = NULL;
-	j->nqueued -= n;
-	j->written = last;
-	pthread_mutex_unlock(&j->mu);
-	journal_rows_free(first, n);
-	pthread_mutex_lock(&j->mu);
-	return 0;
-}
-
-/* Sync the WAL up to written; called and returns locked. */
-static int
-journal_writer_sync(struct journal *j, char *err, size_t errlen)
-{
-	int64_t upto = j->written;
-	int rc;
-
-	pthread_mutex_unlock(&j->mu);
-	rc = journal_wal_sync(j, err, errlen);
-	pthread_mutex_lock(&j->mu);
-	if (rc == -1) {
-		j->failed = upto;
-		return -1;
-	}
-	if (upto > j->committed)
-		j->committed = upto;
-	j->failing = false;
-	journal_wake(j);
-	return 0;
-}
-
-/*
  * The writer: every row queued since its last commit goes into one
- * transaction (group commit), then the WAL is synced and the rows are
- * committed.  While the disk fails it tries again every JOURNAL_RETRY_MS
- * with all that is queued, so the rows are written in order once there
- * is room.  At the stop it makes one last attempt.
+ * transaction (group commit).  While the disk fails it tries again every
+ * JOURNAL_RETRY_MS with all that is queued, so the rows are written in
+ * order once there is room.  At the stop it makes one last attempt.
  */
 static void *
 journal_writer(void *arg)
 {
 	struct journal *j = arg;
-	char err[sizeof(j->error)];
-	int rc;
+	struct jrow *first, *x;
+	char err[128];
+	int64_t last;
+	int n, i, rc;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (!j->stop && j->head == NULL &&
-		    j->written == j->committed)
+		while (!j->stop && j->head == NULL)
 			pthread_cond_wait(&j->cv, &j->mu);
-		if (j->head == NULL && j->written == j->committed)
+		if (j->head == NULL)
 			break;
-		rc = 0;
-		if (j->written == j->committed)
-			rc = journal_writer_commit(j, err, sizeof(err));
-		if (rc == 0 && j->written > j->committed)
-			rc = journal_writer_sync(j, err, sizeof(err));
-		if (rc == 0)
+		first = j->head;
+		n = j->nqueued;
+		last = j->tail->seq;
+		pthread_mutex_unlock(&j->mu);
+		if (j->stale)
+			journal_writer_reload(j);
+		pthread_mutex_lock(&j->mu);
+		if (j->head == NULL)
 			continue;
+		first = j->head;
+		n = j->nqueued;
+		last = j->tail->seq;
+		pthread_mutex_unlock(&j->mu);
+		rc = journal_commit_rows(j, &j->w, first, n, err, sizeof(err));
+		pthread_mutex_lock(&j->mu);
+		if (rc == 0) {
+			for (x = first, i = 0; i < n; i++)
+				x = x->next;
+			j->head = x;
+			if (x == NULL)
+				j->tail = NULL;
+			j->nqueued -= n;
+			j->committed = last;
+			j->failing = false;
+			journal_wake(j);
+			pthread_mutex_unlock(&j->mu);
+			journal_rows_free(first, n);
+			pthread_mutex_lock(&j->mu);
+			continue;
+		}
+		j->failed = last;
 		if (!j->failing) {
 			j->failing = true;
 			clock_iso8601(j->since, sizeof(j->since));
@@ -926,15 +859,7 @@ journal_start_writer(struct journal *j)
 		log_warn("journal: eventfd");
 		return -1;
 	}
-	if ((size_t)snprintf(j->wal, sizeof(j->wal), "%s-wal", path) >=
-	    sizeof(j->wal)) {
-		log_warnx("journal: %s: path too long", path);
-		goto err;
-	}
-	/* NORMAL: COMMIT does not sync; journal_wal_sync() does, after the
-	 * write lock is released. */
 	if ((j->wdb = db_open_more(path)) == NULL ||
-	    db_exec(j->wdb, "PRAGMA synchronous=NORMAL") == -1 ||
 	    journal_prepare(&j->w, j->wdb) == -1 ||
 	    journal_load_head(j, &j->w) == -1)
 		goto err;
@@ -1048,7 +973,6 @@ bool
 journal_dispatch(struct journal *j)
 {
 	int64_t committed, failed, lost;
-	char error[sizeof(j->error)];
 	uint64_t v;
 	bool failing, changed;
 
@@ -1061,14 +985,13 @@ journal_dispatch(struct journal *j)
 	failed = j->failed;
 	failing = j->failing;
 	lost = j->lost;
-	memcpy(error, j->error, sizeof(error));
 	pthread_mutex_unlock(&j->mu);
 	journal_hooks(j, committed);
 	journal_waiters_run(j, committed, failed);
 	changed = failing != j->was_failing;
 	if (changed && failing)
 		log_warnx("journal: storage fault: rows cannot be written (%s); "
-		    "they wait in memory", error);
+		    "they wait in memory", j->error);
 	if (j->was_failing && !failing)
 		journal_outage_row(j, true);
 	else if (!failing && lost > 0)
@@ -1100,8 +1023,7 @@ journal_sync(struct journal *j, int timeout_ms)
 		return;
 	for (;;) {
 		pthread_mutex_lock(&j->mu);
-		done = (j->nqueued == 0 && j->written == j->committed) ||
-		    j->failing;
+		done = j->nqueued == 0 || j->failing;
 		pthread_mutex_unlock(&j->mu);
 		if (done || clock_mono_ms() >= end)
 			break;

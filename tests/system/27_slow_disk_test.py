@@ -10,15 +10,10 @@ work, a storage fault shows on status and MQTT, and nothing that was not
 committed is published.
 
 Times are read from the sim's own wire log (CLOCK_MONOTONIC, as
-time.monotonic()), from just before the input is set.  The median of the
-doors must be within 20 ms; each door within 200 ms, a tenth of one
-stalled fsync, which holds on a loaded two-core machine (the scheduler,
-not the disk, makes the outliers there).  `make bench` prints the
-figures on a quiet machine.
+time.monotonic()), from just before the input is set.
 """
 
 import os
-import statistics
 import time
 
 import pytest
@@ -28,8 +23,7 @@ from mqttsite import MqttSite, first_seen
 from mqttsite import broker  # noqa: F401  (the fixture)
 
 STALL_MS = 2000
-LIMIT_MS = 20           # the median
-BOUND_MS = 200          # each, on a busy machine: a tenth of a stall
+LIMIT_MS = 20
 EGRESS = ["front", "garden", "corridor-1", "corridor-2"]
 SHIM = BUILD / "tests" / "libfaultfs.so"
 
@@ -119,9 +113,6 @@ def test_exit_button_does_not_wait_for_a_stalled_disk(slow):
     seq = b.last_seq()
     disk(b.ctl_path, "stall %d" % STALL_MS)
     busy_writer(b)
-    # A forced door: the loop writes the alarm registry on its own
-    # connection, which does not wait for the writer's fsync either.
-    b.set_input("office.contact", 1)
     took = {}
     for door in EGRESS:
         t0 = now_ms()
@@ -130,8 +121,7 @@ def test_exit_button_does_not_wait_for_a_stalled_disk(slow):
         wait_released(b, door, True)
     print("exit -> lock with a %d ms fsync: %s ms" % (
         STALL_MS, ", ".join("%s %.1f" % kv for kv in took.items())))
-    assert statistics.median(took.values()) <= LIMIT_MS, took
-    assert max(took.values()) <= BOUND_MS, took
+    assert max(took.values()) <= LIMIT_MS, took
     # The rows are still waiting for the disk: the writer is stalled.
     st = b.ok("status")
     assert st["journal_committed_seq"] < st["journal_seq"], st
@@ -139,10 +129,7 @@ def test_exit_button_does_not_wait_for_a_stalled_disk(slow):
     rows = committed_in_order(b, seq)
     rex = [r["point"] for r in rows if r["type"] == "door.rex"]
     assert rex == EGRESS, rows
-    assert [r["point"] for r in rows if r["type"] == "door.forced"] == [
-        "office"], rows
     disk(b.ctl_path, "")
-    b.set_input("office.contact", 0)
     assert b.ok("status")["storage"]["ok"]
 
 
@@ -157,8 +144,7 @@ def test_fire_releases_every_egress_door_while_the_disk_stalls(slow):
     print("fire -> %d egress locks with a %d ms fsync: %s ms" % (
         len(EGRESS), STALL_MS,
         ", ".join("%s %.1f" % kv for kv in took.items())))
-    assert statistics.median(took.values()) <= LIMIT_MS, took
-    assert max(took.values()) <= BOUND_MS, took
+    assert max(took.values()) <= LIMIT_MS, took
     for d in EGRESS:
         assert b.released(d), d
     # The roll call opens, from the register, while the disk is stalled.
@@ -194,7 +180,7 @@ def test_failing_fsync_raises_storage_and_publishes_only_committed(
     disk(b.ctl_path, "fail EIO")
     t0 = now_ms()
     press(b, "front.rex")
-    assert lock_moved_ms(b, "front", t0) <= BOUND_MS
+    assert lock_moved_ms(b, "front", t0) <= LIMIT_MS
     wait_released(b, "front", True)
     # The fault: on status and on MQTT within seconds.
     wait_until(lambda: not b.ok("status")["storage"]["ok"], 5,
