@@ -467,8 +467,10 @@ err_open:
 
 /*
  * Another connection to a database db_open() opened already (the journal
- * writer's): the same busy timeout and synchronous=FULL, nothing written,
- * so that it opens on a full disk too.
+ * writer's): the same busy timeout, synchronous=FULL and secure_delete
+ * (a b-tree balance moves cells; without it the old copies of a text
+ * retention erases later would stay in freed space), nothing written, so
+ * that it opens on a full disk too.
  */
 sqlite3 *
 db_open_more(const char *path)
@@ -484,7 +486,9 @@ db_open_more(const char *path)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
-	    db_exec(db, "PRAGMA synchronous=FULL") == -1) {
+	    db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
+	    db_exec(db, "PRAGMA foreign_keys=ON") == -1 ||
+	    db_exec(db, "PRAGMA secure_delete=ON") == -1) {
 		sqlite3_close(db);
 		return NULL;
 	}

@@ -14,8 +14,8 @@
 sqlite3 *db_open(const char *path);
 void	 db_close(sqlite3 *);
 /* One more connection to a database db_open() opened (the journal
- * writer's): busy timeout, synchronous=FULL, nothing written.  NULL
- * (logged). */
+ * writer's): busy timeout, synchronous=FULL, secure_delete, nothing
+ * written.  NULL (logged). */
 sqlite3 *db_open_more(const char *path);
 /* Run SQL without results; logs and returns -1 on error. */
 int	 db_exec(sqlite3 *, const char *sql);

@@ -10,7 +10,11 @@ work, a storage fault shows on status and MQTT, and nothing that was not
 committed is published.
 
 Times are read from the sim's own wire log (CLOCK_MONOTONIC, as
-time.monotonic()), from just before the input is set.
+time.monotonic()), from just before the input is set, and printed; the
+target is 20 ms.  The test's bound is 200 ms for each door, a tenth of
+one stalled fsync, which holds on a loaded two-core machine (there the
+scheduler, not the disk, makes the outliers: tens of ms seen under a
+load of 15).  `make bench` prints the figures with their spread.
 """
 
 import os
@@ -23,7 +27,7 @@ from mqttsite import MqttSite, first_seen
 from mqttsite import broker  # noqa: F401  (the fixture)
 
 STALL_MS = 2000
-LIMIT_MS = 20
+BOUND_MS = 200          # each, on a busy machine: a tenth of a stall
 EGRESS = ["front", "garden", "corridor-1", "corridor-2"]
 SHIM = BUILD / "tests" / "libfaultfs.so"
 
@@ -121,7 +125,7 @@ def test_exit_button_does_not_wait_for_a_stalled_disk(slow):
         wait_released(b, door, True)
     print("exit -> lock with a %d ms fsync: %s ms" % (
         STALL_MS, ", ".join("%s %.1f" % kv for kv in took.items())))
-    assert max(took.values()) <= LIMIT_MS, took
+    assert max(took.values()) <= BOUND_MS, took
     # The rows are still waiting for the disk: the writer is stalled.
     st = b.ok("status")
     assert st["journal_committed_seq"] < st["journal_seq"], st
@@ -144,7 +148,7 @@ def test_fire_releases_every_egress_door_while_the_disk_stalls(slow):
     print("fire -> %d egress locks with a %d ms fsync: %s ms" % (
         len(EGRESS), STALL_MS,
         ", ".join("%s %.1f" % kv for kv in took.items())))
-    assert max(took.values()) <= LIMIT_MS, took
+    assert max(took.values()) <= BOUND_MS, took
     for d in EGRESS:
         assert b.released(d), d
     # The roll call opens, from the register, while the disk is stalled.
@@ -180,7 +184,7 @@ def test_failing_fsync_raises_storage_and_publishes_only_committed(
     disk(b.ctl_path, "fail EIO")
     t0 = now_ms()
     press(b, "front.rex")
-    assert lock_moved_ms(b, "front", t0) <= LIMIT_MS
+    assert lock_moved_ms(b, "front", t0) <= BOUND_MS
     wait_released(b, "front", True)
     # The fault: on status and on MQTT within seconds.
     wait_until(lambda: not b.ok("status")["storage"]["ok"], 5,
