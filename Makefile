@@ -6,6 +6,7 @@
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
 #   make qemu-test  husvagtd on gpio-sim in a qemu guest (part of check)
 #   make bench      print the benchmark figures
+#   make soak       kill -9 during an event flood, 100 times
 #   make model      spin checks the safety model exhaustively (part of check)
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
@@ -90,7 +91,14 @@ ALL_OBJ   := $(LIB_OBJ) $(HAL_OBJ) $(CORE_OBJ)
 .PHONY: all run check unit system asan bench deps clean install-deps
 .SECONDARY:
 all: $(BUILD)/husvagtd $(addprefix $(BUILD)/,$(TOOLS)) $(UNITS) $(BENCHES) \
-     $(BUILD)/husvagt_clientid.so
+     $(BUILD)/husvagt_clientid.so $(BUILD)/tests/libfaultfs.so
+
+# The slow or broken disk for the system tests (tests/shim/faultfs.c): an
+# LD_PRELOAD library that makes fsync stall or fail.  Built without the
+# sanitizers, which an LD_PRELOAD library cannot carry.
+$(BUILD)/tests/libfaultfs.so: tests/shim/faultfs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared $< -ldl -o $@
 
 # The broker plugin that ties a client id to its login (firmware/mosquitto/;
 # docs/security.md): loaded by Mosquitto, not linked with husvagt.
@@ -273,6 +281,17 @@ qemu-test: $(BUILD)/husvagtd $(BUILD)/husvagtctl
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@HUSVAGT_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/bench/run.py
+
+# kill -9 during an event flood, SOAK_ROUNDS times: after each restart the
+# journal verifies and holds every event the broker took; at the end the
+# subscriber has every seq in order (tests/system/28_soak_test.py, which
+# make system runs with 3 rounds).
+SOAK_ROUNDS ?= 100
+.PHONY: soak
+soak: all
+	@HUSVAGT_SOAK_ROUNDS=$(SOAK_ROUNDS) HUSVAGT_BUILD=$(abspath $(BUILD)) \
+	    $(PYTHON) -m pytest -q -s -p no:cacheprovider \
+	    tests/system/28_soak_test.py
 
 # --- staff console (tools/console/) ----------------------------------------
 # The console is static files; its vendored libraries (MQTT.js, axe-core)

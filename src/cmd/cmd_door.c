@@ -58,7 +58,7 @@ cmd_faults_json(struct husvagt *h)
 json_t *
 cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
-	json_t *r;
+	json_t *r, *st;
 
 	(void)a;
 	(void)args;
@@ -77,8 +77,17 @@ cmd_status(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 		    h->turn_cpu_us[1] ? h->turn_cpu_us[0] : h->turn_cpu_us[1])));
 	if (r != NULL && h->restart_needed)
 		json_object_set_new(r, "restart_needed", json_true());
-	if (r != NULL)
+	if (r != NULL) {
+		/* The journal's disk: a fault while rows cannot be written. */
+		json_object_set_new(r, "journal_committed_seq",
+		    json_integer(journal_committed_seq(h->journal)));
+		st = house_storage_json(h);
+		if (st != NULL && !json_is_true(json_object_get(st, "ok")))
+			json_array_append_new(json_object_get(r, "faults"),
+			    json_string("storage"));
+		json_object_set_new(r, "storage", st);
 		house_status(h, r);
+	}
 	return cmd_ok(r);
 }
 
@@ -109,6 +118,11 @@ cmd_door_move(struct husvagt *h, const struct cmd_actor *a,
 {
 	uint64_t now = clock_mono_ms();
 
+	/* While the journal's disk fails, a command is refused: it could
+	 * not be recorded before it acts. */
+	if (journal_failing(h->journal))
+		return cmd_error("journal_failed", "the journal cannot write "
+		    "(storage fault); nothing was done");
 	if (house_journal(h, "door.commanded", d->name, a->login, "",
 	    json_pack("{s:s, s:s}", "action", action, "via", a->via)) < 0)
 		return cmd_error("journal_failed", "the journal could not "

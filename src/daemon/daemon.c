@@ -77,7 +77,7 @@ daemon_anchor_report(struct husvagt *h)
 		return;
 	seq = house_journal(h, "journal.tampered", "journal", "system", "",
 	    json_pack("{s:s}", "reason", h->anchor_broken));
-	if (seq > 0 && journal_anchor_break(&h->anchor, seq,
+	if (seq > 0 && journal_anchor_note(h->journal, seq,
 	    h->anchor_broken) != 0)
 		log_warnx("journal: the break could not be kept in the anchor");
 	id = alarm_raise(h, "tamper", "journal", false);
@@ -106,7 +106,12 @@ daemon_store_open(struct husvagt *h)
 		return -1;
 	if ((h->journal = journal_open(h->db, h->keys.journal)) == NULL)
 		return -1;
-	return daemon_anchor_open(h, key_existed);
+	if (daemon_anchor_open(h, key_existed) != 0)
+		return -1;
+	/* The loop never waits for the disk: a thread writes the journal
+	 * (docs/ARCHITECTURE.md, the journal writer). */
+	journal_start_writer(h->journal);
+	return 0;
 }
 
 static void
@@ -194,6 +199,10 @@ daemon_stop(struct husvagt *h)
 
 	if (h->journal != NULL)
 		house_journal(h, "system.stopped", "", "system", "", NULL);
+	/* What is queued is committed before the bridge says goodbye, so
+	 * that it can still publish it. */
+	if (h->journal != NULL)
+		journal_sync(h->journal, 3000);
 	broker_tick(h, UINT64_MAX);	/* a broker reload still due */
 	mqtt_close(h);
 	work_close(h);

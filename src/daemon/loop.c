@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "control.h"
 #include "husvagtd.h"
+#include "journal.h"
 #include "log.h"
 
 #define LOOP_FDS_MAX	256
@@ -223,10 +224,13 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
     uint64_t watchdog_ms)
 {
 	struct pollfd pfd[LOOP_FDS_MAX];
-	int nh, nc, nm, nw, n = 1;
+	int nh, nc, nm, nw, n = 2;
 	uint64_t now, cpu;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	/* The journal writer's commits (-1 without one: poll skips it). */
+	pfd[1] = (struct pollfd){ .fd = journal_fd(h->journal),
+	    .events = POLLIN };
 	nh = hal_pollfds(h->hal, pfd + n, LOOP_FDS_MAX - n);
 	n += nh;
 	nc = control_pollfds(h->control, pfd + n, LOOP_FDS_MAX - n);
@@ -243,12 +247,16 @@ loop_once(struct husvagt *h, int sfd, uint64_t *watchdog_at,
 		loop_signal(h, sfd);
 	/* Safety first: the wires' inputs (fire, exit buttons, door
 	 * contacts), and the outputs they move, before anything else. */
-	hal_dispatch(h->hal, pfd + 1, nh);
+	hal_dispatch(h->hal, pfd + 2, nh);
 	loop_safety_run(h, clock_mono_ms());
+	/* After the HAL: an exit button read this turn is not held up by
+	 * what the writer reports. */
+	if ((pfd[1].revents & POLLIN) && journal_dispatch(h->journal))
+		house_state_changed(h);
 	/* Then a bounded share for every other source. */
-	control_dispatch(h->control, pfd + 1 + nh, nc);
-	mqtt_dispatch(h->mqtt, pfd + 1 + nh + nc, nm);
-	work_dispatch(h->worker, pfd + 1 + nh + nc + nm, nw);
+	control_dispatch(h->control, pfd + 2 + nh, nc);
+	mqtt_dispatch(h->mqtt, pfd + 2 + nh + nc, nm);
+	work_dispatch(h->worker, pfd + 2 + nh + nc + nm, nw);
 	now = clock_mono_ms();
 	loop_timers_run(h, now);
 	loop_turn_cpu(h, loop_cpu_us() - cpu, now);

@@ -5,7 +5,9 @@
  * seq order, from the seq after the last one the broker acknowledged.
  * There is no queue of our own: rows are read back from the journal a
  * window at a time (journal_rows), so an outage of any length costs no
- * memory, and a crash loses nothing that was committed.
+ * memory, and a crash loses nothing that was committed.  Committed means
+ * the journal writer reported the row's COMMIT (journal_committed_seq):
+ * a row still queued for a slow or failing disk is never published.
  *
  * Bookkeeping, all in seq order:
  *
@@ -42,7 +44,7 @@
 void
 mqtt_outbox_load(struct mqtt *m)
 {
-	int64_t last = journal_last_seq(m->h->journal);
+	int64_t last = journal_committed_seq(m->h->journal);
 
 	m->acked = 0;
 	if (settings_int_get(m->h->db, MQTT_ACKED_KEY, &m->acked) != 1)
@@ -87,7 +89,7 @@ mqtt_outbox_session(struct mqtt *m)
 {
 	mqtt_outbox_reset(m);
 	m->backlog_from = m->acked;
-	m->backlog_to = journal_last_seq(m->h->journal);
+	m->backlog_to = journal_committed_seq(m->h->journal);
 	m->backlog_us = clock_mono_us();
 	if (m->backlog_to <= m->acked)
 		m->backlog_to = 0;
@@ -148,7 +150,7 @@ mqtt_outbox_send(struct mqtt *m, json_t *rows)
 void
 mqtt_outbox_pump(struct mqtt *m)
 {
-	int64_t last = journal_last_seq(m->h->journal);
+	int64_t last = journal_committed_seq(m->h->journal);
 	json_t *rows;
 	bool ok;
 
@@ -240,7 +242,7 @@ mqtt_outbox_deadline(const struct mqtt *m)
 	uint64_t t = 0, s;
 
 	if (m->conn == MQTT_UP && !m->fresh && m->fcount <= MQTT_WINDOW / 2 &&
-	    m->sent < journal_last_seq(m->h->journal))
+	    m->sent < journal_committed_seq(m->h->journal))
 		t = m->stall_until > 0 ? m->stall_until : 1;
 	if (m->acked != m->saved) {
 		s = m->saved_at + MQTT_SAVE_MS;
@@ -253,5 +255,6 @@ mqtt_outbox_deadline(const struct mqtt *m)
 bool
 mqtt_outbox_drained(const struct mqtt *m)
 {
-	return m->fcount == 0 && m->sent >= journal_last_seq(m->h->journal);
+	return m->fcount == 0 &&
+	    m->sent >= journal_committed_seq(m->h->journal);
 }

@@ -7,6 +7,9 @@
  *	state/mode		{"mode": "normal", "fire": false, ...}
  *	state/alarms		{"alarms": [{"id", "class", "point", "since",
  *				"cause_active", "acked"}]}
+ *	state/storage		the journal's disk: {"ok", "queued", "lost"},
+ *				and "fault": "storage", "since", "error"
+ *				while rows cannot be written
  *	state/occupancy		anonymous counts from the register
  *	state/evacuation	the live roll call: rooms by number, counts
  *	vacancy			free rooms and places only, for the
@@ -155,6 +158,7 @@ mqtt_state_sync(struct mqtt *m, uint64_t now, bool force)
 	m->state_at = now;
 	mqtt_state_doors(m, now);
 	mqtt_state_put(m, "state/mode", mode_run_json(m->h));
+	mqtt_state_put(m, "state/storage", house_storage_json(m->h));
 	mqtt_state_alarms(m);
 	mqtt_state_put(m, "state/occupancy", register_occupancy_json(m->h));
 	mqtt_state_put(m, "state/evacuation", evac_state_json(m->h));

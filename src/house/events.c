@@ -3,8 +3,10 @@
  * doors; supervised loops and module faults raise alarms; readers hand
  * cards and keys to access.c's flow in reader.c.
  *
- * Order matters: every decision is committed to the journal before the
- * outputs it causes are written (DESIGN 8).
+ * Order matters: a decision's rows are queued to the journal before the
+ * outputs it causes are written; a fire and an exit move the outputs
+ * without waiting for their commit, a grant waits for its own
+ * (reader.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -87,18 +89,22 @@ events_alarms_cleared(struct husvagt *h, const char *point)
 }
 
 /*
- * A fire's alarm row goes in one commit with the mode's row and the
- * egress doors' rows (journal_batch_begin): the locks move one fsync
- * after the panel trips, not one per row.  The mode ends the batch
- * before it writes the locks; events_fire_end() ends one the mode did
- * not take (the fire was already latched).
+ * A fire's rows (the mode's, the egress doors', the alarm's) are queued
+ * together (journal_batch_begin) and committed by the writer after the
+ * locks moved: egress first.  The mode runs before the alarm's row,
+ * because raising the alarm writes its registry (the alarm table), and
+ * that write may wait for a journal commit in progress; the doors must
+ * not.  events_fire_end() ends the batch.
  */
 static bool
-events_fire_begin(struct husvagt *h, const char *type)
+events_fire_begin(struct husvagt *h, const char *type, const char *role,
+    bool active)
 {
 	if (strcmp(type, alarm_class_type(ALARM_FIRE)))
 		return false;
 	journal_batch_begin(h->journal);
+	if (active)
+		events_mode(h, role, true, false);
 	return true;
 }
 
@@ -122,13 +128,14 @@ events_alarm_input(struct husvagt *h, const char *role, int value)
 	    "input.changed";
 	bool batch;
 
-	batch = events_fire_begin(h, type);
+	batch = events_fire_begin(h, type, role, value != 0);
 	house_journal(h, type, role, "system", "",
 	    events_alarm_detail(h, type, role, json_pack("{s:i}", "value",
 	    value)));
 	if (value == 0)
 		events_alarms_cleared(h, role);
-	events_mode(h, role, value != 0, value == 0);
+	if (!batch)
+		events_mode(h, role, value != 0, value == 0);
 	events_fire_end(h, batch);
 }
 
@@ -184,14 +191,16 @@ events_loop(struct husvagt *h, const struct hal_event *ev)
 		c = alarm_class_of_role(bp->role);
 	if (c != ALARM_NONE)
 		type = alarm_class_type(c);
-	batch = events_fire_begin(h, type);
+	batch = events_fire_begin(h, type, bp->role,
+	    ev->value == HAL_LOOP_ACTIVE);
 	house_journal(h, type, bp->role, "system", "",
 	    events_alarm_detail(h, type, bp->role, json_pack("{s:s}", "loop",
 	    events_loop_name(ev->value))));
 	if (ev->value == HAL_LOOP_NORMAL)
 		events_alarms_cleared(h, bp->role);
-	events_mode(h, bp->role, ev->value == HAL_LOOP_ACTIVE,
-	    ev->value == HAL_LOOP_NORMAL);
+	if (!batch)
+		events_mode(h, bp->role, ev->value == HAL_LOOP_ACTIVE,
+		    ev->value == HAL_LOOP_NORMAL);
 	events_fire_end(h, batch);
 }
 

@@ -32,6 +32,21 @@ house_journal_text(struct husvagt *h, const char *type, const char *point,
 	return seq;
 }
 
+json_t *
+house_storage_json(struct husvagt *h)
+{
+	struct journal_health s;
+	json_t *o;
+
+	journal_health(h->journal, &s);
+	o = json_pack("{s:b, s:i, s:I}", "ok", !s.failing, "queued", s.queued,
+	    "lost", (json_int_t)s.lost);
+	if (o != NULL && s.failing)
+		json_object_update_new(o, json_pack("{s:s, s:s, s:s}",
+		    "fault", "storage", "since", s.since, "error", s.error));
+	return o;
+}
+
 void
 house_state_changed(struct husvagt *h)
 {

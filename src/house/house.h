@@ -165,6 +165,9 @@ int64_t	 house_journal(struct husvagt *, const char *type, const char *point,
 int64_t	 house_journal_text(struct husvagt *, const char *type,
 	     const char *point, const char *actor, const char *subject,
 	     json_t *detail_stolen, const struct journal_text *t);
+/* The journal's storage: {"ok", "queued", "lost"} and, while rows cannot
+ * be written, "fault": "storage", "since" and "error".  New ref. */
+json_t	*house_storage_json(struct husvagt *);
 /* Write queued outputs; a failure is retried from house_flush_tick. */
 void	 house_flush(struct husvagt *, uint64_t now);
 /* Tell the hooks that state may have changed; let them add to status. */

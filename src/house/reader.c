@@ -9,6 +9,7 @@
  * without the number being recoverable.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -185,6 +186,67 @@ reader_signal(struct husvagt *h, const char *reader, enum hal_signal sig)
 		(void)hal_reader_signal(h->hal, point, sig);
 }
 
+/* A grant waiting for its row's commit; the door by name, as a reload
+ * may move the doors. */
+struct reader_grant {
+	struct husvagt	*h;
+	int64_t		 seq;
+	char		 door[64];
+	char		 reader[64];
+};
+
+/*
+ * The grant's row is committed: release the door.  Or the disk failed
+ * to take it: the door stays locked, and a row says the grant was
+ * withdrawn (the granted row is written once the disk takes rows again).
+ */
+static void
+reader_grant_done(void *arg, bool ok)
+{
+	struct reader_grant *g = arg;
+	struct husvagt *h = g->h;
+	struct door_rt *d = doors_find(h, g->door);
+
+	if (ok && d != NULL) {
+		doors_event(h, d, DOOR_EV_GRANT, "system", clock_mono_ms());
+		/* A duress grant shows what any grant shows. */
+		reader_signal(h, g->reader, HAL_SIGNAL_GRANT);
+	} else if (!ok) {
+		reader_signal(h, g->reader, HAL_SIGNAL_DENY);
+		log_warnx("%s: access not granted: the journal cannot record "
+		    "it", g->door);
+		house_journal(h, "access.withdrawn", g->door, "system", "",
+		    json_pack("{s:I, s:s}", "granted", (json_int_t)g->seq,
+		    "reason", "storage"));
+	}
+	free(g);
+}
+
+/*
+ * Entry waits for its own row's commit, never in the loop: the door moves
+ * when the writer reports it (journal_on_commit), at once without one.
+ */
+static void
+reader_grant_wait(struct husvagt *h, struct door_rt *d, const char *reader,
+    int64_t seq)
+{
+	struct reader_grant *g = calloc(1, sizeof(*g));
+
+	if (g == NULL) {
+		log_warn("%s: grant", d->name);
+		return;
+	}
+	g->h = h;
+	g->seq = seq;
+	snprintf(g->door, sizeof(g->door), "%s", d->name);
+	snprintf(g->reader, sizeof(g->reader), "%s", reader);
+	if (journal_on_commit(h->journal, seq, reader_grant_done, g) == -1) {
+		log_warnx("%s: access not granted: too many grants wait for "
+		    "the journal", d->name);
+		free(g);
+	}
+}
+
 /*
  * Journal a decision; on a grant release the door, on a denial count the
  * failure: unknown cards against the reader, wrong PINs against the
@@ -197,7 +259,9 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 {
 	const char *subject = c != NULL ? c->holder : "";
 	json_t *detail = json_pack("{s:s}", "reader", reader);
+	int64_t seq;
 
+	(void)now;	/* the guess counters run on wall time (lockout.h) */
 	if (c != NULL)
 		json_object_set_new(detail, "credential", json_integer(c->id));
 	else if (tag != NULL)
@@ -215,9 +279,19 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		return;
 	}
 	/* A grant nobody could read back is not made (DESIGN 8): entry
-	 * waits for the journal, exit never does (REX is not decided here). */
-	if (house_journal(h, "access.granted", d->name, "system", subject,
-	    detail) < 0) {
+	 * waits for the journal, exit never does (REX is not decided here).
+	 * While the disk fails it is refused at once. */
+	if (journal_failing(h->journal)) {
+		json_object_set_new(detail, "reason", json_string("storage"));
+		house_journal(h, "access.denied", d->name, "system", subject,
+		    detail);
+		log_warnx("%s: access not granted: the journal cannot record "
+		    "it (storage fault)", d->name);
+		reader_signal(h, reader, HAL_SIGNAL_DENY);
+		return;
+	}
+	if ((seq = house_journal(h, "access.granted", d->name, "system",
+	    subject, detail)) < 0) {
 		log_warnx("%s: access not granted: the journal cannot record "
 		    "it", d->name);
 		reader_signal(h, reader, HAL_SIGNAL_DENY);
@@ -236,9 +310,7 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		mode_run_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
 		    "system", d->name);
 	}
-	doors_event(h, d, DOOR_EV_GRANT, "system", now);
-	/* A duress grant shows what any grant shows. */
-	reader_signal(h, reader, HAL_SIGNAL_GRANT);
+	reader_grant_wait(h, d, reader, seq);
 }
 
 /* Journal an enrolment at a reader that ended without a credential. */

@@ -499,6 +499,39 @@ db_open_ro(const char *path)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	if (db_exec(db, DB_CACHE_PRAGMA) == -1)
+		log_warnx("db: %s: the page cache keeps its default", path);
+	return db;
+}
+
+/*
+ * Another connection to a database db_open() opened already (the journal
+ * writer's): the same busy timeout, synchronous=FULL and secure_delete
+ * (a b-tree balance moves cells; without it the old copies of a text
+ * retention erases later would stay in freed space), nothing written, so
+ * that it opens on a full disk too.
+ */
+sqlite3 *
+db_open_more(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("db: %s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
+	    db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
+	    db_exec(db, "PRAGMA foreign_keys=ON") == -1 ||
+	    db_exec(db, "PRAGMA secure_delete=ON") == -1 ||
+	    db_exec(db, DB_CACHE_PRAGMA) == -1) {
+		sqlite3_close(db);
+		return NULL;
+	}
 	return db;
 }
 

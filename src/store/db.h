@@ -17,6 +17,10 @@ void	 db_close(sqlite3 *);
  * worker): no schema work, WAL keeps it from blocking the writer.  NULL
  * on error (logged). */
 sqlite3 *db_open_ro(const char *path);
+/* One more connection to a database db_open() opened (the journal
+ * writer's): busy timeout, synchronous=FULL, secure_delete, nothing
+ * written.  NULL (logged). */
+sqlite3 *db_open_more(const char *path);
 /* Run SQL without results; logs and returns -1 on error. */
 int	 db_exec(sqlite3 *, const char *sql);
 /* Prepare one statement into *stmt (finalize it); logs and returns -1 on

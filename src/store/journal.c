@@ -1,7 +1,14 @@
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "db.h"
@@ -10,23 +17,84 @@
 #include "journal_int.h"
 #include "log.h"
 
-struct journal {
+#define JOURNAL_QUEUE_MAX	4096	/* rows waiting for the disk */
+#define JOURNAL_QUEUE_RESERVE	1024	/* of those, kept for vital rows */
+#define JOURNAL_RETRY_MS	1000	/* between attempts while writes fail */
+#define JOURNAL_WAITERS_MAX	64	/* callers waiting for their commit */
+
+/* The statements one connection keeps open for the journal. */
+struct jconn {
 	sqlite3		*db;
-	const uint8_t	*key;
 	sqlite3_stmt	*begin;
 	sqlite3_stmt	*commit;
 	sqlite3_stmt	*rollback;
 	sqlite3_stmt	*insert;
 	sqlite3_stmt	*head_set;
 	sqlite3_stmt	*head_get;
-	int64_t		 last_seq;
-	uint8_t		 last_mac[KEYS_MAC_LEN];
-	int		 stale;		/* reread the head before appending */
-	int		 batch;		/* rows go into one open transaction */
-	int64_t		 batch_first;	/* its first seq (0: none yet) */
+};
+
+/* A row waiting for its commit: numbered, stamped, detail encoded, every
+ * field in buf. */
+struct jrow {
+	struct jrow		*next;
+	int64_t			 seq;
+	const char		*f[JF_N];
+	size_t			 len[JF_N];
+	bool			 vital;		/* keeps its place (journal_room) */
+	bool			 has_text;
+	struct journal_text	 text;
+	char			 buf[];
+};
+
+struct jwaiter {
+	int64_t		 seq;
+	journal_done	*cb;
+	void		*arg;
+};
+
+/*
+ * The caller's side (the loop) numbers and queues rows; whoever commits
+ * (the caller itself without a writer, else the writer thread) owns the
+ * chain state.  The queue and what the writer reports are shared, under
+ * mu.
+ */
+struct journal {
+	const uint8_t	*key;
+	struct jconn	 c;		/* the caller's connection */
+	struct jconn	 w;		/* the writer's */
+	sqlite3		*wdb;
+	/* The chain as committed, owned by whoever commits. */
+	int64_t		 chain_seq;
+	uint8_t		 chain_mac[KEYS_MAC_LEN];
+	bool		 stale;		/* reread the head before committing */
+	/* The caller's. */
+	int64_t		 last_seq;	/* the last row appended */
+	int64_t		 seen;		/* hooks called up to this seq */
+	int		 batch;
 	journal_hook	*hook;
 	void		*hook_arg;
 	struct journal_anchor *anchor;	/* the head, kept outside */
+	struct jwaiter	 waiters[JOURNAL_WAITERS_MAX];
+	int		 nwaiters;
+	bool		 was_failing;	/* as of the last journal_dispatch */
+	bool		 closing;	/* journal_close() runs */
+	/* Shared, under mu. */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct jrow	*head;
+	struct jrow	*tail;
+	int		 nqueued;
+	int		 held_max;	/* most rows queued in this outage */
+	int64_t		 lost;		/* rows refused since last recorded */
+	int64_t		 committed;	/* every row up to this is committed */
+	int64_t		 failed;	/* last row of the last failed attempt */
+	bool		 failing;
+	char		 error[128];
+	char		 since[32];
+	bool		 stop;
+	bool		 threaded;
+	pthread_t	 thread;
+	int		 efd;		/* eventfd: the writer moved */
 };
 
 static const char journal_sql_insert[] =
@@ -90,13 +158,13 @@ journal_row_mac(const uint8_t *key, const uint8_t prev[KEYS_MAC_LEN],
 /* Step a statement that returns no rows and reset it; -1 (logged) on
  * error. */
 static int
-journal_step(struct journal *j, sqlite3_stmt *st)
+journal_step(struct jconn *c, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE)
 		log_warnx("journal: %s: %s", sqlite3_sql(st),
-		    sqlite3_errmsg(j->db));
+		    sqlite3_errmsg(c->db));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -110,14 +178,14 @@ journal_step(struct journal *j, sqlite3_stmt *st)
  * head keeps the gap, and so the evidence, for verify to find.
  */
 static int
-journal_load_head(struct journal *j)
+journal_load_head(struct journal *j, struct jconn *c)
 {
-	sqlite3_stmt *st = j->head_get;
+	sqlite3_stmt *st = c->head_get;
 	int64_t head, last;
 	int rc = -1;
 
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		log_warnx("journal: head: %s", sqlite3_errmsg(j->db));
+		log_warnx("journal: head: %s", sqlite3_errmsg(c->db));
 		goto out;
 	}
 	head = sqlite3_column_int64(st, 0);
@@ -128,9 +196,9 @@ journal_load_head(struct journal *j)
 			    "%" PRId64 "; run journal verify", last);
 			goto out;
 		}
-		j->last_seq = 0;
-		memset(j->last_mac, 0, KEYS_MAC_LEN);
-		j->stale = 0;
+		j->chain_seq = 0;
+		memset(j->chain_mac, 0, KEYS_MAC_LEN);
+		j->stale = false;
 		rc = 0;
 		goto out;
 	}
@@ -142,27 +210,40 @@ journal_load_head(struct journal *j)
 	if (head > last)
 		log_warnx("journal: rows after %" PRId64 " are missing (head "
 		    "says %" PRId64 "); run journal verify", last, head);
-	j->last_seq = head;
-	memcpy(j->last_mac, sqlite3_column_blob(st, 1), KEYS_MAC_LEN);
-	j->stale = 0;
+	j->chain_seq = head;
+	memcpy(j->chain_mac, sqlite3_column_blob(st, 1), KEYS_MAC_LEN);
+	j->stale = false;
 	rc = 0;
 out:
 	sqlite3_reset(st);
 	return rc;
 }
 
-/* Prepare the statements the journal keeps open. */
+/* Prepare the statements a connection keeps open for the journal. */
 static int
-journal_prepare(struct journal *j)
+journal_prepare(struct jconn *c, sqlite3 *db)
 {
-	if (db_prepare(j->db, "BEGIN IMMEDIATE", &j->begin) == -1 ||
-	    db_prepare(j->db, "COMMIT", &j->commit) == -1 ||
-	    db_prepare(j->db, "ROLLBACK", &j->rollback) == -1 ||
-	    db_prepare(j->db, journal_sql_insert, &j->insert) == -1 ||
-	    db_prepare(j->db, journal_sql_head_set, &j->head_set) == -1 ||
-	    db_prepare(j->db, journal_sql_head_get, &j->head_get) == -1)
+	c->db = db;
+	if (db_prepare(db, "BEGIN IMMEDIATE", &c->begin) == -1 ||
+	    db_prepare(db, "COMMIT", &c->commit) == -1 ||
+	    db_prepare(db, "ROLLBACK", &c->rollback) == -1 ||
+	    db_prepare(db, journal_sql_insert, &c->insert) == -1 ||
+	    db_prepare(db, journal_sql_head_set, &c->head_set) == -1 ||
+	    db_prepare(db, journal_sql_head_get, &c->head_get) == -1)
 		return -1;
 	return 0;
+}
+
+static void
+journal_unprepare(struct jconn *c)
+{
+	sqlite3_finalize(c->begin);
+	sqlite3_finalize(c->commit);
+	sqlite3_finalize(c->rollback);
+	sqlite3_finalize(c->insert);
+	sqlite3_finalize(c->head_set);
+	sqlite3_finalize(c->head_get);
+	memset(c, 0, sizeof(*c));
 }
 
 /* Open the journal on db, continuing the chain from the head. */
@@ -175,27 +256,64 @@ journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
 		log_warn("journal: open");
 		return NULL;
 	}
-	j->db = db;
 	j->key = key;
-	if (journal_prepare(j) == -1 || journal_load_head(j) == -1) {
+	j->efd = -1;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	if (journal_prepare(&j->c, db) == -1 ||
+	    journal_load_head(j, &j->c) == -1) {
 		journal_close(j);
 		return NULL;
 	}
+	j->last_seq = j->chain_seq;
+	j->seen = j->chain_seq;
+	j->committed = j->chain_seq;
 	return j;
 }
 
-/* Finalize the statements and free the journal. */
+/* Free the rows of a list of n (n < 0: all of it). */
+static void
+journal_rows_free(struct jrow *r, int n)
+{
+	struct jrow *next;
+
+	for (; r != NULL && n != 0; r = next, n--) {
+		next = r->next;
+		free(r);
+	}
+}
+
+/* Stop the writer (after its last attempt), finalize, free. */
 void
 journal_close(struct journal *j)
 {
+	int i;
+
 	if (j == NULL)
 		return;
-	sqlite3_finalize(j->begin);
-	sqlite3_finalize(j->commit);
-	sqlite3_finalize(j->rollback);
-	sqlite3_finalize(j->insert);
-	sqlite3_finalize(j->head_set);
-	sqlite3_finalize(j->head_get);
+	/* Whoever still waits hears no, and appends nothing more. */
+	j->closing = true;
+	for (i = 0; i < j->nwaiters; i++)
+		j->waiters[i].cb(j->waiters[i].arg, false);
+	j->nwaiters = 0;
+	if (j->threaded) {
+		pthread_mutex_lock(&j->mu);
+		j->stop = true;
+		pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+		pthread_join(j->thread, NULL);
+		if (j->nqueued > 0)
+			log_warnx("journal: %d rows could not be written before "
+			    "the stop; they are lost", j->nqueued);
+		journal_unprepare(&j->w);
+		db_close(j->wdb);
+	}
+	journal_rows_free(j->head, -1);
+	journal_unprepare(&j->c);
+	if (j->efd >= 0)
+		close(j->efd);
+	pthread_cond_destroy(&j->cv);
+	pthread_mutex_destroy(&j->mu);
 	free(j);
 }
 
@@ -203,6 +321,18 @@ void
 journal_set_anchor(struct journal *j, struct journal_anchor *a)
 {
 	j->anchor = a;
+}
+
+int
+journal_anchor_note(struct journal *j, int64_t seq, const char *reason)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&j->mu);
+	if (j->anchor != NULL)
+		rc = journal_anchor_break(j->anchor, seq, reason);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
 }
 
 void
@@ -216,6 +346,12 @@ int64_t
 journal_last_seq(const struct journal *j)
 {
 	return j->last_seq;
+}
+
+int64_t
+journal_committed_seq(const struct journal *j)
+{
+	return j->seen;
 }
 
 /* Detail as compact JSON with sorted keys, so that the same object always
@@ -237,28 +373,6 @@ journal_detail_text(const json_t *detail)
 	return text;
 }
 
-/* Fill the caller's fields; point and subject may be NULL (""). */
-static int
-journal_row_fill(struct journal_row *r, const char *type, const char *point,
-    const char *actor, const char *subject, const char *detail)
-{
-	int i;
-
-	if (type == NULL || *type == '\0' || actor == NULL || *actor == '\0') {
-		log_warnx("journal: append without type or actor");
-		return -1;
-	}
-	r->f[JF_TYPE] = type;
-	r->f[JF_POINT] = point != NULL ? point : "";
-	r->f[JF_ACTOR] = actor;
-	r->f[JF_SUBJECT] = subject != NULL ? subject : "";
-	r->f[JF_DETAIL] = detail;
-	for (i = 0; i < JF_N; i++)
-		if (i != JF_TIME)
-			r->len[i] = strlen(r->f[i]);
-	return 0;
-}
-
 /*
  * The head's seal: HMAC(journal key, "husvagt head v1" || seq || MAC of
  * row seq).  Without the key nobody can move the head back over rows cut
@@ -278,30 +392,6 @@ journal_head_seal(const uint8_t key[KEYS_LEN], int64_t seq,
 		msg[sizeof(tag) + i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
 	memcpy(msg + sizeof(tag) + 8, mac, KEYS_MAC_LEN);
 	return keys_hmac(key, msg, sizeof(msg), out);
-}
-
-/* Bind and insert the row, then move the head to it. */
-static int
-journal_write(struct journal *j, const struct journal_row *r,
-    const uint8_t mac[KEYS_MAC_LEN])
-{
-	sqlite3_stmt *st = j->insert;
-	uint8_t seal[KEYS_MAC_LEN];
-	int i;
-
-	sqlite3_bind_int64(st, 1, r->seq);
-	for (i = 0; i < JF_N; i++)
-		sqlite3_bind_text(st, 2 + i, r->f[i], (int)r->len[i],
-		    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, mac, KEYS_MAC_LEN, SQLITE_STATIC);
-	if (journal_step(j, st) == -1)
-		return -1;
-	if (journal_head_seal(j->key, r->seq, mac, seal) != 0)
-		return -1;
-	sqlite3_bind_int64(j->head_set, 1, r->seq);
-	sqlite3_bind_blob(j->head_set, 2, mac, KEYS_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(j->head_set, 3, seal, KEYS_MAC_LEN, SQLITE_STATIC);
-	return journal_step(j, j->head_set);
 }
 
 /*
@@ -333,82 +423,273 @@ journal_detail_seq(struct journal *j, int64_t seq, const json_t *detail,
 	return text;
 }
 
-/*
- * Number, stamp, MAC and write the row inside the open transaction, with
- * its text (t, may be NULL) beside it.  The time is read after BEGIN
- * IMMEDIATE holds the write lock, so that times follow seq order.
- */
-static int
-journal_commit_row(struct journal *j, struct journal_row *r,
-    const json_t *detail, const struct journal_text *t,
-    uint8_t mac[KEYS_MAC_LEN])
-{
-	char now[32], *text;
-	int rc = -1;
 
-	if (j->stale && journal_load_head(j) == -1)
+/* Fill the caller's fields; point and subject may be NULL (""). */
+static int
+journal_row_check(const char *type, const char *actor, const json_t *detail)
+{
+	if (type == NULL || *type == '\0' || actor == NULL || *actor == '\0') {
+		log_warnx("journal: append without type or actor");
 		return -1;
-	clock_iso8601(now, sizeof(now));
-	r->seq = j->last_seq + 1;
-	r->f[JF_TIME] = now;
-	r->len[JF_TIME] = strlen(now);
-	if ((text = journal_detail_seq(j, r->seq, detail, t)) == NULL)
+	}
+	if (detail != NULL && !json_is_object(detail)) {
+		log_warnx("journal: detail is not a JSON object");
 		return -1;
-	r->f[JF_DETAIL] = text;
-	r->len[JF_DETAIL] = strlen(text);
-	if (journal_row_mac(j->key, j->last_mac, r, mac) == -1 ||
-	    journal_write(j, r, mac) == -1 ||
-	    (t != NULL && journal_text_insert(j->db, r->seq, now, t) == -1))
-		goto out;
-	rc = j->batch ? 0 : journal_step(j, j->commit);
-out:
-	free(text);
-	return rc;
+	}
+	return 0;
 }
 
 /*
- * Append one row.  The chain state in memory moves only after COMMIT
- * succeeded.  After any failure (a full disk, an I/O error) it is marked
- * stale and reread from the head before the next append: SQLite may have
- * kept or dropped the transaction, and only the database knows which.
+ * The rows that keep their place when the queue is nearly full: a fire,
+ * an exit, a forced door, any alarm, the mode and the evacuation.
+ */
+static bool
+journal_type_vital(const char *type)
+{
+	static const char *const prefixes[] = { "alarm.", "mode.",
+	    "evacuation.", "journal.", "door.rex", "door.forced" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(type, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A row numbered seq, stamped now, its detail encoded (with its text's
+ * HMAC), every field copied into one allocation.  NULL (logged).
+ */
+static struct jrow *
+journal_row_new(struct journal *j, int64_t seq, const char *type,
+    const char *point, const char *actor, const char *subject,
+    const json_t *detail, const struct journal_text *t)
+{
+	const char *src[JF_N];
+	char now[32], *text, *p;
+	size_t len[JF_N], total = 0, tf = 0, tt = 0;
+	struct jrow *r;
+	int i;
+
+	if ((text = journal_detail_seq(j, seq, detail, t)) == NULL)
+		return NULL;
+	clock_iso8601(now, sizeof(now));
+	src[JF_TIME] = now;
+	src[JF_TYPE] = type;
+	src[JF_POINT] = point != NULL ? point : "";
+	src[JF_ACTOR] = actor;
+	src[JF_SUBJECT] = subject != NULL ? subject : "";
+	src[JF_DETAIL] = text;
+	for (i = 0; i < JF_N; i++)
+		total += (len[i] = strlen(src[i])) + 1;
+	if (t != NULL) {
+		tf = strlen(t->field) + 1;
+		tt = strlen(t->text) + 1;
+	}
+	if ((r = calloc(1, sizeof(*r) + total + tf + tt)) == NULL) {
+		log_warn("journal: row");
+		free(text);
+		return NULL;
+	}
+	r->seq = seq;
+	p = r->buf;
+	for (i = 0; i < JF_N; i++) {
+		memcpy(p, src[i], len[i] + 1);
+		r->f[i] = p;
+		r->len[i] = len[i];
+		p += len[i] + 1;
+	}
+	if (t != NULL) {
+		r->has_text = true;
+		r->text.field = memcpy(p, t->field, tf);
+		r->text.text = memcpy(p + tf, t->text, tt);
+		r->text.stay = t->stay;
+	}
+	r->vital = journal_type_vital(type);
+	free(text);
+	return r;
+}
+
+/* Insert one row with its MAC. */
+static int
+journal_insert(struct jconn *c, const struct jrow *r,
+    const uint8_t mac[KEYS_MAC_LEN])
+{
+	sqlite3_stmt *st = c->insert;
+	int i;
+
+	sqlite3_bind_int64(st, 1, r->seq);
+	for (i = 0; i < JF_N; i++)
+		sqlite3_bind_text(st, 2 + i, r->f[i], (int)r->len[i],
+		    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, mac, KEYS_MAC_LEN, SQLITE_STATIC);
+	return journal_step(c, st);
+}
+
+/*
+ * Commit n rows from first in one transaction on c: each row's MAC over
+ * the one before, then the head moved to the last.  The chain state
+ * moves only after COMMIT succeeded.  After a failure (a full disk, an
+ * I/O error) it is marked stale and reread from the head before the next
+ * attempt: SQLite may have kept or dropped the transaction, and only the
+ * database knows which.  err (may be NULL) gets SQLite's reason.
+ */
+static int
+journal_commit_rows(struct journal *j, struct jconn *c, struct jrow *first,
+    int n, char *err, size_t errlen)
+{
+	uint8_t prev[KEYS_MAC_LEN], mac[KEYS_MAC_LEN], seal[KEYS_MAC_LEN];
+	struct journal_row r;
+	struct jrow *x;
+	int64_t seq = j->chain_seq;
+	int i, k;
+
+	if (journal_step(c, c->begin) == -1)
+		goto fail;
+	memcpy(prev, j->chain_mac, KEYS_MAC_LEN);
+	for (x = first, i = 0; i < n; x = x->next, i++) {
+		r.seq = x->seq;
+		for (k = 0; k < JF_N; k++) {
+			r.f[k] = x->f[k];
+			r.len[k] = x->len[k];
+		}
+		if (journal_row_mac(j->key, prev, &r, mac) == -1 ||
+		    journal_insert(c, x, mac) == -1 ||
+		    (x->has_text && journal_text_insert(c->db, x->seq,
+		    x->f[JF_TIME], &x->text) == -1))
+			goto fail;
+		memcpy(prev, mac, KEYS_MAC_LEN);
+		seq = x->seq;
+	}
+	if (journal_head_seal(j->key, seq, prev, seal) != 0)
+		goto fail;
+	sqlite3_bind_int64(c->head_set, 1, seq);
+	sqlite3_bind_blob(c->head_set, 2, prev, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(c->head_set, 3, seal, KEYS_MAC_LEN, SQLITE_STATIC);
+	if (journal_step(c, c->head_set) == -1 ||
+	    journal_step(c, c->commit) == -1)
+		goto fail;
+	j->chain_seq = seq;
+	memcpy(j->chain_mac, prev, KEYS_MAC_LEN);
+	return 0;
+
+fail:
+	if (err != NULL)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+	if (!sqlite3_get_autocommit(c->db))
+		journal_step(c, c->rollback);
+	j->stale = true;
+	return -1;
+}
+
+/* Call the hook for every row committed since the last call. */
+static void
+journal_hooks(struct journal *j, int64_t committed)
+{
+	int64_t seq;
+
+	for (seq = j->seen + 1; seq <= committed; seq++)
+		if (j->hook != NULL)
+			j->hook(j->hook_arg, seq);
+	if (committed > j->seen)
+		j->seen = committed;
+}
+
+/*
+ * Without a writer: commit what is queued now, on the caller's
+ * connection.  Rows that could not be committed are dropped (the caller
+ * was told), and the numbering restarts from the head.
+ */
+static int
+journal_commit_inline(struct journal *j)
+{
+	char err[128];
+	int rc;
+
+	if (j->head == NULL)
+		return 0;
+	rc = journal_commit_rows(j, &j->c, j->head, j->nqueued, err,
+	    sizeof(err));
+	journal_rows_free(j->head, -1);
+	j->head = j->tail = NULL;
+	j->nqueued = 0;
+	if (rc == -1) {
+		j->last_seq = j->chain_seq;
+		if (!j->failing)
+			clock_iso8601(j->since, sizeof(j->since));
+		snprintf(j->error, sizeof(j->error), "%s", err);
+		j->failing = true;
+		return -1;
+	}
+	j->failing = false;
+	j->committed = j->chain_seq;
+	journal_anchor_set(j->anchor, j->chain_seq, j->chain_mac);
+	journal_hooks(j, j->chain_seq);
+	return 0;
+}
+
+/* Is there a place in the queue for a row?  Called locked. */
+static bool
+journal_room(const struct journal *j, bool vital)
+{
+	if (!j->threaded)
+		return true;
+	return j->nqueued < (vital ? JOURNAL_QUEUE_MAX :
+	    JOURNAL_QUEUE_MAX - JOURNAL_QUEUE_RESERVE);
+}
+
+/*
+ * Append one row: numbered, stamped and queued here, committed by the
+ * writer (or at once, without one).  Returns the seq, or -1 (logged).
  */
 int64_t
 journal_append_text(struct journal *j, const char *type, const char *point,
     const char *actor, const char *subject, const json_t *detail,
     const struct journal_text *t)
 {
-	struct journal_row r;
-	uint8_t mac[KEYS_MAC_LEN];
+	struct jrow *r;
+	int64_t seq;
 
-	if (detail != NULL && !json_is_object(detail)) {
-		log_warnx("journal: detail is not a JSON object");
+	if (journal_row_check(type, actor, detail) == -1 || j->closing)
+		return -1;
+	if (!j->threaded && j->stale) {
+		if (journal_load_head(j, &j->c) == -1)
+			goto err;
+		j->last_seq = j->chain_seq;
+	}
+	seq = j->last_seq + 1;
+	if ((r = journal_row_new(j, seq, type, point, actor, subject, detail,
+	    t)) == NULL)
+		goto err;
+	pthread_mutex_lock(&j->mu);
+	if (!journal_room(j, r->vital)) {
+		j->lost++;
+		pthread_mutex_unlock(&j->mu);
+		free(r);
+		log_warnx("journal: %s lost: %d rows are waiting for the disk",
+		    type, JOURNAL_QUEUE_MAX);
 		return -1;
 	}
-	if (journal_row_fill(&r, type, point, actor, subject, "") == -1)
-		return -1;
-	if (!j->batch && journal_step(j, j->begin) == -1)
-		goto err_tx;
-	if (journal_commit_row(j, &r, detail, t, mac) == -1)
-		goto err_tx;
-	j->last_seq = r.seq;
-	memcpy(j->last_mac, mac, KEYS_MAC_LEN);
-	if (j->batch && j->batch_first == 0)
-		j->batch_first = r.seq;
-	if (j->batch)
-		return r.seq;
-	journal_anchor_set(j->anchor, j->last_seq, j->last_mac);
-	if (j->hook != NULL)
-		j->hook(j->hook_arg, r.seq);
-	return r.seq;
+	if (j->tail != NULL)
+		j->tail->next = r;
+	else
+		j->head = r;
+	j->tail = r;
+	j->nqueued++;
+	if (j->failing && j->nqueued > j->held_max)
+		j->held_max = j->nqueued;
+	if (j->threaded && j->batch == 0)
+		pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	j->last_seq = seq;
+	if (j->threaded || j->batch > 0)
+		return seq;
+	if (journal_commit_inline(j) == -1)
+		goto err;
+	return seq;
 
-err_tx:
-	log_warnx("journal: %s not committed%s", type, j->batch ?
-	    ", nor the rows before it in its batch" : "");
-	if (!sqlite3_get_autocommit(j->db))
-		journal_step(j, j->rollback);
-	j->stale = 1;
-	j->batch = 0;		/* the rest go one by one */
-	j->batch_first = 0;
+err:
+	log_warnx("journal: %s not committed", type);
 	return -1;
 }
 
@@ -423,38 +704,361 @@ journal_append(struct journal *j, const char *type, const char *point,
 int
 journal_batch_begin(struct journal *j)
 {
-	if (j->batch)
+	if (j->batch++ > 0 || j->threaded)
 		return 0;
-	if (journal_step(j, j->begin) == -1) {
-		j->stale = 1;
-		return -1;
+	if (j->stale) {
+		if (journal_load_head(j, &j->c) == -1)
+			return -1;
+		j->last_seq = j->chain_seq;
 	}
-	j->batch = 1;
-	j->batch_first = 0;
 	return 0;
 }
 
 int
 journal_batch_end(struct journal *j)
 {
-	int64_t seq, first = j->batch_first;
-
-	if (!j->batch)
-		return first == 0 && !j->stale ? 0 : -1;
-	j->batch = 0;
-	j->batch_first = 0;
-	if (journal_step(j, j->commit) == -1) {
-		log_warnx("journal: a batch of rows from %lld was not "
-		    "committed", (long long)first);
-		if (!sqlite3_get_autocommit(j->db))
-			journal_step(j, j->rollback);
-		j->stale = 1;
+	if (j->batch == 0 || --j->batch > 0)
+		return 0;
+	if (j->threaded) {
+		pthread_mutex_lock(&j->mu);
+		pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	if (journal_commit_inline(j) == -1) {
+		log_warnx("journal: a batch of rows was not committed");
 		return -1;
 	}
-	if (first != 0)
-		journal_anchor_set(j->anchor, j->last_seq, j->last_mac);
-	for (seq = first; first != 0 && seq <= j->last_seq; seq++)
-		if (j->hook != NULL)
-			j->hook(j->hook_arg, seq);
 	return 0;
+}
+
+/* ---- The writer ------------------------------------------------------ */
+
+/* Tell the loop something moved: a commit, a failure, a recovery. */
+static void
+journal_wake(struct journal *j)
+{
+	uint64_t one = 1;
+
+	if (write(j->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("journal: eventfd");
+}
+
+/*
+ * After a failed attempt: reread the head and forget the queued rows it
+ * already holds (a COMMIT reported as failed may have reached the disk).
+ */
+static void
+journal_writer_reload(struct journal *j)
+{
+	int64_t n = 0;
+	struct jrow *r;
+
+	if (journal_load_head(j, &j->w) == -1)
+		return;
+	pthread_mutex_lock(&j->mu);
+	while ((r = j->head) != NULL && r->seq <= j->chain_seq) {
+		j->head = r->next;
+		if (j->head == NULL)
+			j->tail = NULL;
+		j->nqueued--;
+		free(r);
+		n++;
+	}
+	if (n > 0 && j->chain_seq > j->committed)
+		j->committed = j->chain_seq;
+	pthread_mutex_unlock(&j->mu);
+	if (n > 0)
+		log_warnx("journal: %" PRId64 " rows reported as failed were "
+		    "committed after all", n);
+}
+
+/* Wait, locked, until ms from now or until stop. */
+static void
+journal_writer_pause(struct journal *j, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!j->stop && pthread_cond_timedwait(&j->cv, &j->mu, &ts) == 0)
+		;
+}
+
+/*
+ * The writer: every row queued since its last commit goes into one
+ * transaction (group commit).  While the disk fails it tries again every
+ * JOURNAL_RETRY_MS with all that is queued, so the rows are written in
+ * order once there is room.  At the stop it makes one last attempt.
+ */
+static void *
+journal_writer(void *arg)
+{
+	struct journal *j = arg;
+	struct jrow *first, *x;
+	char err[128];
+	int64_t last;
+	int n, i, rc;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (!j->stop && j->head == NULL)
+			pthread_cond_wait(&j->cv, &j->mu);
+		if (j->head == NULL)
+			break;
+		first = j->head;
+		n = j->nqueued;
+		last = j->tail->seq;
+		pthread_mutex_unlock(&j->mu);
+		if (j->stale)
+			journal_writer_reload(j);
+		pthread_mutex_lock(&j->mu);
+		if (j->head == NULL)
+			continue;
+		first = j->head;
+		n = j->nqueued;
+		last = j->tail->seq;
+		pthread_mutex_unlock(&j->mu);
+		rc = journal_commit_rows(j, &j->w, first, n, err, sizeof(err));
+		pthread_mutex_lock(&j->mu);
+		if (rc == 0) {
+			for (x = first, i = 0; i < n; i++)
+				x = x->next;
+			j->head = x;
+			if (x == NULL)
+				j->tail = NULL;
+			j->nqueued -= n;
+			j->committed = last;
+			/* The anchor after the commit, never before it. */
+			journal_anchor_set(j->anchor, j->chain_seq,
+			    j->chain_mac);
+			j->failing = false;
+			journal_wake(j);
+			pthread_mutex_unlock(&j->mu);
+			journal_rows_free(first, n);
+			pthread_mutex_lock(&j->mu);
+			continue;
+		}
+		j->failed = last;
+		if (!j->failing) {
+			j->failing = true;
+			clock_iso8601(j->since, sizeof(j->since));
+			j->held_max = j->nqueued;
+		}
+		snprintf(j->error, sizeof(j->error), "%s", err);
+		journal_wake(j);
+		if (j->stop)
+			break;
+		journal_writer_pause(j, JOURNAL_RETRY_MS);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/*
+ * Hand the writing to a thread of its own with its own connection to the
+ * same database file.  The caller's connection then stops syncing (its
+ * commits reach the disk with the writer's next fsync of the same WAL)
+ * and stops checkpointing (the writer does), so that nothing the loop
+ * does waits for the disk.  0 or -1 (logged; the journal stays inline).
+ */
+int
+journal_start_writer(struct journal *j)
+{
+	const char *path = sqlite3_db_filename(j->c.db, "main");
+	pthread_condattr_t ca;
+
+	if (j->threaded)
+		return 0;
+	if (path == NULL || *path == '\0') {
+		log_warnx("journal: no file for a writer; writing inline");
+		return -1;
+	}
+	if ((j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		log_warn("journal: eventfd");
+		return -1;
+	}
+	if ((j->wdb = db_open_more(path)) == NULL ||
+	    journal_prepare(&j->w, j->wdb) == -1 ||
+	    journal_load_head(j, &j->w) == -1)
+		goto err;
+	pthread_cond_destroy(&j->cv);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (db_exec(j->c.db, "PRAGMA synchronous=NORMAL") == -1)
+		goto err;
+	sqlite3_wal_autocheckpoint(j->c.db, 0);
+	j->threaded = true;
+	if ((errno = pthread_create(&j->thread, NULL, journal_writer, j))
+	    != 0) {
+		log_warn("journal: writer");
+		j->threaded = false;
+		goto err;
+	}
+	return 0;
+
+err:
+	journal_unprepare(&j->w);
+	db_close(j->wdb);
+	j->wdb = NULL;
+	close(j->efd);
+	j->efd = -1;
+	db_exec(j->c.db, "PRAGMA synchronous=FULL");
+	sqlite3_wal_autocheckpoint(j->c.db, 1000);
+	return -1;
+}
+
+int
+journal_fd(const struct journal *j)
+{
+	return j->threaded ? j->efd : -1;
+}
+
+/* ---- The caller's side of the writer -------------------------------- */
+
+int
+journal_on_commit(struct journal *j, int64_t seq, journal_done *cb,
+    void *arg)
+{
+	if (seq <= j->seen) {
+		cb(arg, true);
+		return 0;
+	}
+	if (j->nwaiters == JOURNAL_WAITERS_MAX) {
+		log_warnx("journal: too many waiting for their commit");
+		return -1;
+	}
+	j->waiters[j->nwaiters++] = (struct jwaiter){ seq, cb, arg };
+	return 0;
+}
+
+/* Call the waiters whose rows were committed (true) or whose rows an
+ * attempt failed to commit (false). */
+static void
+journal_waiters_run(struct journal *j, int64_t committed, int64_t failed)
+{
+	struct jwaiter due[JOURNAL_WAITERS_MAX];
+	bool ok[JOURNAL_WAITERS_MAX];
+	int i, k = 0, n = 0;
+
+	for (i = 0; i < j->nwaiters; i++) {
+		if (j->waiters[i].seq <= committed ||
+		    j->waiters[i].seq <= failed) {
+			ok[n] = j->waiters[i].seq <= committed;
+			due[n++] = j->waiters[i];
+		} else
+			j->waiters[k++] = j->waiters[i];
+	}
+	j->nwaiters = k;
+	for (i = 0; i < n; i++)
+		due[i].cb(due[i].arg, ok[i]);
+}
+
+/*
+ * The outage is over: record it, with how many rows waited and how many
+ * were lost, after the rows that waited.  Rows lost while the disk was
+ * only slow are recorded the same way.
+ */
+static void
+journal_outage_row(struct journal *j, bool outage)
+{
+	char since[32], error[128];
+	int64_t lost;
+	int held;
+
+	pthread_mutex_lock(&j->mu);
+	lost = j->lost;
+	held = j->held_max;
+	memcpy(since, j->since, sizeof(since));
+	memcpy(error, j->error, sizeof(error));
+	j->lost = 0;
+	j->held_max = 0;
+	pthread_mutex_unlock(&j->mu);
+	if (outage) {
+		log_warnx("journal: the disk takes rows again (failing since "
+		    "%s: %s); %d rows waited, %" PRId64 " lost", since, error,
+		    held, lost);
+		journal_append(j, "journal.outage", "", "system", "",
+		    json_pack("{s:s, s:s, s:i, s:I}", "since", since, "error",
+		    error, "held", held, "lost", (json_int_t)lost));
+	} else if (lost > 0)
+		journal_append(j, "journal.lost", "", "system", "",
+		    json_pack("{s:I}", "lost", (json_int_t)lost));
+}
+
+bool
+journal_dispatch(struct journal *j)
+{
+	int64_t committed, failed, lost;
+	uint64_t v;
+	bool failing, changed;
+
+	if (!j->threaded)
+		return false;
+	if (read(j->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("journal: eventfd");
+	pthread_mutex_lock(&j->mu);
+	committed = j->committed;
+	failed = j->failed;
+	failing = j->failing;
+	lost = j->lost;
+	pthread_mutex_unlock(&j->mu);
+	journal_hooks(j, committed);
+	journal_waiters_run(j, committed, failed);
+	changed = failing != j->was_failing;
+	if (changed && failing)
+		log_warnx("journal: storage fault: rows cannot be written (%s); "
+		    "they wait in memory", j->error);
+	if (j->was_failing && !failing)
+		journal_outage_row(j, true);
+	else if (!failing && lost > 0)
+		journal_outage_row(j, false);
+	j->was_failing = failing;
+	return changed;
+}
+
+void
+journal_health(struct journal *j, struct journal_health *s)
+{
+	pthread_mutex_lock(&j->mu);
+	s->failing = j->failing;
+	s->queued = j->nqueued;
+	s->lost = j->lost;
+	snprintf(s->since, sizeof(s->since), "%s", j->failing ? j->since : "");
+	snprintf(s->error, sizeof(s->error), "%s", j->failing ? j->error : "");
+	pthread_mutex_unlock(&j->mu);
+}
+
+void
+journal_sync(struct journal *j, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = j->efd, .events = POLLIN };
+	uint64_t end = clock_mono_ms() + (uint64_t)timeout_ms;
+	bool done;
+
+	if (!j->threaded)
+		return;
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		done = j->nqueued == 0 || j->failing;
+		pthread_mutex_unlock(&j->mu);
+		if (done || clock_mono_ms() >= end)
+			break;
+		(void)poll(&pfd, 1, 20);
+		journal_dispatch(j);
+	}
+	journal_dispatch(j);
+}
+
+bool
+journal_failing(const struct journal *j)
+{
+	return j->threaded && j->was_failing;
 }

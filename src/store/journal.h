@@ -1,6 +1,14 @@
 /*
- * The tamper-evident journal.  Every row is committed before anything is
- * acted on or published.  Each row's MAC is HMAC-SHA256(journal key,
+ * The tamper-evident journal.  A row is numbered, stamped and queued by
+ * the caller (the loop) and committed by the writer, a thread with its
+ * own connection, with every other row queued since its last commit in
+ * one transaction (group commit).  A row is committed when that
+ * transaction's COMMIT returned: it is then on the disk (synchronous=FULL
+ * in WAL mode) and survives a power cut.  The loop learns of commits
+ * through journal_fd(); only committed rows are published, and a grant
+ * waits for its own row (journal_on_commit).  Without journal_start_writer
+ * every append commits at once, on the caller's connection (the tools and
+ * the tests).  Each row's MAC is HMAC-SHA256(journal key,
  * previous row's MAC || the row's fields), so an edited or deleted row
  * breaks the chain at a place verify can name.  A head row (seq, MAC of
  * the last row) is kept in the same transaction so that cutting rows off
@@ -13,6 +21,7 @@
 #ifndef HUSVAGT_JOURNAL_H
 #define HUSVAGT_JOURNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,21 +34,30 @@ struct journal;
 
 /* Called after each committed row (the MQTT bridge's outbox hook). */
 typedef void journal_hook(void *arg, int64_t seq);
+/* Called once a row is committed (ok) or an attempt to commit it failed. */
+typedef void journal_done(void *arg, bool ok);
 
-/* Free with journal_close().  db and key must outlive it. */
+/* Free with journal_close(), which stops the writer after one last
+ * attempt to commit what is queued.  db and key must outlive it. */
 struct journal *journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN]);
 void	journal_close(struct journal *);
 void	journal_set_hook(struct journal *, journal_hook *, void *arg);
 /* Keep the head in this anchor after each commit (journal_anchor.h). */
 struct journal_anchor;
 void	journal_set_anchor(struct journal *, struct journal_anchor *);
+/* Keep a break found at start in the anchor (journal_anchor_break), in
+ * step with the writer, which moves the anchor's head.  0 or -1. */
+int	journal_anchor_note(struct journal *, int64_t seq, const char *reason);
 
 /*
- * Append and commit one row.  type and actor are required; point and
- * subject may be NULL (stored as "").  detail must be a JSON object or
- * NULL (stored as "{}") and is not stolen.  Returns the seq, or -1
- * (logged) when the row could not be committed: the caller must then not
- * act as if it had been.
+ * Append one row.  type and actor are required; point and subject may be
+ * NULL (stored as "").  detail must be a JSON object or NULL (stored as
+ * "{}") and is not stolen.  Returns the row's seq, or -1 (logged).
+ * Without a writer the row is committed on return (or -1: the caller
+ * must not act as if it had been).  With one, it is queued: -1 only when
+ * the queue is full (JOURNAL_QUEUE_MAX rows wait for a failing disk; the
+ * last 1024 places are kept for alarm, fire, exit, forced-door, mode and
+ * evacuation rows), and a row then records how many were lost.
  */
 int64_t	journal_append(struct journal *, const char *type, const char *point,
 	    const char *actor, const char *subject, const json_t *detail);
@@ -63,18 +81,53 @@ struct journal_text {
 int64_t	journal_append_text(struct journal *, const char *type,
 	    const char *point, const char *actor, const char *subject,
 	    const json_t *detail, const struct journal_text *t);
+/* The last row appended (queued or committed). */
 int64_t	journal_last_seq(const struct journal *);
+/* The last row committed as the caller knows it (journal_dispatch). */
+int64_t	journal_committed_seq(const struct journal *);
 /*
- * Rows appended between these two go into one transaction: one fsync for
- * a fire's dozens of rows rather than one each, so the egress locks move
- * milliseconds after the panel trips.  Nothing may be acted on externally
- * before journal_batch_end() returned: the rows are committed only then.
- * Other statements on the same database between the two join the
- * transaction; none may BEGIN its own.  journal_batch_end() returns -1
- * (logged) when the batch, or a row of it, could not be committed.
+ * Rows appended between these two go into one transaction.  With a
+ * writer every commit takes all that is queued anyway; the pair only
+ * keeps the writer from starting before the last row of the batch.
+ * Without one the rows are committed by journal_batch_end(), which then
+ * returns -1 (logged) when they could not be.
  */
 int	journal_batch_begin(struct journal *);
 int	journal_batch_end(struct journal *);
+
+/*
+ * Hand the writing to a thread with its own connection to the database
+ * file; the caller's connection then neither syncs nor checkpoints.  0 or
+ * -1 (logged; the journal then keeps committing inline).
+ */
+int	journal_start_writer(struct journal *);
+/* The descriptor that becomes readable when the writer committed, failed
+ * or recovered (-1 without a writer); then call journal_dispatch(). */
+int	journal_fd(const struct journal *);
+/* Run the hooks of committed rows and the waiters; after an outage
+ * append the journal.outage row.  true when the storage fault was raised
+ * or cleared. */
+bool	journal_dispatch(struct journal *);
+/* Call cb once row seq is committed (ok) or an attempt to commit it
+ * failed; at once when it is committed already.  -1 when too many wait. */
+int	journal_on_commit(struct journal *, int64_t seq, journal_done *cb,
+	    void *arg);
+
+/* The storage fault: rows cannot be written. */
+struct journal_health {
+	bool	 failing;
+	int	 queued;	/* rows waiting for their commit */
+	int64_t	 lost;		/* rows refused since the last record */
+	char	 since[32];	/* when the writes began to fail (ISO) */
+	char	 error[128];	/* SQLite's reason */
+};
+void	journal_health(struct journal *, struct journal_health *);
+/* Wait (blocking: at a stop) until the queue is committed, the disk
+ * fails, or timeout_ms passed; then journal_dispatch(). */
+void	journal_sync(struct journal *, int timeout_ms);
+/* Was the storage fault raised at the last journal_dispatch?  (Always
+ * false without a writer: there each append tries the disk itself.) */
+bool	journal_failing(const struct journal *);
 
 struct journal_verify {
 	int64_t	 rows;		/* rows checked */

@@ -5,7 +5,10 @@
  * (db_open: WAL, synchronous=FULL), one transaction per row in both cases,
  * and prints rows/s for each and their ratio.  The plain case encodes the
  * same JSON detail but makes no MAC and keeps no head, so the difference
- * is the chain.  Finally it times journal_verify over the rows written.
+ * is the chain.  A third database gets the same rows through the journal
+ * writer (journal_start_writer: a thread, group commit), appended as fast
+ * as they come, a flood; its time runs until the last row is committed.
+ * Finally it times journal_verify over the rows written.
  *
  *	bench_journal [-n rows] [-d dir] [-k]
  *
@@ -42,6 +45,7 @@ struct side {
 	const char	*name;
 	sqlite3		*db;
 	struct journal	*j;		/* NULL on the plain side */
+	int		 writer;	/* the journal writer commits */
 	sqlite3_stmt	*st[3];		/* plain: BEGIN, INSERT, COMMIT */
 	double		 wall;
 	double		 cpu;
@@ -78,8 +82,11 @@ bench_open(const struct bench *b, struct side *s, const struct keys *k)
 	snprintf(path, sizeof(path), "%s/%s.db", b->dir, s->name);
 	if ((s->db = db_open(path)) == NULL)
 		return -1;
-	if (k != NULL)
-		return (s->j = journal_open(s->db, k->journal)) == NULL ? -1 : 0;
+	if (k != NULL) {
+		if ((s->j = journal_open(s->db, k->journal)) == NULL)
+			return -1;
+		return s->writer ? journal_start_writer(s->j) : 0;
+	}
 	if (db_prepare(s->db, "BEGIN IMMEDIATE", &s->st[0]) == -1 ||
 	    db_prepare(s->db, "INSERT INTO journal (seq, time, type, point, "
 	    "actor, subject, detail, mac) VALUES (?1, ?2, 'access.granted', "
@@ -153,6 +160,14 @@ bench_block(struct side *s, long from, long to)
 		if ((s->j != NULL ? bench_journal_row(s, i) :
 		    bench_plain_row(s, i)) == -1)
 			return -1;
+	if (s->writer) {
+		journal_sync(s->j, 600000);
+		if (journal_committed_seq(s->j) != to) {
+			fprintf(stderr, "bench: writer: committed %lld of %ld\n",
+			    (long long)journal_committed_seq(s->j), to);
+			return -1;
+		}
+	}
 	bench_now(&w1, &c1);
 	s->wall += w1 - w0;
 	s->cpu += c1 - c0;
@@ -166,20 +181,23 @@ bench_block(struct side *s, long from, long to)
  * after the other would read as a difference.
  */
 static int
-bench_run(const struct bench *b, struct side *jn, struct side *pl)
+bench_run(const struct bench *b, struct side *jn, struct side *pl,
+    struct side *wr)
 {
-	struct side *first = jn, *second = pl, *t;
+	struct side *order[3] = { jn, pl, wr }, *t;
 	long from, to;
+	int i;
 
 	for (from = 0; from < b->rows; from = to) {
 		to = from + BENCH_BLOCK < b->rows ? from + BENCH_BLOCK :
 		    b->rows;
-		if (bench_block(first, from, to) == -1 ||
-		    bench_block(second, from, to) == -1)
-			return -1;
-		t = first;
-		first = second;
-		second = t;
+		for (i = 0; i < 3; i++)
+			if (bench_block(order[i], from, to) == -1)
+				return -1;
+		t = order[0];
+		order[0] = order[1];
+		order[1] = order[2];
+		order[2] = t;
 	}
 	return 0;
 }
@@ -246,7 +264,7 @@ bench_line(const char *what, long rows, const struct side *s)
 /* Print the figures and the command line that produced them. */
 static void
 bench_report(const struct bench *b, int argc, char **argv,
-    const struct side *jn, const struct side *pl)
+    const struct side *jn, const struct side *pl, const struct side *wr)
 {
 	bench_command(argc, argv);
 	printf("\ndirectory: %s (WAL, synchronous=FULL, one transaction "
@@ -255,6 +273,9 @@ bench_report(const struct bench *b, int argc, char **argv,
 	bench_line("journal_append:", b->rows, jn);
 	bench_line("plain INSERT:", b->rows, pl);
 	printf("ratio journal/plain rows/s: %.2f\n", pl->wall / jn->wall);
+	bench_line("group commit:", b->rows, wr);
+	printf("ratio group commit/plain rows/s: %.2f\n",
+	    pl->wall / wr->wall);
 	printf("journal_verify: %8ld rows in %7.2f s = %7.0f rows/s\n",
 	    b->rows, jn->verify, (double)b->rows / jn->verify);
 }
@@ -263,6 +284,7 @@ int
 main(int argc, char **argv)
 {
 	struct side jn = { .name = "journal" }, pl = { .name = "plain" };
+	struct side wr = { .name = "writer", .writer = 1 };
 	struct bench b;
 	struct keys k;
 	char path[512];
@@ -274,15 +296,17 @@ main(int argc, char **argv)
 		return bench_usage("bench_journal [-n rows] [-d dir] [-k]");
 	snprintf(path, sizeof(path), "%s/device.key", b.dir);
 	if (keys_load(&k, path) == -1 || bench_open(&b, &jn, &k) == -1 ||
-	    bench_open(&b, &pl, NULL) == -1)
+	    bench_open(&b, &pl, NULL) == -1 || bench_open(&b, &wr, &k) == -1)
 		goto out;
-	if (bench_run(&b, &jn, &pl) == -1 || bench_verify(&b, &jn, &k) == -1)
+	if (bench_run(&b, &jn, &pl, &wr) == -1 ||
+	    bench_verify(&b, &jn, &k) == -1)
 		goto out;
-	bench_report(&b, argc, argv, &jn, &pl);
+	bench_report(&b, argc, argv, &jn, &pl, &wr);
 	rc = 0;
 out:
 	bench_close(&jn);
 	bench_close(&pl);
+	bench_close(&wr);
 	if (b.made_dir && !b.keep)
 		tmpdir_remove(b.dir);
 	return rc;

@@ -10,7 +10,9 @@ Everything runs on local files and Unix sockets under one temporary folder
 
  1. card -> lock latency with 100,000 credentials (bench_access)
  2. Wiegand end-of-frame delay after the last bit (bench_wiegand)
- 3. journal appends/s, HMAC chain against plain INSERT (bench_journal)
+ 3. journal appends/s, HMAC chain against plain INSERT, and the journal
+    writer's group commit under a flood against plain one-row
+    transactions (bench_journal)
  4. husvagtd's resident memory with 100,000 credentials and with none
  5. husvagtd's time from exec to its first `status` reply, and the round
     trip of a `status` once it serves
@@ -44,7 +46,11 @@ Everything runs on local files and Unix sockets under one temporary folder
     of a 1,000,000-row journal; RSS before and after the flood, peak RSS
     during the export.  `run.py load` runs only these (any figure names
     given run only those: access wiegand journal daemon mqtt fire
-    reader_line load).
+    reader_line osdp exit_stall load).
+10. exit button -> lock with every fsync of the database stalled 2 s
+    (tests/shim/faultfs.c, LD_PRELOAD) against the same without the shim
+    (median, p99 and the ratio of the means); before each press a room
+    door's events keep the journal writer inside a commit
 
 Figures 4 and 5 are medians over 5 starts; the exec time is taken just
 before Popen, so it includes Python's fork and exec.
@@ -74,6 +80,8 @@ ENROLLED = 100000       # credentials for figures 1, 4 and 5
 ROUNDS = 2000           # cards presented in bench_access (half granted)
 FRAMES = 300            # Wiegand frames per bit interval
 JOURNAL_ROWS = 3000     # rows per side in bench_journal
+EXIT_PRESSES = 20       # REX presses per side in the stalled-disk bench
+EXIT_STALL_MS = 2000    # the shim's stall per fsync
 STARTS = 5              # daemon starts per database
 STATUS_CALLS = 20       # status round trips timed per start
 DOOR = "corridor-1"
@@ -95,14 +103,20 @@ OSDP_READERS = [("garden", 1), ("office", 2), ("corridor-1", 3),
 
 NOTES = """
 Notes
-- card->lock: events_hal(HAL_EV_CARD) from call to return.  The journal
-  commit (SQLite WAL, synchronous=FULL, one fsync per row) is inside it; a
-  grant commits two rows (access.granted, door.released) and then writes the
-  lock, which on the sim backend saves its wires file with fsync; a denial
-  commits one row.  Anything with fsync in it follows this machine's disk.
+- card->lock: events_hal(HAL_EV_CARD) to the lock on the wire.  The rows
+  are queued for the journal writer; a grant waits for its access.granted
+  row's commit (SQLite WAL, synchronous=FULL, one fsync per commit), then
+  writes the lock, which on the sim backend saves its wires file with
+  fsync; a denial queues one row and returns.  Anything with fsync in it
+  follows this machine's disk.
+- exit->lock with a stalled disk: the wire log has whole milliseconds, so
+  a single figure is within 1 ms; the ratio is of the means over the
+  presses.  The sim backend's own wires file is not stalled (the shim
+  matches "husvagt.db": the database and its WAL).
 - Credentials are enrolled through cred_enrol, one transaction per row as it
   makes them, with synchronous=OFF only while loading (cred_enrol runs its own
-  BEGIN IMMEDIATE, so an outer BEGIN cannot wrap it); FULL is restored and
+  BEGIN IMMEDIATE, so an outer BEGIN cannot wrap it); the level before
+  (NORMAL on the loop's connection, the writer's is FULL) is restored and
   checked before anything is measured.
 - Wiegand: the loop's timers are whole milliseconds (hal_deadline rounds up,
   the poll timeout counts from a truncated now), which adds about 1 ms to the
@@ -125,9 +139,9 @@ Notes
   write as it arrives), the start just before the bench sets the fire input
   (a sim loop op on the sim's socket, or modbus-sim's "set register" on
   its stdin); both on the same clock, nothing subtracted.  Inside: the
-  daemon commits alarm.fire, mode.changed and 32 door.released rows in one
-  transaction (one fsync, before any lock moves, DESIGN 8), then one write
-  per module,
+  daemon queues mode.changed and 32 door.released rows, writes the locks
+  (egress first: the journal writer commits them beside the loop), one
+  write per module,
   the 4 modules one after the other (libmodbus waits for each answer).
   With the input on a module the daemon only sees it at its next poll, so
   the figure also holds up to one poll interval (FIRE_POLL_MS) of waiting
@@ -219,6 +233,12 @@ def fig_journal():
             what = line.split(":")[0]
             rows.append(("%s rows/s (fsync each)" % what,
                          "%.0f" % field(line, "="), shown(args)))
+        elif line.startswith("group commit:"):
+            rows.append(("journal writer rows/s (group commit, flood)",
+                         "%.0f" % field(line, "="), shown(args)))
+        elif line.startswith("ratio group commit"):
+            rows.append(("group commit/plain one-row rows/s ratio",
+                         line.split()[-1] + " (target > 5)", shown(args)))
         elif line.startswith("ratio"):
             rows.append(("journal/plain rows/s ratio",
                          line.split()[-1], shown(args)))
@@ -815,6 +835,103 @@ def fig_osdp():
         d.log.close()
         pd.proc.kill()
         pd.proc.wait()
+def exit_presses(name, stall_ms):
+    """EXIT_PRESSES exit button presses on a husvagtd whose database
+    fsyncs stall stall_ms (0: no shim); ms from just before the press to
+    the lock's change in the sim's wire log (CLOCK_MONOTONIC, whole ms)."""
+    conf = sim_config(name)
+    with open(conf, "a") as f:          # later keys win: relock in 3 s
+        f.write("\n[defaults]\nrelease_s = 3\n")
+    run = conf.parent
+    shim = BUILD / "tests" / "libfaultfs.so"
+    env = dict(os.environ)
+    if stall_ms:
+        ctl = run / "fsync.ctl"
+        ctl.write_text("match husvagt.db\nstall %d\n" % stall_ms)
+        env.update(LD_PRELOAD=str(shim), HUSVAGT_FSYNC_CTL=str(ctl))
+    log = open(run / "husvagtd.log", "ab")
+    args = [str(BUILD / "husvagtd"), "-c", str(conf)]
+    proc = subprocess.Popen(args, stdout=log, stderr=log, env=env)
+    daemons.append(proc)
+    control, sim = run / "control.sock", run / "sim.sock"
+    end = time.monotonic() + 30
+    while True:
+        try:
+            if call(control, {"verb": "status"}, timeout=2).get("ok"):
+                break
+        except (OSError, ConnectionError, ValueError):
+            pass
+        if time.monotonic() > end or proc.poll() is not None:
+            sys.exit("bench: husvagtd did not serve; see %s" % run)
+        time.sleep(0.01)
+    wires = run / "state" / "sim-wires.log"
+    times = []
+    room = 0
+    for i in range(EXIT_PRESSES):
+        # Room door events: the writer is inside a commit when the press
+        # comes (with the shim, a 2 s fsync).
+        room = 1 - room
+        call(sim, {"op": "input", "point": "room-101.contact",
+                   "value": room})
+        time.sleep(0.005)
+        n = len(wires.read_text().splitlines())
+        t0 = time.monotonic() * 1000.0
+        for v in (1, 0):
+            r = call(sim, {"op": "input", "point": "front.rex", "value": v})
+            assert r.get("ok"), r
+        while True:
+            lines = wires.read_text().splitlines()[n:]
+            moved = [float(x.split()[0]) for x in lines
+                     if x.split()[2] == "front.lock"]
+            if moved:
+                times.append(moved[0] - t0)
+                break
+            if time.monotonic() * 1000.0 - t0 > 10000:
+                sys.exit("bench: the exit button did not move the lock")
+            time.sleep(0.0005)
+        # Let the door relock (release_s) before the next press.
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            outs = call(sim, {"op": "outputs"})["outputs"]
+            if not [o for o in outs if o["point"] == "front.lock"][0][
+                    "released"]:
+                break
+            time.sleep(0.05)
+    status = call(control, {"verb": "status"})["result"]
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    log.close()
+    times.sort()
+    print("    %s: %d presses, stall %d ms per fsync; journal %d rows "
+          "appended, %d committed at the end" % (
+              name, len(times), stall_ms, status["journal_seq"],
+              status["journal_committed_seq"]))
+    print("      ms: " + " ".join("%.1f" % t for t in times), flush=True)
+    cmd = "%s husvagtd -c %s" % (
+        "LD_PRELOAD=%s HUSVAGT_FSYNC_CTL=(stall %d)" % (shown([shim]),
+                                                       stall_ms)
+        if stall_ms else "", shown([conf]))
+    return times, cmd.strip()
+
+
+def fig_exit_stall():
+    print("$ husvagtd on the sim, %d exit button presses without and with "
+          "a %d ms fsync stall" % (EXIT_PRESSES, EXIT_STALL_MS), flush=True)
+    base, cmd0 = exit_presses("exit-plain", 0)
+    slow, cmd1 = exit_presses("exit-stall", EXIT_STALL_MS)
+
+    def p99(v):
+        return v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))]
+    rows.append(("exit button->lock, no stall (median / p99)",
+                 "%.1f / %.1f ms" % (statistics.median(base), p99(base)),
+                 cmd0))
+    rows.append(("exit button->lock, %d ms fsync stall (median / p99)" %
+                 EXIT_STALL_MS, "%.1f / %.1f ms" % (
+                     statistics.median(slow), p99(slow)), cmd1))
+    mb, ms = statistics.mean(base), statistics.mean(slow)
+    rows.append(("exit->lock stall/no-stall ratio of means",
+                 "%.2f (%.2f / %.2f ms; target < 1.5)" % (
+                     ms / mb if mb > 0 else 0.0, ms, mb), cmd1))
 
 
 def table():
@@ -837,8 +954,8 @@ def fig_load():
 def main():
     t0 = time.monotonic()
     figs = [fig_access, fig_wiegand, fig_journal, fig_daemon, fig_mqtt,
-            fig_fire, fig_reader_line, fig_osdp, fig_load]
-    # Figure names (access ... osdp, load) as arguments or in
+            fig_fire, fig_reader_line, fig_osdp, fig_exit_stall, fig_load]
+    # Figure names (access ... osdp, exit_stall, load) as arguments or in
     # HUSVAGT_BENCH (comma-separated); none: all.
     only = sys.argv[1:] or [n for n in os.environ.get(
         "HUSVAGT_BENCH", "").split(",") if n]

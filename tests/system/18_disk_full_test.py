@@ -1,12 +1,14 @@
 """A full disk under the state folder (journal, register, sim wires).
 
-The rule (DESIGN 8): every event is committed to the journal before it is
-acted on.  So on a full disk a door command is refused (journal_failed)
-and a chip does not open its door, because neither could be recorded.
-Exit is the exception (DESIGN 11.2): an exit button (REX) still releases
-its door, and the door still relocks.  The daemon keeps running; once
-there is room again, everything works, the journal continues without a
-gap and verifies.
+The journal writer commits beside the loop.  On a full disk its commit
+fails: a `storage` fault shows on status (and state/storage on MQTT)
+within seconds, and the rows wait in memory.  While the fault stands a
+door command is refused (journal_failed) and a chip does not open its
+door, because neither could be recorded; exit is the exception (DESIGN
+11.2): an exit button (REX) still releases its door, and the door still
+relocks.  Once there is room again the rows that waited are written in
+order, a journal.outage row records the outage, the journal continues
+without a gap and verifies.
 
 The state folder is put on a small tmpfs of its own, which needs root
 (the tests run as root in CI); without it the tests are skipped.
@@ -79,6 +81,25 @@ def locked_everywhere(b):
     return all(not o.get("released", False) for o in b.outputs())
 
 
+def storage(b):
+    return b.ok("status")["storage"]
+
+
+def wait_storage_fault(b, timeout=10):
+    """The storage fault on status, within seconds of a failed write."""
+    wait_until(lambda: not storage(b)["ok"], timeout,
+               "the storage fault on status")
+    st = b.ok("status")
+    assert "storage" in st["faults"], st
+    assert st["storage"]["fault"] == "storage", st
+    return st
+
+
+def press_rex(b, door):
+    b.set_input(door + ".rex", 1)
+    b.set_input(door + ".rex", 0)
+
+
 def test_full_disk_refuses_what_it_cannot_journal_but_rex_releases(
         building_on, disk):
     b = building_on
@@ -86,10 +107,21 @@ def test_full_disk_refuses_what_it_cannot_journal_but_rex_releases(
     b.enrol("staff:anna", 2002, "*")
     b.resident(2)           # her stay is admitted; her chip comes below
     seq = b.last_seq()
+    b.settle()
+    assert b.ok("status")["journal_committed_seq"] == seq
     creds = b.ok("status")["credentials"]
     filler = fill(disk)
 
+    # An exit: the door releases at once; its rows cannot be written, and
+    # the writer raises the storage fault.
+    press_rex(b, "front")
+    wait_released(b, "front", True)
+    st = wait_storage_fault(b)
+    assert st["storage"]["queued"] >= 1, st
+    assert st["journal_committed_seq"] == seq, st
+
     # A door command cannot be journalled: refused, nothing moves.
+    wait_released(b, "front", False, timeout=10)
     for _ in range(5):
         r = b.request("door.release", door="office")
         assert r["ok"] is False and r["error"] == "journal_failed", r
@@ -115,26 +147,40 @@ def test_full_disk_refuses_what_it_cannot_journal_but_rex_releases(
 
     # Exit is never blocked: every REX releases its door, which relocks.
     for door in REX_DOORS:
-        b.set_input(door + ".rex", 1)
-        b.set_input(door + ".rex", 0)
+        press_rex(b, door)
         wait_released(b, door, True)
     for door in REX_DOORS:
         wait_released(b, door, False, timeout=10)
     assert b.alive()
+    waiting = b.last_seq()
+    assert b.ok("status")["journal_committed_seq"] == seq
 
-    # Room again: the same chip and command work, the journal goes on.
+    # Room again: what waited is written in order, then the outage row.
     filler.unlink()
+    wait_until(lambda: storage(b)["ok"], 10, "the storage fault to clear")
+    outage = b.wait_journal("journal.outage", after=seq, timeout=10)
+    assert outage["seq"] == waiting + 1, outage
+    assert outage["detail"]["held"] >= waiting - seq, outage
+    assert outage["detail"]["lost"] == 0, outage
+    rows = b.journal(seq)
+    assert [x["seq"] for x in rows] == list(range(seq + 1, outage["seq"] + 1))
+    rex = [x["point"] for x in rows if x["type"] == "door.rex"]
+    assert rex == ["front"] + REX_DOORS, rows
+    denied = [x for x in rows if x["type"] == "access.denied"]
+    assert denied and denied[-1]["detail"]["reason"] == "storage", denied
+    times = [x["time"] for x in rows]
+    assert times == sorted(times), times
+
+    # The same chip and command work, the journal goes on.
     after = b.last_seq()
-    assert after == seq, "rows were committed on a full disk?"
     b.present("corridor-1.reader", 2001)
     b.wait_journal("access.granted", after=after, point="corridor-1")
     wait_released(b, "corridor-1", True)
     assert b.ok("door.release", door="office")["released"]
     wait_released(b, "office", True)
+    b.settle()
     r = b.ok("journal.verify")
     assert r["ok"] and r["rows"] == b.last_seq(), r
-    rows = b.journal(seq)
-    assert [x["seq"] for x in rows] == list(range(seq + 1, b.last_seq() + 1))
     assert b.alive()
 
 
@@ -150,6 +196,7 @@ def test_restart_on_a_full_disk_after_a_crash(building_on, disk):
     b.start()
     assert wire_log(b) == log_before
     seq = b.last_seq()
+    wait_storage_fault(b)
     r = b.request("door.release", door="office")
     assert r["error"] == "journal_failed", r
     b.set_input("front.rex", 1)
@@ -158,8 +205,11 @@ def test_restart_on_a_full_disk_after_a_crash(building_on, disk):
     wait_released(b, "front", False, timeout=10)
 
     filler.unlink()
+    wait_until(lambda: storage(b)["ok"], 10, "the storage fault to clear")
+    b.wait_journal("journal.outage", after=seq, timeout=10)
     b.present("corridor-1.reader", 2001)
     b.wait_journal("access.granted", after=seq, point="corridor-1")
+    b.settle()
     r = b.ok("journal.verify")
     assert r["ok"] and r["rows"] == b.last_seq(), r
 
@@ -178,6 +228,7 @@ def test_start_on_a_full_disk_after_a_clean_stop(building_on, disk):
     b.start()
     assert wire_log(b) == log_before
     seq = b.last_seq()
+    wait_storage_fault(b)
     r = b.request("door.release", door="office")
     assert r["error"] == "journal_failed", r
     b.set_input("front.rex", 1)
@@ -186,7 +237,10 @@ def test_start_on_a_full_disk_after_a_clean_stop(building_on, disk):
     wait_released(b, "front", False, timeout=10)
 
     filler.unlink()
+    wait_until(lambda: storage(b)["ok"], 10, "the storage fault to clear")
+    b.wait_journal("journal.outage", after=seq, timeout=10)
     b.present("corridor-1.reader", 2001)
     b.wait_journal("access.granted", after=seq, point="corridor-1")
+    b.settle()
     r = b.ok("journal.verify")
     assert r["ok"] and r["rows"] == b.last_seq(), r

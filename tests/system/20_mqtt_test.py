@@ -62,7 +62,7 @@ def test_retained_state_on_subscribe(mqtt_site):
     w.sub(s.root + "/vacancy")
     want = ["state/door/" + d for d in DOORS] + [
         "state/mode", "state/alarms", "state/occupancy", "state/evacuation",
-        "vacancy"]
+        "state/storage", "vacancy"]
     got = w.wait_count(len(want))
     assert sorted(m.topic for m in got) == sorted(
         s.root + "/" + t for t in want)

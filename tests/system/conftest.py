@@ -63,6 +63,7 @@ class Building:
         self.state = run / "state"
         self.proc = None
         self.log = run / "husvagtd.log"
+        self.env = None         # husvagtd's environment (None: ours)
 
     def patch_conf(self, text):
         """Append or override configuration text (later keys win)."""
@@ -73,7 +74,7 @@ class Building:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [str(BUILD / "husvagtd"), "-c", str(self.conf)],
-            stdout=self.logf, stderr=subprocess.STDOUT)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=self.env)
         if wait:
             self.wait_ready()
         return self
@@ -175,7 +176,21 @@ class Building:
         raise KeyError(door)
 
     # -- the journal -------------------------------------------------
+    def settle(self, timeout=3.0):
+        """Wait until every row the daemon appended is committed: the
+        journal writer commits beside the loop, a few ms behind it.  A
+        storage fault ends the wait (the rows wait for the disk)."""
+        end = time.monotonic() + timeout
+        while True:
+            st = self.ok("status")
+            if (st.get("journal_committed_seq", 0) >= st["journal_seq"] or
+                    not st.get("storage", {}).get("ok", True) or
+                    time.monotonic() > end):
+                return st
+            time.sleep(0.005)
+
     def journal(self, after=0, limit=10000):
+        self.settle()
         return self.ok("journal.rows", after=after, limit=limit)["rows"]
 
     def last_seq(self):
