@@ -26,6 +26,16 @@ cmd_report_safety(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	if ((why = report_period_check(&df, &dt)) != NULL)
 		return cmd_error("bad_value", "from %s to %s: %s", from, to,
 		    why);
+	/* A year of the journal: off the loop when the daemon has a worker,
+	 * the reply when it is done (cmd_deferred). */
+	if (h->work.reporter != NULL) {
+		int64_t id = h->work.reporter(h->work.arg, from, to);
+
+		if (id < 0)
+			return cmd_error("busy", "too much long work is "
+			    "waiting; try again shortly");
+		return cmd_deferred(id);
+	}
 	if (report_query_period(&r, h->db, &df, &dt) == -1)
 		return cmd_error("failed", "cannot place %s to %s in the site's "
 		    "time zone %s", from, to, h->cfg.timezone);

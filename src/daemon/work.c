@@ -43,6 +43,7 @@
 #include "husvagtd.h"
 #include "journal.h"
 #include "log.h"
+#include "report_query.h"
 
 #define WORK_JOBS	4	/* jobs queued or running, at most */
 #define WORK_WAITERS	16	/* callers sharing one job */
@@ -50,7 +51,7 @@
 #define WORK_MQTT_EXPORT_MAX	(192 * 1024)	/* an export in one reply */
 
 enum work_state { WORK_FREE, WORK_QUEUED, WORK_RUNNING, WORK_DONE };
-enum work_kind { WORK_VERIFY, WORK_EXPORT };
+enum work_kind { WORK_VERIFY, WORK_EXPORT, WORK_REPORT };
 
 struct work_job {
 	enum work_state		 state;
@@ -68,6 +69,7 @@ struct work_job {
 	int64_t			 rows;
 	int			 fd;
 	struct work_waiter	 w[WORK_WAITERS];
+	json_t			*reply;		/* WORK_REPORT's, made there */
 	int			 nw;
 };
 
@@ -83,6 +85,8 @@ struct work {
 	char			 dir[CONFIG_PATH_MAX];
 	uint8_t			 key[KEYS_LEN];
 	char			 anchor[CONFIG_PATH_MAX + 32];
+	char			 site[CONFIG_NAME_MAX];
+	char			 timezone[CONFIG_NAME_MAX];
 	sqlite3			*db;		/* the thread's */
 	struct work_job		 jobs[WORK_JOBS];
 	int64_t			 next_id;
@@ -130,6 +134,31 @@ work_export(struct work *w, struct work_job *j)
 		j->fd = fd;
 }
 
+/*
+ * The safety report, on the worker's connection: the queries of
+ * store/report_query.c over the period, the reply made here for the loop
+ * to send.  The dates were checked by the verb.
+ */
+static void
+work_report(struct work *w, struct work_job *j)
+{
+	struct report_date df, dt;
+	struct report_query r;
+	json_t *rep;
+
+	if (report_date_parse(j->from, &df) != NULL ||
+	    report_date_parse(j->to, &dt) != NULL ||
+	    report_query_period(&r, w->db, &df, &dt) == -1)
+		j->reply = cmd_error("failed", "cannot place %s to %s in the "
+		    "site's time zone %s", j->from, j->to, w->timezone);
+	else if ((rep = report_query_build(&r, w->site, w->timezone, j->from,
+	    j->to)) == NULL)
+		j->reply = cmd_error("failed", "the journal could not be read "
+		    "for the report");
+	else
+		j->reply = cmd_ok(rep);
+}
+
 static void *
 work_main(void *arg)
 {
@@ -152,6 +181,9 @@ work_main(void *arg)
 		 * only the jobs that are DONE. */
 		if (j->kind == WORK_EXPORT) {
 			work_export(w, j);
+			rc = 0;
+		} else if (j->kind == WORK_REPORT) {
+			work_report(w, j);
 			rc = 0;
 		} else
 			rc = journal_verify_anchored(w->db, w->key,
@@ -245,6 +277,36 @@ work_exporter(void *arg, const char *format, const char *from,
 	return id;
 }
 
+/* The hook cmd_report_safety calls: queue the report.  Runs on the loop's
+ * thread; the dates were checked there. */
+static int64_t
+work_reporter(void *arg, const char *from, const char *to)
+{
+	struct work *w = arg;
+	struct work_job *j = NULL;
+	int64_t id = -1;
+	int i;
+
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < WORK_JOBS && j == NULL; i++)
+		if (w->jobs[i].state == WORK_FREE)
+			j = &w->jobs[i];
+	if (j != NULL) {
+		memset(j, 0, sizeof(*j));
+		j->kind = WORK_REPORT;
+		j->id = id = ++w->next_id;
+		j->fd = -1;
+		snprintf(j->from, sizeof(j->from), "%s", from);
+		snprintf(j->to, sizeof(j->to), "%s", to);
+		j->nw = 1;
+		j->w[0].via = WORK_NOBODY;
+		j->state = WORK_QUEUED;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return id;
+}
+
 void
 work_wait(struct work *w, int64_t id, const struct work_waiter *who)
 {
@@ -281,6 +343,8 @@ work_open(struct husvagt *h)
 	memcpy(w->key, h->keys.journal, KEYS_LEN);
 	snprintf(w->anchor, sizeof(w->anchor), "%s/journal.anchor",
 	    h->cfg.state_dir);
+	snprintf(w->site, sizeof(w->site), "%s", h->cfg.name);
+	snprintf(w->timezone, sizeof(w->timezone), "%s", h->cfg.timezone);
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("work: pipe");
 		free(w);
@@ -297,7 +361,8 @@ work_open(struct husvagt *h)
 	}
 	w->started = true;
 	h->worker = w;
-	h->work = (struct work_hooks){ work_verify, work_exporter, w };
+	h->work = (struct work_hooks){ work_verify, work_exporter,
+	    work_reporter, w };
 	return 0;
 err:
 	close(w->pipe[0]);
@@ -408,7 +473,11 @@ work_deliver(struct husvagt *h, struct work_job *j)
 		return;
 	}
 	for (k = 0; k < j->nw; k++) {
-		reply = cmd_journal_verify_reply(j->rc, &j->v);
+		if (j->kind == WORK_REPORT) {
+			reply = j->reply;	/* one caller */
+			j->reply = NULL;
+		} else
+			reply = cmd_journal_verify_reply(j->rc, &j->v);
 		if (j->w[k].via == WORK_CONTROL)
 			control_deliver(h->control, j->w[k].conn, reply);
 		else if (j->w[k].via == WORK_MQTT)

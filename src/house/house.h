@@ -104,11 +104,16 @@ struct reader_install {
  * id, or -1 when too many wait (the caller answers "busy").  export: the
  * same for a journal export ("csv" or "json", from and to may be NULL)
  * asked for by login, which the daemon journals when it is done.
+ * report: the safety report (report.safety), which reads a year of the
+ * journal.
  */
 struct work_hooks {
 	int64_t		(*verify)(void *arg);
 	int64_t		(*exporter)(void *arg, const char *format,
 			    const char *from, const char *to, const char *login);
+	/* report: the same for the safety report of from..to (dates the
+	 * caller checked, YYYY-MM-DD). */
+	int64_t		(*reporter)(void *arg, const char *from, const char *to);
 	void		 *arg;
 };
 

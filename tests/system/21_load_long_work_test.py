@@ -120,3 +120,36 @@ def test_export_streams_in_bounded_memory(make_building):
     ex = b.wait_journal("journal.exported", after=seq, format="csv")
     assert ex["actor"] == "root" and ex["detail"]["rows"] >= seq
     assert b.alive()
+
+
+def test_safety_report_runs_in_the_worker(make_building):
+    """A safety report reads a year of the journal: it queues in the
+    worker behind a verification of the big journal, and the loop answers
+    a status and moves an exit door meanwhile; the report then comes,
+    whole."""
+    b = make_building(start=False, extra_conf=FAST)
+    populate(b, ROWS)
+    b.start()
+    year = time.strftime("%Y")
+    v = send(b, {"verb": "journal.verify"})
+    time.sleep(0.02)
+    r = send(b, {"verb": "report.safety", "as": "leder",
+                 "args": {"from": "%s-01-01" % year,
+                          "to": time.strftime("%Y-%m-%d")}})
+    time.sleep(0.02)
+    assert b.ok("status")["site"]
+    took = press_ms(b, "garden")
+    # The report waits for the verification in the worker: nothing yet.
+    r.setblocking(False)
+    try:
+        early = r.recv(1)
+    except BlockingIOError:
+        early = b""
+    r.setblocking(True)
+    assert early == b"", "the report was answered before the worker ran it"
+    rep = read_reply(r)
+    assert rep["ok"] is True, rep
+    assert rep["result"]["from"] == "%s-01-01" % year, rep
+    assert read_reply(v)["result"]["ok"] is True
+    assert took < PRESS_MS, took
+    wait_locked(b, ["garden"])
