@@ -4,8 +4,8 @@
  * control socket and on the staff consoles' MQTT alike.
  *
  * The password never touches the database, the journal or a command line:
- * it goes on a pipe to mosquitto_passwd, which writes Mosquitto's salted
- * PBKDF2 hash into a temporary copy of the password file; the copy then
+ * its salted PBKDF2 hash, in Mosquitto's own format, is written into a
+ * temporary copy of the password file (broker_file_passwd); the copy then
  * replaces the file by rename(2), so that Mosquitto never reads half a
  * file.  The ACL is made of a fixed part (written by husvagt-mqtt-setup:
  * husvagtd's own account, the regional account) up to a marker line, and
@@ -310,8 +310,8 @@ broker_change_passwd(struct husvagt *h, struct broker_change *c,
 	free(text);
 	if ((password != NULL || has) &&
 	    broker_file_passwd(c->passwd_tmp, login, password) == -1) {
-		snprintf(msg, len, "mosquitto_passwd could not update the "
-		    "password file");
+		snprintf(msg, len, "could not update the broker's password "
+		    "file");
 		return "broker_files";
 	}
 	if (broker_file_fsync(c->passwd_tmp) == -1) {

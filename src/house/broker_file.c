@@ -1,27 +1,32 @@
 /*
  * The broker's files on disk (broker_file.c): read whole, replaced
- * atomically through a temporary copy beside them, and the password file
- * changed only by Mosquitto's own mosquitto_passwd.
+ * atomically through a temporary copy beside them; the password file's
+ * entries in Mosquitto's own hash format (broker_file_passwd).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "broker_file.h"
 #include "log.h"
 
-#define BROKER_MOSQUITTO_PASSWD	"/usr/bin/mosquitto_passwd"
 #define BROKER_FILE_MAX		(1024 * 1024)
-#define BROKER_CHILD_MS		10000
+#define BROKER_SALT_LEN		12	/* as mosquitto_passwd */
+#define BROKER_HASH_LEN		64
+#define BROKER_ITERATIONS	101
 
 /* Read a whole (small) file into a new NUL-terminated buffer. */
 char *
@@ -117,101 +122,87 @@ broker_file_fsync(const char *path)
 }
 
 /*
- * The child side of broker_file_passwd: the pipe as its input,
- * nothing else open, the daemon's signal mask undone.  Never returns.
+ * Mosquitto 2's own password hash, as mosquitto_passwd writes it:
+ * "$7$<iterations>$<salt>$<hash>", PBKDF2-HMAC-SHA512 over 12 random salt
+ * bytes, 101 iterations, 64 bytes, salt and hash in base64 (OpenSSL's
+ * PBKDF2 and encoder).  Made here rather than by running mosquitto_passwd,
+ * so that no command waits for a child process.  0 or -1.
  */
-static void
-broker_file_child(int in, const char *file, const char *login, bool set)
+static int
+broker_file_hash(const char *password, char *out, size_t len)
 {
-	const char *prog = access(BROKER_MOSQUITTO_PASSWD, X_OK) == 0 ?
-	    BROKER_MOSQUITTO_PASSWD : "mosquitto_passwd";
-	sigset_t all;
-	int devnull;
+	uint8_t salt[BROKER_SALT_LEN], hash[BROKER_HASH_LEN];
+	char s64[4 * ((BROKER_SALT_LEN + 2) / 3) + 1];
+	char h64[4 * ((BROKER_HASH_LEN + 2) / 3) + 1];
+	int rc = -1;
 
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	devnull = open("/dev/null", O_RDWR);
-	if (dup2(in, 0) == -1 || devnull == -1 ||
-	    dup2(devnull, 1) == -1 || dup2(devnull, 2) == -1)
-		_exit(127);
-	close_range(3, ~0U, 0);
-	if (set)
-		execlp(prog, "mosquitto_passwd", file, login, (char *)NULL);
-	else
-		execlp(prog, "mosquitto_passwd", "-D", file, login,
-		    (char *)NULL);
-	_exit(127);
+	if (RAND_bytes(salt, sizeof(salt)) == 1 &&
+	    PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt,
+	    sizeof(salt), BROKER_ITERATIONS, EVP_sha512(), sizeof(hash),
+	    hash) == 1) {
+		EVP_EncodeBlock((unsigned char *)s64, salt, sizeof(salt));
+		EVP_EncodeBlock((unsigned char *)h64, hash, sizeof(hash));
+		rc = snprintf(out, len, "$7$%d$%s$%s", BROKER_ITERATIONS, s64,
+		    h64) < (int)len ? 0 : -1;
+	}
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
 }
 
-/* Wait for the child at most BROKER_CHILD_MS; its pid, -1 on an error,
- * or 0 when it hung and was killed. */
-static pid_t
-broker_file_wait(pid_t pid, int *status)
+/* Does line (up to its newline) belong to login? */
+static bool
+broker_file_line_of(const char *line, const char *login)
 {
-	int waited = 0;
-	pid_t r;
+	size_t n = strlen(login);
 
-	while ((r = waitpid(pid, status, WNOHANG)) == 0 &&
-	    waited < BROKER_CHILD_MS) {
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		waited += 2;
-	}
-	if (r == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, status, 0);
-		log_warnx("staff: mosquitto_passwd hung; killed");
-	}
-	return r;
+	return strncmp(line, login, n) == 0 && line[n] == ':';
 }
 
 /*
- * mosquitto_passwd on file: set login's password (password not NULL, fed
- * twice on a pipe, as to its prompt) or delete login (-D).
+ * The password file at file (a temporary copy the caller renames into
+ * place): login's line set to password's hash, or removed (password
+ * NULL); every other line kept as it is.  The file keeps its mode and
+ * owner.  0 or -1 (logged).
  */
 int
 broker_file_passwd(const char *file, const char *login,
     const char *password)
 {
-	int pfd[2], status;
-	pid_t pid, r;
-	char *buf = NULL;
-	size_t len = 0;
+	char entry[256], *old, *p, *nl;
+	FILE *f;
+	int fd, rc = 0;
 
-	if (pipe2(pfd, O_CLOEXEC) == -1)
+	if ((old = broker_file_read(file)) == NULL && errno != ENOENT)
 		return -1;
-	if ((pid = fork()) == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0)
-		broker_file_child(pfd[0], file, login, password != NULL);
-	close(pfd[0]);
-	if (password != NULL) {
-		len = strlen(password) * 2 + 2;
-		if ((buf = malloc(len + 1)) != NULL) {
-			snprintf(buf, len + 1, "%s\n%s\n", password, password);
-			/* Small: the pipe takes it whole; SIGPIPE is ignored
-			 * in the daemon should the child die first. */
-			if (write(pfd[1], buf, len) != (ssize_t)len)
-				log_warn("staff: mosquitto_passwd: write");
-			explicit_bzero(buf, len);
-			free(buf);
-		}
-	}
-	close(pfd[1]);
-	if ((r = broker_file_wait(pid, &status)) == 0)
-		return -1;
-	if (r == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warnx("staff: mosquitto_passwd %s%s %s failed (status %d)",
-		    password == NULL ? "-D " : "", file, login,
-		    r == -1 ? -1 : status);
+	if (password != NULL && broker_file_hash(password, entry,
+	    sizeof(entry)) == -1) {
+		log_warnx("staff: cannot hash %s's broker password", login);
+		free(old);
 		return -1;
 	}
-	return 0;
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("staff: %s", file);
+		if (fd != -1)
+			close(fd);
+		free(old);
+		return -1;
+	}
+	for (p = old; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (!broker_file_line_of(p, login) && fprintf(f, "%.*s\n",
+		    (int)(nl != NULL ? nl - p : (ptrdiff_t)strlen(p)), p) < 0)
+			rc = -1;
+	}
+	if (password != NULL && fprintf(f, "%s:%s\n", login, entry) < 0)
+		rc = -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	explicit_bzero(entry, sizeof(entry));
+	free(old);
+	if (rc == -1)
+		log_warn("staff: %s", file);
+	return rc;
 }
 
 /* Whether the password file has an entry for login. */

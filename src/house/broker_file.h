@@ -18,8 +18,9 @@ int	 broker_file_tmp(const char *path, const char *data, char *tmp,
 	     size_t len);
 /* fsync a file by name (after a child wrote it). */
 int	 broker_file_fsync(const char *path);
-/* mosquitto_passwd on file: set login's password (password not NULL) or
- * delete login.  0 or -1 (logged). */
+/* On the password file at file: set login's password (password not NULL;
+ * Mosquitto's PBKDF2-SHA512 entry, as mosquitto_passwd makes it) or delete
+ * login.  No child process.  0 or -1 (logged). */
 int	 broker_file_passwd(const char *file, const char *login,
 	     const char *password);
 /* Whether the password file's text has an entry for login. */

@@ -27,8 +27,8 @@ staff_login_ok(const char *s)
 
 /*
  * One change: a statement on the staff table and the broker's files in
- * step.  The password file is prepared first (no transaction is held
- * while mosquitto_passwd runs), then the table changes and the ACL is made
+ * step.  The password file is prepared first (its copy, with the new
+ * hash), then the table changes and the ACL is made
  * from it, the files are put in place and the transaction commits.
  */
 static const char *
