@@ -66,7 +66,8 @@ def shim_calls(ctl, what):
 def slow(make_building):
     if not SHIM.exists():
         pytest.skip("the fsync shim is not built")
-    b = make_building(start=False)
+    # Released long enough that a loaded machine still sees it released.
+    b = make_building(start=False, extra_conf="[defaults]\nrelease_s = 20")
     b.ctl_path, b.env = shim_env(b.run)
     b.start()
     b.settle()
