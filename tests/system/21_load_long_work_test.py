@@ -46,6 +46,7 @@ def test_verifications_run_off_the_loop(make_building):
     b = make_building(start=False, extra_conf=FAST)
     populate(b, ROWS)
     b.start()
+    b.settle()      # every row committed: a verification sees them all
     seq = b.last_seq()
     assert seq > ROWS
 

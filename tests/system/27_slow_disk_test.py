@@ -77,10 +77,13 @@ def slow(make_building):
 def lock_moved_ms(b, door, t0_ms, timeout=5.0):
     """Milliseconds from t0 to the first change of door's lock after it."""
     role = door + ".lock"
+    # The wire log has whole milliseconds: a move in t0's own millisecond
+    # is logged as that millisecond, below t0 itself.
+    since = int(t0_ms)
     got = wait_until(lambda: [m for m, _, r, _ in wire_log(b)
-                              if r == role and m >= t0_ms], timeout,
+                              if r == role and m >= since], timeout,
                      "%s to move" % role)
-    return got[0] - t0_ms
+    return max(0.0, got[0] - t0_ms)
 
 
 def now_ms():
