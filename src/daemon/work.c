@@ -239,6 +239,41 @@ work_verify(void *arg)
 	return id;
 }
 
+/*
+ * A free job of kind, numbered, with its one caller's place kept, or NULL
+ * when WORK_JOBS are taken.  Called locked; the caller fills it in and
+ * queues it (work_queue).
+ */
+static struct work_job *
+work_job_new(struct work *w, enum work_kind kind)
+{
+	struct work_job *j;
+	int i;
+
+	for (i = 0; i < WORK_JOBS; i++) {
+		j = &w->jobs[i];
+		if (j->state != WORK_FREE)
+			continue;
+		memset(j, 0, sizeof(*j));
+		j->kind = kind;
+		j->id = ++w->next_id;
+		j->fd = -1;
+		j->nw = 1;
+		j->w[0].via = WORK_NOBODY;
+		return j;
+	}
+	return NULL;
+}
+
+/* Hand a filled job to the thread (called locked); its id. */
+static int64_t
+work_queue(struct work *w, struct work_job *j)
+{
+	j->state = WORK_QUEUED;
+	pthread_cond_signal(&w->cv);
+	return j->id;
+}
+
 /* The hook cmd_journal_export calls: queue an export of its own (exports
  * differ in their range and are not shared).  Runs on the loop's thread. */
 static int64_t
@@ -246,19 +281,11 @@ work_exporter(void *arg, const char *format, const char *from,
     const char *to, const char *login)
 {
 	struct work *w = arg;
-	struct work_job *j = NULL;
+	struct work_job *j;
 	int64_t id = -1;
-	int i;
 
 	pthread_mutex_lock(&w->mu);
-	for (i = 0; i < WORK_JOBS && j == NULL; i++)
-		if (w->jobs[i].state == WORK_FREE)
-			j = &w->jobs[i];
-	if (j != NULL) {
-		memset(j, 0, sizeof(*j));
-		j->kind = WORK_EXPORT;
-		j->id = id = ++w->next_id;
-		j->fd = -1;
+	if ((j = work_job_new(w, WORK_EXPORT)) != NULL) {
 		snprintf(j->format, sizeof(j->format), "%s", format);
 		j->has_from = from != NULL;
 		j->has_to = to != NULL;
@@ -268,10 +295,7 @@ work_exporter(void *arg, const char *format, const char *from,
 		/* The rows there are now, not those written until the
 		 * worker gets to it: as if it ran at once. */
 		j->upto = journal_last_seq(w->h->journal);
-		j->nw = 1;
-		j->w[0].via = WORK_NOBODY;
-		j->state = WORK_QUEUED;
-		pthread_cond_signal(&w->cv);
+		id = work_queue(w, j);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return id;
@@ -283,25 +307,14 @@ static int64_t
 work_reporter(void *arg, const char *from, const char *to)
 {
 	struct work *w = arg;
-	struct work_job *j = NULL;
+	struct work_job *j;
 	int64_t id = -1;
-	int i;
 
 	pthread_mutex_lock(&w->mu);
-	for (i = 0; i < WORK_JOBS && j == NULL; i++)
-		if (w->jobs[i].state == WORK_FREE)
-			j = &w->jobs[i];
-	if (j != NULL) {
-		memset(j, 0, sizeof(*j));
-		j->kind = WORK_REPORT;
-		j->id = id = ++w->next_id;
-		j->fd = -1;
+	if ((j = work_job_new(w, WORK_REPORT)) != NULL) {
 		snprintf(j->from, sizeof(j->from), "%s", from);
 		snprintf(j->to, sizeof(j->to), "%s", to);
-		j->nw = 1;
-		j->w[0].via = WORK_NOBODY;
-		j->state = WORK_QUEUED;
-		pthread_cond_signal(&w->cv);
+		id = work_queue(w, j);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return id;

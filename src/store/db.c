@@ -485,23 +485,33 @@ err_open:
 	return NULL;
 }
 
-sqlite3 *
-db_open_ro(const char *path)
+/* Open one more connection to path with flags, with the busy timeout
+ * and extended codes, and the small page cache.  NULL (logged). */
+static sqlite3 *
+db_open_other(const char *path, int flags)
 {
 	sqlite3 *db = NULL;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		log_warnx("db: %s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, DB_BUSY_MS);
-	if (db_exec(db, DB_CACHE_PRAGMA) == -1)
-		log_warnx("db: %s: the page cache keeps its default", path);
+	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
+	    db_exec(db, DB_CACHE_PRAGMA) == -1) {
+		sqlite3_close(db);
+		return NULL;
+	}
 	return db;
+}
+
+sqlite3 *
+db_open_ro(const char *path)
+{
+	return db_open_other(path, SQLITE_OPEN_READONLY);
 }
 
 /*
@@ -514,21 +524,11 @@ db_open_ro(const char *path)
 sqlite3 *
 db_open_more(const char *path)
 {
-	sqlite3 *db = NULL;
+	sqlite3 *db = db_open_other(path, SQLITE_OPEN_READWRITE);
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		log_warnx("db: %s: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	if (sqlite3_busy_timeout(db, DB_BUSY_MS) != SQLITE_OK ||
-	    db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
+	if (db != NULL && (db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
 	    db_exec(db, "PRAGMA foreign_keys=ON") == -1 ||
-	    db_exec(db, "PRAGMA secure_delete=ON") == -1 ||
-	    db_exec(db, DB_CACHE_PRAGMA) == -1) {
+	    db_exec(db, "PRAGMA secure_delete=ON") == -1)) {
 		sqlite3_close(db);
 		return NULL;
 	}
