@@ -381,7 +381,9 @@ class Broker:
             time.sleep(0.02)
         time.sleep(0.1)  # the log line comes first, the reload right after
 
-    def cleanup(self):
+    def cleanup(self, kept_log="mosquitto.log", link_name="mqtt"):
+        """Close the clients, stop the broker, keep its log beside the
+        test as kept_log and remove its folder (and the link to it)."""
         for c in self.clients:
             try:
                 c.close()
@@ -389,10 +391,10 @@ class Broker:
                 pass
         self.stop()
         try:
-            shutil.copy(self.log, self.tmpdir / "mosquitto.log")
+            shutil.copy(self.log, self.tmpdir / kept_log)
         except OSError:
             pass
-        link = self.tmpdir / "mqtt"
+        link = self.tmpdir / link_name
         if link.is_symlink():
             link.unlink()
         shutil.rmtree(self.dir, ignore_errors=True)

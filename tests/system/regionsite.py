@@ -127,20 +127,7 @@ class RegionBroker:
                              else self.password(login), **kw)
 
     def cleanup(self):
-        for c in self.clients:
-            try:
-                c.close()
-            except Exception:
-                pass
-        self.stop()
-        try:
-            shutil.copy(self.log, self.tmpdir / "region-mosquitto.log")
-        except OSError:
-            pass
-        link = self.tmpdir / "region"
-        if link.is_symlink():
-            link.unlink()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        Broker.cleanup(self, "region-mosquitto.log", "region")
 
 
 class Region:
