@@ -221,6 +221,7 @@ def test_enrol_at_a_reader(building):
 
 def test_journal_tail_export_verify(building, tmp_path):
     building.ok("door.release", door="office")
+    building.settle(timeout=10)     # tail shows committed rows only
     lines = building.ctl("journal", "tail", "-n", "3", check=0).stdout
     rows = lines.splitlines()
     assert len(rows) == 3
