@@ -27,6 +27,7 @@ struct fx {
 	uint64_t		 seen[EVENTS_MAX];
 	int			 nev;
 	uint64_t		 max_step_ms;
+	int			 long_steps;	/* steps over TIMEOUT_MS / 2 */
 	int			 p_contact, p_rex, p_fire, p_a, p_b, p_siren;
 };
 
@@ -122,6 +123,8 @@ fx_step(struct fx *f, uint64_t end)
 	hal_tick(f->hal, clock_mono_ms());
 	if (clock_mono_ms() - t0 > f->max_step_ms)
 		f->max_step_ms = clock_mono_ms() - t0;
+	if (clock_mono_ms() - t0 > TIMEOUT_MS / 2)
+		f->long_steps++;
 }
 
 static inline void

@@ -126,7 +126,8 @@ check_fault_recovery(struct fx *f)
 	    "loop held at most %llu ms\n", r0,
 	    (unsigned long long)f->max_step_ms);
 	assert_true(r0 <= 12);
-	assert_true(f->max_step_ms < 3 * TIMEOUT_MS);
+	/* One request's timeout per poll; the margin is a busy machine's. */
+	assert_true(f->max_step_ms < 4 * TIMEOUT_MS);
 	sim_ok(f, "set input 2 0");
 	mark = f->nev;
 	sim_ok(f, "mute off");
@@ -268,10 +269,16 @@ test_tcp_switched_off(void **state)
 	fx_open(f);
 	assert_true(fx_wait(f, 0, HAL_EV_FAULT, -1, 1, POLL_MS) != 0);
 	f->max_step_ms = 0;
+	f->long_steps = 0;
 	fx_run(f, 10 * POLL_MS);
 	print_message("switched-off module: loop held at most %llu ms in 10 "
-	    "poll intervals\n", (unsigned long long)f->max_step_ms);
-	assert_true(f->max_step_ms < TIMEOUT_MS / 2);
+	    "poll intervals; %d step(s) over %d ms\n",
+	    (unsigned long long)f->max_step_ms, f->long_steps, TIMEOUT_MS / 2);
+	/* A retry that waited for its connect would hold every one of the
+	 * ten retries for a whole timeout; a busy machine delays one step
+	 * now and then, which is not the HAL's doing. */
+	assert_true(f->long_steps <= 2);
+	assert_true(f->max_step_ms < 4 * TIMEOUT_MS);
 	close(filler);
 	close(s);
 	sim_start_tcp(f, port);
