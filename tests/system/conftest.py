@@ -144,7 +144,10 @@ class Building:
 
     # -- the simulated building ---------------------------------------
     def sim(self, op, **args):
-        c = LineSocket(self.simsock)
+        # The sim answers from husvagtd's loop, after the turn that took
+        # the input: a loop write behind a stalled disk (an alarm's row in
+        # the alarm table) can hold that turn for seconds.
+        c = LineSocket(self.simsock, timeout=15.0)
         try:
             return c.call(dict(op=op, **args))
         finally:
