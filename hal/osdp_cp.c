@@ -125,21 +125,36 @@ osdp_cp_scrypt(struct osdp_bus *bus, struct osdp_pd *pd)
 	return osdp_cp_plain(bus, pd, scb, OSDP_CMD_SCRYPT, cr, sizeof(cr));
 }
 
-/* Queued LED or buzzer output first, otherwise a poll. */
+/*
+ * Queued LED or buzzer output first, otherwise a poll; but a poll
+ * between two outputs, so that a card presented while a decision is
+ * being shown waits for one output at most, not for both.
+ */
 static size_t
 osdp_cp_online(struct osdp_bus *bus, struct osdp_pd *pd)
 {
-	if (pd->led_pending) {
+	if (pd->led_pending && !pd->output_last) {
 		pd->led_pending = false;
+		pd->output_last = true;
 		return osdp_cp_cmd(bus, pd, OSDP_CMD_LED, pd->led,
 		    sizeof(pd->led));
 	}
-	if (pd->buz_pending) {
+	if (pd->buz_pending && !pd->output_last) {
 		pd->buz_pending = false;
+		pd->output_last = true;
 		return osdp_cp_cmd(bus, pd, OSDP_CMD_BUZ, pd->buz,
 		    sizeof(pd->buz));
 	}
+	pd->output_last = false;
 	return osdp_cp_cmd(bus, pd, OSDP_CMD_POLL, NULL, 0);
+}
+
+/* Whether the reader's next command is a queued output. */
+bool
+osdp_cp_output_next(const struct osdp_pd *pd)
+{
+	return pd->phase == OSDP_PH_ONLINE && !pd->output_last &&
+	    (pd->led_pending || pd->buz_pending);
 }
 
 size_t
