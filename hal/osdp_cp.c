@@ -17,6 +17,8 @@
 
 #define OSDP_SWAPPED	"secure channel refused: reader swapped or tampered"
 
+int (*osdp_cp_random)(unsigned char *, int) = RAND_bytes;
+
 /* Tell the core when a reader's fault (or its reason) changed. */
 static void
 osdp_cp_fault(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
@@ -49,6 +51,7 @@ osdp_cp_restart(struct osdp_pd *pd)
 	pd->use_default = false;
 	pd->phase = OSDP_PH_ID;
 	pd->sqn = -1;
+	pd->chlng_again = false;
 	pd->tries = 0;		/* a frame of the old session is not repeated */
 }
 
@@ -105,7 +108,7 @@ osdp_cp_chlng(struct osdp_bus *bus, struct osdp_pd *pd)
 	if (!pd->has_key)
 		pd->use_default = true;
 	scb[2] = pd->use_default ? 0 : 1;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	if (osdp_cp_random(rnd, sizeof(rnd)) != 1 ||
 	    osdp_sc_derive(&pd->sc, pd->use_default ? osdp_scbk_d : pd->scbk,
 	    rnd) != 0) {
 		log_warnx("osdp: no random number for a secure channel");
@@ -171,6 +174,13 @@ osdp_cp_next(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 		pd->last_reply = now;	/* supervised again from now */
 	}
 	pd->sqn = pd->sqn < 0 ? 0 : osdp_sqn_next(pd->sqn);
+	/* A set-up is a new session: it starts at SQN 0, which tells the
+	 * reader to forget any other (as libosdp's CP does, whose
+	 * transcripts prove these frames); the same set-up asked again
+	 * with the install key goes on from there. */
+	if (pd->phase == OSDP_PH_CHLNG && !pd->chlng_again)
+		pd->sqn = 0;
+	pd->chlng_again = false;
 	switch (pd->phase) {
 	case OSDP_PH_ID:
 		return osdp_cp_plain(bus, pd, NULL, OSDP_CMD_ID, &zero, 1);
@@ -244,6 +254,7 @@ osdp_cp_ccrypt(struct osdp_bus *bus, struct osdp_pd *pd,
 	if (osdp_cp_installing(pd, now) && !pd->use_default &&
 	    f->code == OSDP_REPLY_CCRYPT) {
 		pd->use_default = true;
+		pd->chlng_again = true;
 		pd->phase = OSDP_PH_CHLNG;
 		return;
 	}

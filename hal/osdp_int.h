@@ -40,6 +40,7 @@ struct osdp_pd {
 	bool		 has_key;	/* enforced: SC or nothing */
 	uint8_t		 scbk[OSDP_KEY_LEN];
 	bool		 use_default;	/* this set-up uses SCBK-D */
+	bool		 chlng_again;	/* the same set-up, with SCBK-D */
 	uint64_t	 install_until;	/* 0: no install window */
 	uint8_t		 new_key[OSDP_KEY_LEN];
 	uint64_t	 last_reply;	/* ms of its last good reply */
@@ -87,6 +88,13 @@ struct osdp_bus {
 };
 
 /* osdp_cp.c */
+/*
+ * Where the CP's random numbers (each set-up's RND.A) come from:
+ * OpenSSL's RAND_bytes.  A test replaying a recorded session sets its
+ * own, so that every frame the CP writes can be compared byte for byte
+ * with the recording; 1 on success, as RAND_bytes.
+ */
+extern int (*osdp_cp_random)(unsigned char *, int);
 size_t	 osdp_cp_next(struct osdp_bus *, struct osdp_pd *, uint64_t now);
 void	 osdp_cp_reply(struct osdp_bus *, struct osdp_pd *,
 	    const struct osdp_frame *, uint64_t now);
