@@ -8,8 +8,9 @@
  * OSDP_RETRIES the reader's session starts over.  A reader silent for
  * offline_ms is offline, whatever the turns, so a silent reader is
  * reported on time even when others share the line; an offline reader
- * is then asked only once every OSDP_PROBE_MS, so that it does not cost
- * the others on its line a reply deadline at every round.
+ * is then asked only once every OSDP_PROBE_MS while another reader on
+ * its line answers, so that it does not cost that one a reply deadline
+ * at every round.
  *
  * The next command goes as soon as the line may carry it: the reply is
  * in, the line has been idle two character times (the standard's
@@ -387,20 +388,43 @@ osdp_dispatch(struct hal_backend *be, const struct pollfd *pfd, int n)
 	osdp_try_send(bus, now);
 }
 
+/* Whether the reader has been silent for offline_ms.  A refused
+ * reader is in alarm already and is not asked anything until its retry;
+ * it is supervised again from then. */
+static bool
+osdp_silent(const struct osdp_bus *bus, const struct osdp_pd *pd,
+    uint64_t now)
+{
+	return !pd->offline && pd->phase != OSDP_PH_REFUSED &&
+	    now - pd->last_reply >= (uint64_t)bus->be->cfg->conf.osdp.offline_ms;
+}
+
 /* Readers silent for offline_ms are offline. */
 static void
 osdp_supervise(struct osdp_bus *bus, uint64_t now)
 {
-	uint64_t lim = (uint64_t)bus->be->cfg->conf.osdp.offline_ms;
 	int i;
 
-	/* A refused reader is in alarm already and is not asked anything
-	 * until its retry; it is supervised again from then. */
 	for (i = 0; i < bus->npd; i++)
-		if (!bus->pd[i].offline &&
-		    bus->pd[i].phase != OSDP_PH_REFUSED &&
-		    now - bus->pd[i].last_reply >= lim)
+		if (osdp_silent(bus, &bus->pd[i], now))
 			osdp_cp_silent(bus, &bus->pd[i], now);
+}
+
+/*
+ * A deadline is about to be judged: first whatever the line holds.  A
+ * reply that came while the loop was busy elsewhere (a slow disk under a
+ * lock's write) is a reply, not a silence.
+ */
+static void
+osdp_read_due(struct osdp_bus *bus, uint64_t now)
+{
+	int i;
+	bool due = bus->waiting && now >= bus->deadline;
+
+	for (i = 0; !due && i < bus->npd; i++)
+		due = osdp_silent(bus, &bus->pd[i], now);
+	if (due && bus->fd >= 0)
+		osdp_read(bus, now);
 }
 
 /* The reply did not come: the same frame goes again next turn. */
@@ -418,6 +442,27 @@ osdp_timeout(struct osdp_bus *bus)
 }
 
 /*
+ * Whether an offline reader waits for its probe: only while another
+ * reader on the line answers, whose polls its reply deadlines would
+ * hold up.  Alone on its line it is asked at every turn, and found again
+ * as soon as it answers.
+ */
+static bool
+osdp_probe_wait(const struct osdp_bus *bus, const struct osdp_pd *pd,
+    uint64_t now)
+{
+	int i;
+
+	if (!pd->offline || now >= pd->probe_at)
+		return false;
+	for (i = 0; i < bus->npd; i++)
+		if (&bus->pd[i] != pd && !bus->pd[i].offline &&
+		    bus->pd[i].phase != OSDP_PH_REFUSED)
+			return true;
+	return false;
+}
+
+/*
  * Nobody has anything to send now (refused readers waiting for their
  * retry, offline ones for their probe): the bus's next look is the
  * earliest of those.
@@ -430,7 +475,8 @@ osdp_idle_until(struct osdp_bus *bus, uint64_t now)
 
 	for (i = 0; i < bus->npd; i++) {
 		d = bus->pd[i].phase == OSDP_PH_REFUSED ? bus->pd[i].retry_at :
-		    bus->pd[i].offline ? bus->pd[i].probe_at : now;
+		    osdp_probe_wait(bus, &bus->pd[i], now) ?
+		    bus->pd[i].probe_at : now;
 		if (d < t)
 			t = d;
 	}
@@ -472,7 +518,7 @@ osdp_send_next(struct osdp_bus *bus, uint64_t now)
 	for (k = 0; n == 0 && k < bus->npd; k++) {
 		pd = &bus->pd[bus->cur];
 		bus->tx_pd = bus->cur;
-		if (pd->offline && now < pd->probe_at)
+		if (osdp_probe_wait(bus, pd, now))
 			n = 0;			/* not asked yet */
 		else if (pd->tries > 0) {	/* the same frame again */
 			memcpy(bus->tx, pd->last_tx, pd->last_len);
@@ -509,6 +555,7 @@ osdp_tick(struct hal_backend *be, uint64_t now)
 
 	if (bus->npd == 0)
 		return;
+	osdp_read_due(bus, now);
 	osdp_supervise(bus, now);
 	if (bus->fd < 0) {
 		if (now >= bus->reopen_at)
