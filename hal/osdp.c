@@ -388,15 +388,27 @@ osdp_dispatch(struct hal_backend *be, const struct pollfd *pfd, int n)
 	osdp_try_send(bus, now);
 }
 
-/* Whether the reader has been silent for offline_ms.  A refused
- * reader is in alarm already and is not asked anything until its retry;
- * it is supervised again from then. */
+/*
+ * Whether the reader may be judged silent: it was asked and a reply
+ * deadline passed since its last reply (or the line is gone).  Time in
+ * which the loop was too busy to ask it (a slow disk) is no silence of
+ * the reader's.  A refused reader is in alarm already and is not asked
+ * anything until its retry; it is supervised again from then.
+ */
+static bool
+osdp_watched(const struct osdp_bus *bus, const struct osdp_pd *pd)
+{
+	return !pd->offline && pd->phase != OSDP_PH_REFUSED &&
+	    (pd->missed || bus->fd < 0);
+}
+
+/* Whether the reader has been silent for offline_ms. */
 static bool
 osdp_silent(const struct osdp_bus *bus, const struct osdp_pd *pd,
     uint64_t now)
 {
-	return !pd->offline && pd->phase != OSDP_PH_REFUSED &&
-	    now - pd->last_reply >= (uint64_t)bus->be->cfg->conf.osdp.offline_ms;
+	return osdp_watched(bus, pd) && now - pd->last_reply >=
+	    (uint64_t)bus->be->cfg->conf.osdp.offline_ms;
 }
 
 /* Readers silent for offline_ms are offline. */
@@ -434,6 +446,7 @@ osdp_timeout(struct osdp_bus *bus)
 	struct osdp_pd *pd = &bus->pd[bus->tx_pd];
 
 	osdp_rx_init(&bus->rx);
+	pd->missed = true;
 	if (++pd->tries > OSDP_RETRIES) {
 		pd->tries = 0;
 		osdp_cp_restart(pd);
@@ -587,8 +600,7 @@ osdp_deadline(struct hal_backend *be)
 	else
 		d = 0;
 	for (i = 0; i < bus->npd; i++)
-		if (!bus->pd[i].offline &&
-		    bus->pd[i].phase != OSDP_PH_REFUSED &&
+		if (osdp_watched(bus, &bus->pd[i]) &&
 		    (d == 0 || bus->pd[i].last_reply + lim < d))
 			d = bus->pd[i].last_reply + lim;
 	return d;

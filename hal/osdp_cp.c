@@ -172,6 +172,7 @@ osdp_cp_next(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 			return 0;
 		pd->phase = OSDP_PH_CHLNG;
 		pd->last_reply = now;	/* supervised again from now */
+		pd->missed = false;
 	}
 	pd->sqn = pd->sqn < 0 ? 0 : osdp_sqn_next(pd->sqn);
 	/* A set-up is a new session: it starts at SQN 0, which tells the
@@ -413,6 +414,7 @@ osdp_cp_reply(struct osdp_bus *bus, struct osdp_pd *pd,
     const struct osdp_frame *f, uint64_t now)
 {
 	pd->last_reply = now;
+	pd->missed = false;
 	if (pd->offline) {
 		pd->offline = false;
 		osdp_cp_fault(bus, pd, now);

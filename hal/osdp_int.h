@@ -44,6 +44,7 @@ struct osdp_pd {
 	uint64_t	 install_until;	/* 0: no install window */
 	uint8_t		 new_key[OSDP_KEY_LEN];
 	uint64_t	 last_reply;	/* ms of its last good reply */
+	bool		 missed;	/* a reply deadline passed since */
 	uint64_t	 retry_at;	/* OSDP_PH_REFUSED: when to try again */
 	uint64_t	 probe_at;	/* offline: when it is asked again */
 	int		 tries;		/* unanswered sends of last_tx */
