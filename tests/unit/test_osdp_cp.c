@@ -245,6 +245,18 @@ test_plain_session(void **state)
 	free(c);
 }
 
+/* The reader at address 101 answers a command with a plain osdp_ACK. */
+static void
+cp_ack(struct cp *c, int sqn)
+{
+	uint8_t ack[OSDP_FRAME_MAX];
+	size_t n = osdp_frame_build(ack, sizeof(ack), 101 | OSDP_ADDR_REPLY,
+	    sqn, NULL, OSDP_REPLY_ACK, NULL, 0);
+
+	assert_true(n > 0);
+	assert_int_equal(write(c->m, ack, n), (ssize_t)n);
+}
+
 /* A reader's signal is queued and sent as osdp_LED and osdp_BUZ. */
 static void
 test_signal_sent(void **state)
@@ -266,6 +278,17 @@ test_signal_sent(void **state)
 	assert_int_equal(f.code, OSDP_CMD_LED);
 	assert_int_equal(f.data[2], 2);		/* set the temporary state */
 	assert_int_equal(f.data[5], 1);		/* red */
+	/* Then a POLL, so that a card waits for one output at most, and
+	 * then the buzzer: three beeps. */
+	cp_ack(c, f.sqn);
+	cp_read(c, got, 8);
+	assert_int_equal(osdp_frame_parse(got, 8, &f, &why), 0);
+	assert_int_equal(f.code, OSDP_CMD_POLL);
+	cp_ack(c, f.sqn);
+	cp_read(c, got, 8 + 5);
+	assert_int_equal(osdp_frame_parse(got, 13, &f, &why), 0);
+	assert_int_equal(f.code, OSDP_CMD_BUZ);
+	assert_int_equal(f.data[4], 3);
 	cp_close(c);
 	free(c);
 }
