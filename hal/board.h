@@ -31,7 +31,7 @@
  *   baud = 115200           ; 9600 ... 115200
  *   timeout_ms = 200        ; a reply's deadline
  *   offline_ms = 1000       ; silent this long: offline
- *   poll_ms = 5             ; pause after each round of the readers
+ *   poll_ms = 0             ; pause after a round with nothing to say
  *
  *   [point front.lock]      ; one section per role
  *   backend = gpio
@@ -103,7 +103,7 @@ struct board_osdp {
 	int	 baud;
 	int	 timeout_ms;		/* a reply's deadline */
 	int	 offline_ms;		/* silent this long: offline */
-	int	 poll_ms;		/* pause after a round of the readers */
+	int	 poll_ms;		/* pause after an idle round (0) */
 };
 
 /*

@@ -79,8 +79,6 @@ osdp_board_check(struct board_parse *p, int i, const int *lines)
 		c->timeout_ms = 200;
 	if (c->offline_ms == 0)
 		c->offline_ms = 1000;
-	if (lines[OK_POLL] == 0)
-		c->poll_ms = 5;
 	if (c->offline_ms <= c->timeout_ms)
 		diag_error(p->d, p->file, lines[OK_OFFLINE] ? lines[OK_OFFLINE] :
 		    be->line, "osdp backend '%s': offline_ms (%d) must be "

@@ -17,6 +17,8 @@
 
 #define OSDP_SWAPPED	"secure channel refused: reader swapped or tampered"
 
+int (*osdp_cp_random)(unsigned char *, int) = RAND_bytes;
+
 /* Tell the core when a reader's fault (or its reason) changed. */
 static void
 osdp_cp_fault(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
@@ -49,6 +51,7 @@ osdp_cp_restart(struct osdp_pd *pd)
 	pd->use_default = false;
 	pd->phase = OSDP_PH_ID;
 	pd->sqn = -1;
+	pd->chlng_again = false;
 	pd->tries = 0;		/* a frame of the old session is not repeated */
 }
 
@@ -105,7 +108,7 @@ osdp_cp_chlng(struct osdp_bus *bus, struct osdp_pd *pd)
 	if (!pd->has_key)
 		pd->use_default = true;
 	scb[2] = pd->use_default ? 0 : 1;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	if (osdp_cp_random(rnd, sizeof(rnd)) != 1 ||
 	    osdp_sc_derive(&pd->sc, pd->use_default ? osdp_scbk_d : pd->scbk,
 	    rnd) != 0) {
 		log_warnx("osdp: no random number for a secure channel");
@@ -125,21 +128,36 @@ osdp_cp_scrypt(struct osdp_bus *bus, struct osdp_pd *pd)
 	return osdp_cp_plain(bus, pd, scb, OSDP_CMD_SCRYPT, cr, sizeof(cr));
 }
 
-/* Queued LED or buzzer output first, otherwise a poll. */
+/*
+ * Queued LED or buzzer output first, otherwise a poll; but a poll
+ * between two outputs, so that a card presented while a decision is
+ * being shown waits for one output at most, not for both.
+ */
 static size_t
 osdp_cp_online(struct osdp_bus *bus, struct osdp_pd *pd)
 {
-	if (pd->led_pending) {
+	if (pd->led_pending && !pd->output_last) {
 		pd->led_pending = false;
+		pd->output_last = true;
 		return osdp_cp_cmd(bus, pd, OSDP_CMD_LED, pd->led,
 		    sizeof(pd->led));
 	}
-	if (pd->buz_pending) {
+	if (pd->buz_pending && !pd->output_last) {
 		pd->buz_pending = false;
+		pd->output_last = true;
 		return osdp_cp_cmd(bus, pd, OSDP_CMD_BUZ, pd->buz,
 		    sizeof(pd->buz));
 	}
+	pd->output_last = false;
 	return osdp_cp_cmd(bus, pd, OSDP_CMD_POLL, NULL, 0);
+}
+
+/* Whether the reader's next command is a queued output. */
+bool
+osdp_cp_output_next(const struct osdp_pd *pd)
+{
+	return pd->phase == OSDP_PH_ONLINE && !pd->output_last &&
+	    (pd->led_pending || pd->buz_pending);
 }
 
 size_t
@@ -154,8 +172,16 @@ osdp_cp_next(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 			return 0;
 		pd->phase = OSDP_PH_CHLNG;
 		pd->last_reply = now;	/* supervised again from now */
+		pd->missed = false;
 	}
 	pd->sqn = pd->sqn < 0 ? 0 : osdp_sqn_next(pd->sqn);
+	/* A set-up is a new session: it starts at SQN 0, which tells the
+	 * reader to forget any other (as libosdp's CP does, whose
+	 * transcripts prove these frames); the same set-up asked again
+	 * with the install key goes on from there. */
+	if (pd->phase == OSDP_PH_CHLNG && !pd->chlng_again)
+		pd->sqn = 0;
+	pd->chlng_again = false;
 	switch (pd->phase) {
 	case OSDP_PH_ID:
 		return osdp_cp_plain(bus, pd, NULL, OSDP_CMD_ID, &zero, 1);
@@ -229,6 +255,7 @@ osdp_cp_ccrypt(struct osdp_bus *bus, struct osdp_pd *pd,
 	if (osdp_cp_installing(pd, now) && !pd->use_default &&
 	    f->code == OSDP_REPLY_CCRYPT) {
 		pd->use_default = true;
+		pd->chlng_again = true;
 		pd->phase = OSDP_PH_CHLNG;
 		return;
 	}
@@ -387,6 +414,7 @@ osdp_cp_reply(struct osdp_bus *bus, struct osdp_pd *pd,
     const struct osdp_frame *f, uint64_t now)
 {
 	pd->last_reply = now;
+	pd->missed = false;
 	if (pd->offline) {
 		pd->offline = false;
 		osdp_cp_fault(bus, pd, now);

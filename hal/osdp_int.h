@@ -16,6 +16,7 @@
 #define OSDP_PDS_MAX		16	/* readers on one bus */
 #define OSDP_RETRIES		2	/* repeats of an unanswered command */
 #define OSDP_REFUSED_RETRY_MS	1000	/* a refused reader is tried again */
+#define OSDP_PROBE_MS		1000	/* an offline reader is asked again */
 #define OSDP_REASON_MAX		96
 
 enum osdp_phase {
@@ -39,10 +40,13 @@ struct osdp_pd {
 	bool		 has_key;	/* enforced: SC or nothing */
 	uint8_t		 scbk[OSDP_KEY_LEN];
 	bool		 use_default;	/* this set-up uses SCBK-D */
+	bool		 chlng_again;	/* the same set-up, with SCBK-D */
 	uint64_t	 install_until;	/* 0: no install window */
 	uint8_t		 new_key[OSDP_KEY_LEN];
 	uint64_t	 last_reply;	/* ms of its last good reply */
+	bool		 missed;	/* a reply deadline passed since */
 	uint64_t	 retry_at;	/* OSDP_PH_REFUSED: when to try again */
+	uint64_t	 probe_at;	/* offline: when it is asked again */
 	int		 tries;		/* unanswered sends of last_tx */
 	uint8_t		 last_tx[OSDP_FRAME_MAX];	/* sent again as is */
 	size_t		 last_len;
@@ -58,6 +62,7 @@ struct osdp_pd {
 	bool		 led_pending;
 	uint8_t		 buz[5];
 	bool		 buz_pending;
+	bool		 output_last;	/* the last command was one of them */
 };
 
 struct osdp_bus {
@@ -68,20 +73,35 @@ struct osdp_bus {
 	struct osdp_pd	 pd[OSDP_PDS_MAX];
 	int		 npd;
 	int		 cur;		/* reader whose turn it is */
+	int		 tx_pd;		/* reader of the command in flight */
 	bool		 waiting;	/* a command is out, its reply due */
-	uint64_t	 deadline;	/* of that reply */
-	uint64_t	 next_at;	/* when the next command may go */
+	uint64_t	 deadline;	/* of that reply (ms) */
+	uint64_t	 sent_us;	/* when that command was written */
+	uint64_t	 free_us;	/* when the line may carry the next */
+	uint64_t	 next_us;	/* when the next command goes */
+	bool		 round_idle;	/* this round: only POLLs and ACKs */
+	int		 tfd;		/* timerfd armed at next_us, or -1 */
+	uint64_t	 armed_us;	/* what it is armed at (0: not) */
+	bool		 timer_polled;	/* it is in the loop's descriptors */
 	uint8_t		 tx[OSDP_FRAME_MAX];
 	size_t		 txlen, txoff;
 	uint8_t		 tx_code;	/* command in flight */
 };
 
 /* osdp_cp.c */
+/*
+ * Where the CP's random numbers (each set-up's RND.A) come from:
+ * OpenSSL's RAND_bytes.  A test replaying a recorded session sets its
+ * own, so that every frame the CP writes can be compared byte for byte
+ * with the recording; 1 on success, as RAND_bytes.
+ */
+extern int (*osdp_cp_random)(unsigned char *, int);
 size_t	 osdp_cp_next(struct osdp_bus *, struct osdp_pd *, uint64_t now);
 void	 osdp_cp_reply(struct osdp_bus *, struct osdp_pd *,
 	    const struct osdp_frame *, uint64_t now);
 void	 osdp_cp_silent(struct osdp_bus *, struct osdp_pd *, uint64_t now);
 void	 osdp_cp_restart(struct osdp_pd *);
 void	 osdp_cp_signal(struct osdp_pd *, enum hal_signal);
+bool	 osdp_cp_output_next(const struct osdp_pd *);
 
 #endif

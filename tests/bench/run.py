@@ -32,9 +32,12 @@ Everything runs on local files and Unix sockets under one temporary folder
     waiting for the poll (card queued at the reader -> its osdp_RAW
     written) and the rest (osdp_RAW written -> lock output changed: the
     pty, the CP's MAC check and decryption, the decision, the journal
-    commit and the lock write).  A pty is not paced at a baud rate, so the
-    time the poll and the osdp_RAW take on a real 115200 baud line (10
-    bits a byte) is computed from their lengths and shown beside them
+    commit and the lock write).  A pty is not paced at a baud rate; the
+    CP keeps a real line's pace between exchanges (docs/osdp.md), so the
+    wait for the poll is what it would be at 115200 baud, but the poll
+    and the osdp_RAW themselves cross the pty at once: the time they take
+    on a real 115200 baud line (10 bits a byte) is computed from their
+    lengths and shown beside them
  8. reader line supervision: a reader's D0 held low on the sim (the
     driver socket's "line" op) -> alarm.fault at the reader in the journal,
     and back to idle -> fault.cleared, at random phases of the 250 ms
