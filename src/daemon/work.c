@@ -3,8 +3,8 @@
  * its MAC, an export writes every row: on a big journal that is seconds,
  * which the poll loop must never spend (the doors wait on it), and an
  * export built in memory is hundreds of MB.  Both run in one worker
- * thread, at
- * a lower priority, with its own read-only connection to the database
+ * thread, at SCHED_IDLE (work_priority), with its own read-only
+ * connection to the database
  * (WAL: a reader never blocks the loop's writes, and journal_verify
  * reads rows and head in one snapshot).  The thread touches nothing else
  * of the daemon: it takes a job from the queue and leaves the result in
@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@
 
 #define WORK_JOBS	4	/* jobs queued or running, at most */
 #define WORK_WAITERS	16	/* callers sharing one job */
-#define WORK_NICE	10	/* the thread's priority below the loop's */
+#define WORK_NICE	19	/* without SCHED_IDLE: the thread's nice */
 #define WORK_MQTT_EXPORT_MAX	(192 * 1024)	/* an export in one reply */
 #define WORK_DISCARDS	64	/* export files waiting to be closed */
 
@@ -196,6 +197,26 @@ work_discard(struct work *w, int fd)
 		close(fd);	/* no worker, or too many waiting: here */
 }
 
+/*
+ * The worker runs only on CPU time nothing else wants: SCHED_IDLE, so
+ * that a walk of a big journal never delays the loop (the doors) or the
+ * journal writer, however long it then takes.  Where the policy cannot
+ * be set, nice WORK_NICE.
+ */
+static void
+work_priority(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	int rc;
+
+	if ((rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+	    == 0)
+		return;
+	log_warnx("work: SCHED_IDLE: %s; the worker runs at nice %d",
+	    strerror(rc), WORK_NICE);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORK_NICE);
+}
+
 static void *
 work_main(void *arg)
 {
@@ -205,7 +226,7 @@ work_main(void *arg)
 	int rc;
 	char one = 1;
 
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORK_NICE);
+	work_priority();
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->stop && w->ndiscard == 0 && work_next(w) == NULL)
@@ -235,8 +256,13 @@ work_main(void *arg)
 		if (j->kind == WORK_VERIFY)
 			j->v = v;
 		j->state = WORK_DONE;
+		/* Nothing that can block is done holding mu: at SCHED_IDLE
+		 * the thread may wait long for the CPU, and the loop must
+		 * never wait for it. */
+		pthread_mutex_unlock(&w->mu);
 		if (write(w->pipe[1], &one, 1) == -1 && errno != EAGAIN)
 			log_warn("work: pipe");
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
