@@ -272,6 +272,7 @@ sim_op_input(struct sim *s, json_t *req, json_t *reply, char *err)
 {
 	json_t *v = json_object_get(req, "value");
 	int p, value, level;
+	bool changed;
 
 	if ((p = sim_arg_point(s, req, "point", BOARD_INPUT, err)) < 0)
 		return -1;
@@ -283,11 +284,14 @@ sim_op_input(struct sim *s, json_t *req, json_t *reply, char *err)
 	else
 		return sim_fail(err, "'value' must be 0 or 1");
 	level = value ^ (s->board->points[p].active_low != 0);
-	if (s->w[p].level != level) {
-		s->w[p].level = level;
-		(void)sim_wires_save(s);
-	}
+	changed = s->w[p].level != level;
+	s->w[p].level = level;
+	/* The edge first, the file after: a real input reaches the HAL
+	 * with no fsync in its way, and an exit button's release is timed
+	 * from the press (make bench) without the sim's own disk. */
 	hal_report_input(s->hal, p, level, clock_mono_ms());
+	if (changed)
+		(void)sim_wires_save(s);
 	json_object_set_new(reply, "value", json_integer(value));
 	json_object_set_new(reply, "level", json_integer(level));
 	return 0;

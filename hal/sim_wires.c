@@ -173,16 +173,19 @@ sim_log_open(struct sim *s)
 	return 0;
 }
 
-/* Append "<mono ms> <real ms> <role> <level>" for one output change. */
+/* Append "<mono ms> <real ms> <role> <level> <mono us>" for one output
+ * change (the microseconds for timing a change to better than the
+ * millisecond, last so that readers of the first four keep working). */
 void
 sim_log_change(struct sim *s, int point, int level)
 {
-	char line[160];
+	uint64_t us = clock_mono_us();
+	char line[192];
 	int n;
 
-	n = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 " %s %d\n",
-	    clock_mono_ms(), sim_real_ms(), s->board->points[point].role,
-	    level);
+	n = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 " %s %d %"
+	    PRIu64 "\n", us / 1000, sim_real_ms(),
+	    s->board->points[point].role, level, us);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
 	if (write(s->logfd, line, (size_t)n) != n)
@@ -193,16 +196,19 @@ sim_log_change(struct sim *s, int point, int level)
 static json_t *
 sim_history_entry(const char *line, uint64_t seq)
 {
-	uint64_t mono, real;
+	uint64_t mono, real, us;
 	char role[BOARD_NAME_MAX];
-	int level;
+	int level, n;
 
-	if (sscanf(line, "%" SCNu64 " %" SCNu64 " %63s %d", &mono, &real,
-	    role, &level) != 4)
+	n = sscanf(line, "%" SCNu64 " %" SCNu64 " %63s %d %" SCNu64, &mono,
+	    &real, role, &level, &us);
+	if (n < 4)
 		return NULL;
-	return json_pack("{sI sI sI ss si}", "seq", (json_int_t)seq,
-	    "mono_ms", (json_int_t)mono, "real_ms", (json_int_t)real,
-	    "point", role, "level", level);
+	if (n < 5)
+		us = mono * 1000;	/* a line from before the microseconds */
+	return json_pack("{sI sI sI sI ss si}", "seq", (json_int_t)seq,
+	    "mono_ms", (json_int_t)mono, "mono_us", (json_int_t)us,
+	    "real_ms", (json_int_t)real, "point", role, "level", level);
 }
 
 /*

@@ -137,7 +137,7 @@ control_close(struct control *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < CONTROL_CLIENTS_MAX; i++)
-		control_client_close(&c->clients[i]);
+		control_client_close(c, &c->clients[i]);
 	close(c->fd);
 	unlink(c->path);
 	free(c);
@@ -278,7 +278,7 @@ control_accept(struct control *c)
 	cl->active_ms = cl->line_since = now;
 	if ((cl->in = malloc(CONTROL_LINE_MAX + 1)) == NULL) {
 		log_warn("control: accept");
-		control_client_close(cl);
+		control_client_close(c, cl);
 		return 0;
 	}
 	log_debug("control: client uid %u (%s)", (unsigned)cl->peer.uid,
@@ -329,7 +329,7 @@ control_deliver_stream(struct control *c, uint64_t conn, const char *format,
 		cl->src_off = 0;
 		return;
 	}
-	close(fd);
+	work_discard(c != NULL ? c->h->worker : NULL, fd);
 }
 
 /* Whether a client waits for a line against the line deadline. */

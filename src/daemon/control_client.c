@@ -20,12 +20,12 @@
 
 /* Release a client's slot and everything it holds. */
 void
-control_client_close(struct control_client *cl)
+control_client_close(struct control *c, struct control_client *cl)
 {
 	if (cl->fd == -1)
 		return;
 	if (cl->streaming)
-		close(cl->src_fd);
+		work_discard(c->h->worker, cl->src_fd);
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -42,7 +42,7 @@ control_drop(struct control *c, struct control_client *cl)
 {
 	if (cl->fd != -1)
 		reader_enrol_abandon(c->h, cl->conn);
-	control_client_close(cl);
+	control_client_close(c, cl);
 }
 
 /* Whether the input buffer holds a complete request line. */
@@ -236,7 +236,7 @@ control_next_line(struct control *c, struct control_client *cl)
  * dropped: its reply cannot be finished).
  */
 static int
-control_refill(struct control_client *cl)
+control_refill(struct control *c, struct control_client *cl)
 {
 	static const char hex[] = "0123456789abcdef";
 	static const char end[] = "\"}}\n";
@@ -253,7 +253,7 @@ control_refill(struct control_client *cl)
 	if (n == 0) {
 		memcpy(out, end, sizeof(end) - 1);
 		o = sizeof(end) - 1;
-		close(cl->src_fd);
+		work_discard(c->h->worker, cl->src_fd);
 		cl->streaming = false;
 	}
 	for (i = 0; i < (size_t)n; i++) {
@@ -283,21 +283,24 @@ control_refill(struct control_client *cl)
 
 /*
  * Write what the socket takes of the pending reply; of a streamed one at
- * most CONTROL_CHUNKS pieces per call, so that a fast reader of a big
- * export does not hold the loop.  Returns -1 when the client is gone and
+ * most CONTROL_CHUNKS pieces per call, and after the first none once
+ * CONTROL_STREAM_US have passed, so that a fast reader of a big export
+ * does not hold the loop.  Returns -1 when the client is gone and
  * must be dropped.
  */
 static int
-control_flush(struct control_client *cl)
+control_flush(struct control *c, struct control_client *cl)
 {
+	uint64_t start = clock_mono_us();
 	int chunks = 0;
 	ssize_t n;
 
 	for (;;) {
 		if (cl->outoff == cl->outlen && cl->streaming) {
-			if (++chunks > CONTROL_CHUNKS)
+			if (++chunks > CONTROL_CHUNKS || (chunks > 1 &&
+			    clock_mono_us() - start >= CONTROL_STREAM_US))
 				return 0;
-			if (control_refill(cl) == -1)
+			if (control_refill(c, cl) == -1)
 				return -1;
 		}
 		if (cl->outoff >= cl->outlen)
@@ -334,7 +337,7 @@ control_work(struct control *c, struct control_client *cl)
 	int burst;
 
 	for (burst = 0; ; burst++) {
-		if (control_flush(cl) == -1)
+		if (control_flush(c, cl) == -1)
 			return -1;
 		if (cl->outlen > 0 || cl->waiting)
 			return 0;

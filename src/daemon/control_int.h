@@ -19,7 +19,8 @@
 #define CONTROL_ACCEPTS	16		/* connections taken per dispatch */
 #define CONTROL_TURN	16		/* requests per dispatch, all clients */
 #define CONTROL_CHUNK	32768		/* a streamed reply read at a time */
-#define CONTROL_CHUNKS	4		/* ... and written per dispatch */
+#define CONTROL_CHUNKS	4		/* ... and written per dispatch, */
+#define CONTROL_STREAM_US 2000		/* ... in at most this long */
 
 struct control_client {
 	int		 fd;		/* -1: slot free */
@@ -53,7 +54,7 @@ struct control {
 
 /* control_client.c */
 /* Release a client's slot and everything it holds. */
-void	 control_client_close(struct control_client *);
+void	 control_client_close(struct control *, struct control_client *);
 /* Drop a client that went away or is sent away, cancelling what it still
  * waited for (a chip to enrol). */
 void	 control_drop(struct control *, struct control_client *);

@@ -101,6 +101,11 @@ daemon_store_open(struct husvagt *h)
 	key_existed = stat(path, &sb) == 0;
 	if (keys_load(&h->keys, path) != 0)
 		return -1;
+	/* No global mutex around SQLite's allocations: the worker runs at
+	 * SCHED_IDLE (work.c), and the loop and the journal writer must not
+	 * wait for a lock it was preempted holding.  Before any connection
+	 * (sqlite3_initialize); a second start in one process keeps it. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	snprintf(path, sizeof(path), "%s/husvagt.db", h->cfg.state_dir);
 	if ((h->db = db_open(path)) == NULL)
 		return -1;

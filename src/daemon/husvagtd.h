@@ -53,6 +53,11 @@ void	 work_close(struct husvagt *);
 /* Register who gets the result of job id (after a deferred reply). */
 void	 work_wait(struct work *, int64_t id, const struct work_waiter *);
 int	 work_pollfds(struct work *, struct pollfd *, int max);
+/* Close fd on the worker: the last close of a finished export's unlinked
+ * file frees its blocks, tens of milliseconds of the closing thread's
+ * time for a big journal, which the loop must not spend.  Without a
+ * worker (w NULL) it is closed at once. */
+void	 work_discard(struct work *, int fd);
 void	 work_dispatch(struct work *, const struct pollfd *, int n);
 
 /* loop.c */

@@ -3,8 +3,8 @@
  * its MAC, an export writes every row: on a big journal that is seconds,
  * which the poll loop must never spend (the doors wait on it), and an
  * export built in memory is hundreds of MB.  Both run in one worker
- * thread, at
- * a lower priority, with its own read-only connection to the database
+ * thread, at SCHED_IDLE (work_priority), with its own read-only
+ * connection to the database
  * (WAL: a reader never blocks the loop's writes, and journal_verify
  * reads rows and head in one snapshot).  The thread touches nothing else
  * of the daemon: it takes a job from the queue and leaves the result in
@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,9 @@
 
 #define WORK_JOBS	4	/* jobs queued or running, at most */
 #define WORK_WAITERS	16	/* callers sharing one job */
-#define WORK_NICE	10	/* the thread's priority below the loop's */
+#define WORK_NICE	19	/* without SCHED_IDLE: the thread's nice */
 #define WORK_MQTT_EXPORT_MAX	(192 * 1024)	/* an export in one reply */
+#define WORK_DISCARDS	64	/* export files waiting to be closed */
 
 enum work_state { WORK_FREE, WORK_QUEUED, WORK_RUNNING, WORK_DONE };
 enum work_kind { WORK_VERIFY, WORK_EXPORT, WORK_REPORT };
@@ -90,6 +92,8 @@ struct work {
 	sqlite3			*db;		/* the thread's */
 	struct work_job		 jobs[WORK_JOBS];
 	int64_t			 next_id;
+	int			 discard[WORK_DISCARDS];	/* to close */
+	int			 ndiscard;
 };
 
 /* The oldest queued job, or NULL (under mu). */
@@ -159,6 +163,60 @@ work_report(struct work *w, struct work_job *j)
 		j->reply = cmd_ok(rep);
 }
 
+/* Close the files handed over by work_discard (called locked; unlocks
+ * while closing). */
+static void
+work_close_discarded(struct work *w)
+{
+	int fds[WORK_DISCARDS], n, i;
+
+	n = w->ndiscard;
+	memcpy(fds, w->discard, (size_t)n * sizeof(fds[0]));
+	w->ndiscard = 0;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	pthread_mutex_lock(&w->mu);
+}
+
+void
+work_discard(struct work *w, int fd)
+{
+	if (fd < 0)
+		return;
+	if (w != NULL) {
+		pthread_mutex_lock(&w->mu);
+		if (w->ndiscard < WORK_DISCARDS) {
+			w->discard[w->ndiscard++] = fd;
+			pthread_cond_signal(&w->cv);
+			fd = -1;
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	if (fd >= 0)
+		close(fd);	/* no worker, or too many waiting: here */
+}
+
+/*
+ * The worker runs only on CPU time nothing else wants: SCHED_IDLE, so
+ * that a walk of a big journal never delays the loop (the doors) or the
+ * journal writer, however long it then takes.  Where the policy cannot
+ * be set, nice WORK_NICE.
+ */
+static void
+work_priority(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	int rc;
+
+	if ((rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+	    == 0)
+		return;
+	log_warnx("work: SCHED_IDLE: %s; the worker runs at nice %d",
+	    strerror(rc), WORK_NICE);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORK_NICE);
+}
+
 static void *
 work_main(void *arg)
 {
@@ -168,13 +226,18 @@ work_main(void *arg)
 	int rc;
 	char one = 1;
 
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORK_NICE);
+	work_priority();
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->stop && (j = work_next(w)) == NULL)
+		while (!w->stop && w->ndiscard == 0 && work_next(w) == NULL)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->stop)
 			break;
+		if (w->ndiscard > 0) {
+			work_close_discarded(w);
+			continue;
+		}
+		j = work_next(w);
 		j->state = WORK_RUNNING;
 		pthread_mutex_unlock(&w->mu);
 		/* The job is the worker's while RUNNING: the loop reads
@@ -193,8 +256,13 @@ work_main(void *arg)
 		if (j->kind == WORK_VERIFY)
 			j->v = v;
 		j->state = WORK_DONE;
+		/* Nothing that can block is done holding mu: at SCHED_IDLE
+		 * the thread may wait long for the CPU, and the loop must
+		 * never wait for it. */
+		pthread_mutex_unlock(&w->mu);
 		if (write(w->pipe[1], &one, 1) == -1 && errno != EAGAIN)
 			log_warn("work: pipe");
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -399,6 +467,8 @@ work_close(struct husvagt *h)
 	pthread_mutex_unlock(&w->mu);
 	sqlite3_interrupt(w->db);	/* a walk under way ends now */
 	pthread_join(w->thread, NULL);
+	for (i = 0; i < w->ndiscard; i++)
+		close(w->discard[i]);
 	for (i = 0; i < WORK_JOBS; i++)
 		if (w->jobs[i].state == WORK_DONE && w->jobs[i].fd >= 0)
 			close(w->jobs[i].fd);
@@ -464,8 +534,7 @@ work_deliver_export(struct husvagt *h, struct work_job *j)
 		free(buf);
 	}
 send:
-	if (j->fd >= 0)
-		close(j->fd);
+	work_discard(h->worker, j->fd);
 	if (who->via == WORK_MQTT)
 		mqtt_deliver(h->mqtt, who->login, who->id, reply);
 	else if (who->via == WORK_CONTROL)

@@ -233,10 +233,14 @@ def fig_load(run, build, rows, shown, daemons):
                      stats(ver), "%d verifications answered" %
                      sum(v.n for v in vs) + ver_cpu))
 
-        size = []
-        ex = Repeat(lambda: size.append(call(
-            b.control, {"verb": "journal.export",
-                        "args": {"format": "csv"}})))
+        size, secs = [], []
+
+        def export():
+            t = time.monotonic()
+            size.append(call(b.control, {"verb": "journal.export",
+                                         "args": {"format": "csv"}}))
+            secs.append(time.monotonic() - t)
+        ex = Repeat(export)
         ex.start()
         time.sleep(0.5)
         exp = presses(b)
@@ -244,9 +248,11 @@ def fig_load(run, build, rows, shown, daemons):
         ex.end()
         rows.append(("exit -> release, journal.export running, %d rows "
                      "(median / p99)" % JOURNAL, stats(exp),
-                     "%d exports answered, %.0f MB each" % (
-                         len(size), (size[0] if size else 0) / 1e6) +
-                     exp_cpu))
+                     "%d exports answered, %.0f MB each, %.1f MB/s" % (
+                         len(size), (size[0] if size else 0) / 1e6,
+                         statistics.median(n / t / 1e6 for n, t in
+                                           zip(size, secs)) if size
+                         else 0) + exp_cpu))
         rows.append(("husvagtd peak RSS (VmHWM) with export, %d rows" %
                      JOURNAL, "%d kB" % hwm_kb(b.proc.pid),
                      "/proc/PID/status VmHWM after the exports"))

@@ -159,6 +159,15 @@ Notes
   raise takes 250 to 500 ms after the hold and the clear up to 250 ms.  The
   bench sleeps a random 0-250 ms before each change, so the phase against
   the sampling varies; the time includes polling journal.rows every 2 ms.
+- Load: a press is timed from just before the sim request is sent to the
+  lock's change in the sim's wire log, in microseconds (mono_us); the sim
+  hands the input to the HAL before it saves its own wires file (with
+  fsync), so the figure holds the daemon's path, not the sim's disk.
+  With 32 presses a figure's p99 is its slowest press.  "longest turn" is
+  status loop.turn_cpu_max_us just after the presses: the most CPU time
+  one loop turn took in the last 10 to 20 s (husvagtd logs any turn over
+  20 ms with its parts, docs/ARCHITECTURE.md).  Export MB/s is the reply's
+  bytes over the request's round trip, median over the exports.
 """
 
 RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
@@ -750,7 +759,7 @@ def osdp_lock_change(d, role, after):
     while time.monotonic() < end:
         lines = log.read_text().splitlines() if log.exists() else []
         for i, line in enumerate(lines[after:], after):
-            mono, _, r, _ = line.split()
+            mono, _, r, _ = line.split()[:4]
             if r == role:
                 return int(mono), i + 1
         time.sleep(0.001)

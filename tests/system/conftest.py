@@ -346,7 +346,7 @@ def wire_log(b):
         return []
     out = []
     for line in p.read_text().splitlines():
-        mono, wall, role, level = line.split()
+        mono, wall, role, level = line.split()[:4]
         out.append((int(mono), int(wall), role, int(level)))
     return out
 

@@ -55,7 +55,7 @@ def press_ms(b, door, timeout=10.0):
                if e["point"] == door + ".lock"]
         return got[0] if got else None
     e = wait_until(moved, timeout, "%s.lock to move" % door)
-    return e["mono_ms"] - t0
+    return e["mono_us"] / 1000.0 - t0
 
 
 def wait_locked(b, doors, timeout=15.0):
