@@ -271,6 +271,7 @@ static int
 sim_op_input(struct sim *s, json_t *req, json_t *reply, char *err)
 {
 	json_t *v = json_object_get(req, "value");
+	bool changed;
 	int p, value, level;
 
 	if ((p = sim_arg_point(s, req, "point", BOARD_INPUT, err)) < 0)
@@ -283,11 +284,11 @@ sim_op_input(struct sim *s, json_t *req, json_t *reply, char *err)
 	else
 		return sim_fail(err, "'value' must be 0 or 1");
 	level = value ^ (s->board->points[p].active_low != 0);
-	if (s->w[p].level != level) {
-		s->w[p].level = level;
-		(void)sim_wires_save(s);
-	}
+	changed = s->w[p].level != level;
+	s->w[p].level = level;
 	hal_report_input(s->hal, p, level, clock_mono_ms());
+	if (changed)
+		(void)sim_wires_save(s);
 	json_object_set_new(reply, "value", json_integer(value));
 	json_object_set_new(reply, "level", json_integer(level));
 	return 0;
@@ -298,6 +299,7 @@ static int
 sim_op_loop(struct sim *s, json_t *req, json_t *reply, char *err)
 {
 	const char *str;
+	bool changed;
 	int p, k;
 
 	if ((p = sim_arg_point(s, req, "point", BOARD_SUPERVISED, err)) < 0)
@@ -309,11 +311,13 @@ sim_op_loop(struct sim *s, json_t *req, json_t *reply, char *err)
 	if (str == NULL || k == 4)
 		return sim_fail(err, "'state' must be normal, active, cut or "
 		    "short");
-	if (s->w[p].loop != k) {
-		s->w[p].loop = k;
-		(void)sim_wires_save(s);
-	}
+	/* The wire first, its record after: what the input causes (a
+	 * fire's egress locks) does not wait for the sim's file. */
+	changed = s->w[p].loop != k;
+	s->w[p].loop = k;
 	hal_report_loop(s->hal, p, k, clock_mono_ms());
+	if (changed)
+		(void)sim_wires_save(s);
 	json_object_set_new(reply, "state", json_string(str));
 	return 0;
 }
