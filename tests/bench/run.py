@@ -221,12 +221,25 @@ def fig_access():
     args = [BUILD / "bench/bench_access", "-c", conf, "-e", ENROLLED,
             "-n", ROUNDS]
     for line in bench(args):
-        kind = line.split(" ", 1)[0]
-        if kind in ("grant", "deny"):
+        words = line.split()
+        if len(words) < 2 or "median" not in words:
+            continue
+        if words[0] in ("grant", "deny") and words[1].startswith("n="):
             rows.append(("card->lock %s, %d creds (median / p99)" % (
-                kind, ENROLLED), "%.2f / %.2f ms" % (
-                field(line, "median"), field(line, "p99")),
+                words[0], ENROLLED), "%.2f / %.2f ms%s" % (
+                field(line, "median"), field(line, "p99"),
+                "; target p99 < 1" if words[0] == "grant" else ""),
                 shown(args)))
+        elif words[0] in ("decide", "commit", "lock"):
+            rows.append(("  grant's part: %s (median / p99)" % (
+                "commit wait" if words[0] == "commit" else words[0]),
+                "%.2f / %.2f ms" % (field(line, "median"),
+                                    field(line, "p99")), shown(args)))
+        elif words[0] == "fsync":
+            rows.append(("  the disk: fdatasync of a 4 KiB append in the "
+                         "same folder (median / p99)", "%.2f / %.2f ms" % (
+                             field(line, "median"), field(line, "p99")),
+                         shown(args)))
 
 
 def fig_wiegand():
