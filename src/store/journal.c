@@ -80,6 +80,7 @@ struct journal {
 	int		 nwaiters;
 	bool		 was_failing;	/* as of the last journal_dispatch */
 	bool		 closing;	/* journal_close() runs */
+	pthread_mutex_t	 amu;		/* the anchor's writes */
 	/* Shared, under mu. */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -263,6 +264,7 @@ journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
 	j->key = key;
 	j->efd = -1;
 	pthread_mutex_init(&j->mu, NULL);
+	pthread_mutex_init(&j->amu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	if (journal_prepare(&j->c, db) == -1 ||
 	    journal_load_head(j, &j->c) == -1) {
@@ -318,6 +320,7 @@ journal_close(struct journal *j)
 		close(j->efd);
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
+	pthread_mutex_destroy(&j->amu);
 	free(j);
 }
 
@@ -332,10 +335,10 @@ journal_anchor_note(struct journal *j, int64_t seq, const char *reason)
 {
 	int rc = -1;
 
-	pthread_mutex_lock(&j->mu);
+	pthread_mutex_lock(&j->amu);
 	if (j->anchor != NULL)
 		rc = journal_anchor_break(j->anchor, seq, reason);
-	pthread_mutex_unlock(&j->mu);
+	pthread_mutex_unlock(&j->amu);
 	return rc;
 }
 
@@ -902,11 +905,14 @@ journal_writer(void *arg)
 			/* The loop hears of the commit first; what follows
 			 * is nobody's wait. */
 			journal_wake(j);
-			/* The anchor after the commit, never before it;
-			 * under mu, in step with journal_anchor_note. */
+			pthread_mutex_unlock(&j->mu);
+			/* The anchor after the commit, never before it; not
+			 * under mu, which the loop's dispatch takes next,
+			 * but under amu, in step with journal_anchor_note. */
+			pthread_mutex_lock(&j->amu);
 			journal_anchor_set(j->anchor, j->chain_seq,
 			    j->chain_mac);
-			pthread_mutex_unlock(&j->mu);
+			pthread_mutex_unlock(&j->amu);
 			journal_rows_free(first, n);
 			journal_writer_checkpoint(j);
 			pthread_mutex_lock(&j->mu);
