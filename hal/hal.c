@@ -371,7 +371,8 @@ hal_flush_done(struct hal *h, struct hal_backend *be, const int *points,
  * Write everything queued, one write per backend.  Backends whose write
  * is a request and an answer (Modbus TCP) get every request sent before
  * any answer is awaited: a fire's locks on four modules cost one round
- * trip, not four.  What a backend failed to write stays queued, so the
+ * trip, not four.  The other backends (GPIO, the sim) write while those
+ * requests travel.  What a backend failed to write stays queued, so the
  * next flush tries again.
  */
 int
@@ -392,15 +393,20 @@ hal_flush(struct hal *h)
 			continue;
 		used += n;
 		if (be->ops->write_send == NULL)
-			rc |= hal_flush_done(h, be, points + off[i],
-			    levels + off[i], n, be->ops->write(be,
-			    points + off[i], levels + off[i], n) == 0);
-		else if (be->ops->write_send(be, points + off[i],
-		    levels + off[i], n) == 0)
+			continue;
+		if (be->ops->write_send(be, points + off[i], levels + off[i],
+		    n) == 0)
 			sent[i] = 1;
 		else
 			rc |= hal_flush_done(h, be, points + off[i],
 			    levels + off[i], n, 0);
+	}
+	for (i = 0; i < h->nbe; i++) {
+		be = &h->be[i];
+		if (cnt[i] > 0 && be->ops->write_send == NULL)
+			rc |= hal_flush_done(h, be, points + off[i],
+			    levels + off[i], cnt[i], be->ops->write(be,
+			    points + off[i], levels + off[i], cnt[i]) == 0);
 	}
 	for (i = 0; i < h->nbe; i++)
 		if (sent[i])

@@ -157,6 +157,8 @@ sim_free(struct sim *s)
 	}
 	if (s->logfd != -1)
 		close(s->logfd);
+	if (s->wires_fd != -1)
+		close(s->wires_fd);
 	for (i = 0; s->w != NULL && i < s->board->npoints; i++)
 		free(s->w[i].queue);
 	free(s->w);
@@ -175,7 +177,7 @@ sim_new(struct hal_backend *be)
 	s->be = be;
 	s->hal = be->hal;
 	s->board = hal_board(be->hal);
-	s->lfd = s->logfd = -1;
+	s->lfd = s->logfd = s->wires_fd = -1;
 	for (i = 0; i < SIM_CLIENTS_MAX; i++)
 		s->cl[i].fd = -1;
 	s->w = calloc((size_t)s->board->npoints + 1, sizeof(*s->w));

@@ -66,6 +66,8 @@ struct sim {
 	struct sim_client	 cl[SIM_CLIENTS_MAX];
 	struct sim_wire		*w;	/* one per board point */
 	char			 wires_path[PATH_MAX];
+	int			 wires_fd;	/* written in place */
+	size_t			 wires_size;	/* the file's length */
 	char			 log_path[PATH_MAX];
 	int			 logfd;
 };

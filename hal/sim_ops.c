@@ -302,6 +302,7 @@ static int
 sim_op_loop(struct sim *s, json_t *req, json_t *reply, char *err)
 {
 	const char *str;
+	bool changed;
 	int p, k;
 
 	if ((p = sim_arg_point(s, req, "point", BOARD_SUPERVISED, err)) < 0)
@@ -313,11 +314,13 @@ sim_op_loop(struct sim *s, json_t *req, json_t *reply, char *err)
 	if (str == NULL || k == 4)
 		return sim_fail(err, "'state' must be normal, active, cut or "
 		    "short");
-	if (s->w[p].loop != k) {
-		s->w[p].loop = k;
-		(void)sim_wires_save(s);
-	}
+	/* The wire first, its record after: what the input causes (a
+	 * fire's egress locks) does not wait for the sim's file. */
+	changed = s->w[p].loop != k;
+	s->w[p].loop = k;
 	hal_report_loop(s->hal, p, k, clock_mono_ms());
+	if (changed)
+		(void)sim_wires_save(s);
 	json_object_set_new(reply, "state", json_string(str));
 	return 0;
 }

@@ -1,10 +1,12 @@
 /*
  * The simulated wires outlive the daemon, as real ones do: a relay stays
  * where it was when the controller restarts.  Their levels are kept in
- * state_dir/sim-wires, rewritten whole and renamed into place on every
- * change, and every output change is appended to state_dir/sim-wires.log
+ * state_dir/sim-wires, rewritten whole in place on every change
+ * (sim_wires_save), and every output change is appended to state_dir/sim-wires.log
  * so that a test can prove a restart or a reload did not glitch a lock.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -119,44 +121,58 @@ sim_wires_json(struct sim *s)
 	return root;
 }
 
-/* Write the wires to a temporary file and rename it into place. */
+/*
+ * Write the wires over the file's start, in place, padded with blanks to
+ * the file's length (JSON ignores them): one pwrite, no new file, no
+ * rename, no truncation and no fsync.  The file stands for wires, which
+ * outlive a restart or a crash of the daemon (the page cache keeps the
+ * write), and the simulation has no power cut to survive.  A new file
+ * renamed into place with an fsync put a disk flush and a journalled
+ * metadata change into every simulated output write and input change,
+ * which real wires do not have.
+ */
 int
 sim_wires_save(struct sim *s)
 {
-	char tmp[PATH_MAX + 8], *text;
+	char *text, *buf;
 	json_t *root;
-	size_t len;
-	int fd, rc;
+	size_t len, n;
+	struct stat st;
+	int rc;
 
-	/* One write of the whole text: json_dumpfd writes piece by piece. */
 	root = sim_wires_json(s);
 	text = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text == NULL)
 		return -1;
 	len = strlen(text);
-	text[len] = '\n';	/* json_dumps' NUL becomes the final newline */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", s->wires_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		log_warn("%s", tmp);
+	if (s->wires_fd == -1) {
+		s->wires_fd = open(s->wires_path, O_RDWR | O_CREAT | O_CLOEXEC,
+		    0640);
+		if (s->wires_fd == -1 || fstat(s->wires_fd, &st) != 0) {
+			log_warn("%s", s->wires_path);
+			if (s->wires_fd != -1)
+				close(s->wires_fd);
+			s->wires_fd = -1;
+			free(text);
+			return -1;
+		}
+		s->wires_size = (size_t)st.st_size;
+	}
+	n = len + 1 > s->wires_size ? len + 1 : s->wires_size;
+	if ((buf = realloc(text, n)) == NULL) {
 		free(text);
 		return -1;
 	}
-	rc = write(fd, text, len + 1) == (ssize_t)(len + 1) ? 0 : -1;
-	free(text);
-	if (rc != 0 || fsync(fd) != 0) {
-		log_warn("%s: cannot write", tmp);
-		close(fd);
-		unlink(tmp);
+	memset(buf + len, ' ', n - len);
+	buf[n - 1] = '\n';
+	rc = pwrite(s->wires_fd, buf, n, 0) == (ssize_t)n ? 0 : -1;
+	free(buf);
+	if (rc != 0) {
+		log_warn("%s: cannot write", s->wires_path);
 		return -1;
 	}
-	close(fd);
-	if (rename(tmp, s->wires_path) != 0) {
-		log_warn("rename %s", tmp);
-		unlink(tmp);
-		return -1;
-	}
+	s->wires_size = n;
 	return 0;
 }
 

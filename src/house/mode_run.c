@@ -1,9 +1,10 @@
 /*
- * The house's mode at run time: mode.c decides, this file acts.  A change
- * is journalled (mode.changed with its cause and actor) before any door
- * moves; entering a fire holds every egress door released in one pass
- * with one flush of the HAL (one write per backend); a staff reset after
- * the panel cleared unholds them.  A lockdown and a drill are kept in the
+ * The house's mode at run time: mode.c decides, this file acts.  Entering
+ * a fire holds every egress door released in one pass with one flush of
+ * the HAL (one write per backend), before anything is journalled; the
+ * change's rows follow in one batch (mode.changed with its cause and
+ * actor, then the doors' rows).  A staff reset after the panel cleared
+ * unholds them.  A lockdown and a drill are kept in the
  * settings table so that a restart keeps the house as it was.  A fire
  * comes back at start from the fire input, and also from the settings
  * table when it was not yet reset: a crash between the panel clearing and
@@ -11,6 +12,7 @@
  * the egress doors.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alarm_class.h"
@@ -71,36 +73,6 @@ mode_moves(const struct door_rt *d, bool hold)
 	return d->mode_hold;
 }
 
-/*
- * Hold (or unhold) the egress doors: step each, journal its records and
- * queue its lock; then flush once, so every row is committed before any
- * lock moves and a building's egress doors go together in one write per
- * module.
- */
-static void
-mode_egress(struct husvagt *h, bool hold, const char *reason,
-    const char *actor, uint64_t now)
-{
-	struct door_out out;
-	int i, k;
-
-	for (i = 0; i < h->ndoors; i++) {
-		struct door_rt *d = &h->doors[i];
-
-		if (!mode_moves(d, hold))
-			continue;
-		d->mode_hold = hold;
-		door_step(&d->fsm, &d->st, hold ? DOOR_EV_HOLD :
-		    DOOR_EV_UNHOLD, now, &out);
-		for (k = 0; k < out.nrec; k++)
-			house_journal(h, door_record_type(out.rec[k]),
-			    d->name, actor, "", json_pack("{s:s}", "reason",
-			    reason));
-		d->deadline = out.deadline;
-		doors_apply_lock(h, d);	/* queued: mode_flush() */
-	}
-}
-
 /* Write the queued egress locks: one write per Modbus module. */
 static void
 mode_flush(struct husvagt *h, uint64_t now)
@@ -108,6 +80,54 @@ mode_flush(struct husvagt *h, uint64_t now)
 	house_flush(h, now);		/* retried from the tick if it fails */
 	if (h->flush_retry_at != 0)
 		log_warnx("mode: some egress locks could not be written yet");
+}
+
+/*
+ * Hold (or unhold) the egress doors: step each and queue its lock, then
+ * flush once, so a building's egress doors go together in one write per
+ * module, and before anything is formatted or journalled (egress first:
+ * the rows follow, mode_egress_journal).  Returns each door's records by
+ * index (free with mode_egress_journal); NULL only when there was no
+ * memory for them (logged): the doors moved all the same.
+ */
+static struct door_out *
+mode_egress(struct husvagt *h, bool hold, uint64_t now)
+{
+	struct door_out *outs, spare;
+	int i;
+
+	outs = calloc((size_t)h->ndoors + 1, sizeof(*outs));
+	for (i = 0; i < h->ndoors; i++) {
+		struct door_rt *d = &h->doors[i];
+		struct door_out *o = outs != NULL ? &outs[i] : &spare;
+
+		if (!mode_moves(d, hold))
+			continue;
+		d->mode_hold = hold;
+		door_step(&d->fsm, &d->st, hold ? DOOR_EV_HOLD :
+		    DOOR_EV_UNHOLD, now, o);
+		d->deadline = o->deadline;
+		doors_apply_lock(h, d);	/* queued: mode_flush() */
+	}
+	mode_flush(h, now);
+	if (outs == NULL)
+		log_warn("mode: the egress doors' records are lost");
+	return outs;
+}
+
+/* The egress doors' records of mode_egress, journalled; frees outs. */
+static void
+mode_egress_journal(struct husvagt *h, struct door_out *outs,
+    const char *reason, const char *actor)
+{
+	int i, k;
+
+	for (i = 0; outs != NULL && i < h->ndoors; i++)
+		for (k = 0; k < outs[i].nrec; k++)
+			house_journal(h, door_record_type(outs[i].rec[k]),
+			    h->doors[i].name, actor, "", json_pack("{s:s}",
+			    "reason", reason));
+	free(outs);
 }
 
 /* Journal a change of the mode or of one of its latches. */
@@ -130,6 +150,7 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
     const char *actor, const char *point, const char *cause)
 {
 	struct mode_state old = h->mode;
+	struct door_out *outs = NULL;
 	enum mode_err e;
 	bool hold, egress;
 
@@ -141,8 +162,11 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 	 * again (DESIGN 11: every egress door, whatever came before). */
 	egress = mode_holds_egress(h, &old) != hold ||
 	    (hold && !old.fire && h->mode.fire);
-	/* The mode's row and its doors' rows in one commit, then the locks:
-	 * a fire's egress doors move one fsync after the panel trips. */
+	/* Egress first: the locks are written before a row is formatted or
+	 * queued; the mode's row and its doors' rows follow, in that order,
+	 * in one batch (one commit of the writer's). */
+	if (egress)
+		outs = mode_egress(h, hold, clock_mono_ms());
 	journal_batch_begin(h->journal);
 	/* The panel clearing is journalled as the input's own change; the
 	 * mode stays until a reset, so there is no mode.changed for it. */
@@ -154,13 +178,9 @@ mode_input(struct husvagt *h, enum mode_input in, enum mode_actor by,
 	if (old.drill != h->mode.drill)
 		mode_latch_save(h, "mode_drill", h->mode.drill);
 	if (egress)
-		mode_egress(h, hold, mode_egress_reason(&old, &h->mode), actor,
-		    clock_mono_ms());
-	/* A batch that could not be committed does not keep a fire's doors
-	 * locked: life safety first, the failure is logged. */
+		mode_egress_journal(h, outs, mode_egress_reason(&old,
+		    &h->mode), actor);
 	journal_batch_end(h->journal);
-	if (egress)
-		mode_flush(h, clock_mono_ms());
 	/* After the doors: a fire does not wait for this write. */
 	if (old.fire != h->mode.fire)
 		mode_latch_save(h, "mode_fire", h->mode.fire);
@@ -240,9 +260,7 @@ mode_run_at_start(struct husvagt *h)
 void
 mode_run_reloaded(struct husvagt *h)
 {
-	if (mode_holds_egress(h, &h->mode)) {
-		mode_egress(h, true, mode_egress_reason(&h->mode, &h->mode),
-		    "system", clock_mono_ms());
-		mode_flush(h, clock_mono_ms());
-	}
+	if (mode_holds_egress(h, &h->mode))
+		mode_egress_journal(h, mode_egress(h, true, clock_mono_ms()),
+		    mode_egress_reason(&h->mode, &h->mode), "system");
 }

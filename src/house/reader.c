@@ -191,9 +191,19 @@ reader_signal(struct husvagt *h, const char *reader, enum hal_signal sig)
 struct reader_grant {
 	struct husvagt	*h;
 	int64_t		 seq;
+	bool		 forgive;	/* keep the reader's count, reset */
 	char		 door[64];
 	char		 reader[64];
 };
+
+/* Keep the reader's count of unknown cards, reset by a grant. */
+static void
+reader_forgiven(struct husvagt *h, struct door_rt *d)
+{
+	if (guess_table_put(h->db, "reader", d->name, &d->lockout) != 0)
+		log_warnx("%s: the count of unknown cards is not kept",
+		    d->name);
+}
 
 /*
  * The grant's row is committed: release the door.  Or the disk failed
@@ -207,11 +217,16 @@ reader_grant_done(void *arg, bool ok)
 	struct husvagt *h = g->h;
 	struct door_rt *d = doors_find(h, g->door);
 
+	/* Now, as the writer just finished a commit and so is seldom
+	 * inside another: the door's rows are queued next. */
+	if (g->forgive && d != NULL)
+		reader_forgiven(h, d);
 	if (ok && d != NULL) {
 		doors_event(h, d, DOOR_EV_GRANT, "system", clock_mono_ms());
 		/* A duress grant shows what any grant shows. */
 		reader_signal(h, g->reader, HAL_SIGNAL_GRANT);
-	} else if (!ok) {
+	}
+	if (!ok) {
 		reader_signal(h, g->reader, HAL_SIGNAL_DENY);
 		log_warnx("%s: access not granted: the journal cannot record "
 		    "it", g->door);
@@ -228,7 +243,7 @@ reader_grant_done(void *arg, bool ok)
  */
 static void
 reader_grant_wait(struct husvagt *h, struct door_rt *d, const char *reader,
-    int64_t seq)
+    int64_t seq, bool forgive)
 {
 	struct reader_grant *g = calloc(1, sizeof(*g));
 
@@ -238,11 +253,14 @@ reader_grant_wait(struct husvagt *h, struct door_rt *d, const char *reader,
 	}
 	g->h = h;
 	g->seq = seq;
+	g->forgive = forgive;
 	snprintf(g->door, sizeof(g->door), "%s", d->name);
 	snprintf(g->reader, sizeof(g->reader), "%s", reader);
 	if (journal_on_commit(h->journal, seq, reader_grant_done, g) == -1) {
 		log_warnx("%s: access not granted: too many grants wait for "
 		    "the journal", d->name);
+		if (forgive)
+			reader_forgiven(h, d);
 		free(g);
 	}
 }
@@ -259,6 +277,7 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 {
 	const char *subject = c != NULL ? c->holder : "";
 	json_t *detail = json_pack("{s:s}", "reader", reader);
+	bool forgive;
 	int64_t seq;
 
 	(void)now;	/* the guess counters run on wall time (lockout.h) */
@@ -297,10 +316,12 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		reader_signal(h, reader, HAL_SIGNAL_DENY);
 		return;
 	}
-	if (d->lockout.failures > 0) {
+	/* The reader's count is reset now and kept once the grant's row
+	 * is committed (reader_grant_done): here its write could wait for
+	 * an unrelated journal commit in progress (the denial's before). */
+	forgive = d->lockout.failures > 0;
+	if (forgive)
 		lockout_success(&d->lockout);
-		guess_table_put(h->db, "reader", d->name, &d->lockout);
-	}
 	/* Silent: the door opens as for the right PIN, nothing shows at
 	 * the door, and the house closes behind her. */
 	if (duress) {
@@ -310,7 +331,7 @@ reader_decided(struct husvagt *h, struct door_rt *d, const char *reader,
 		mode_run_input(h, MODE_IN_DURESS, MODE_BY_SYSTEM,
 		    "system", d->name);
 	}
-	reader_grant_wait(h, d, reader, seq);
+	reader_grant_wait(h, d, reader, seq, forgive);
 }
 
 /* Journal an enrolment at a reader that ended without a credential. */

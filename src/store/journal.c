@@ -21,6 +21,8 @@
 #define JOURNAL_QUEUE_RESERVE	1024	/* of those, kept for vital rows */
 #define JOURNAL_RETRY_MS	1000	/* between attempts while writes fail */
 #define JOURNAL_WAITERS_MAX	64	/* callers waiting for their commit */
+#define JOURNAL_CHECKPOINT	1000	/* WAL pages: SQLite's default */
+#define JOURNAL_LINGER_US	2000	/* rows nobody waits for, at most */
 
 /* The statements one connection keeps open for the journal. */
 struct jconn {
@@ -78,6 +80,7 @@ struct journal {
 	int		 nwaiters;
 	bool		 was_failing;	/* as of the last journal_dispatch */
 	bool		 closing;	/* journal_close() runs */
+	pthread_mutex_t	 amu;		/* the anchor's writes */
 	/* Shared, under mu. */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -92,9 +95,11 @@ struct journal {
 	char		 error[128];
 	char		 since[32];
 	bool		 stop;
+	bool		 urgent;	/* commit now: someone waits */
 	bool		 threaded;
 	pthread_t	 thread;
 	int		 efd;		/* eventfd: the writer moved */
+	int		 wal_pages;	/* the writer's: the WAL's size */
 };
 
 static const char journal_sql_insert[] =
@@ -259,6 +264,7 @@ journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
 	j->key = key;
 	j->efd = -1;
 	pthread_mutex_init(&j->mu, NULL);
+	pthread_mutex_init(&j->amu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	if (journal_prepare(&j->c, db) == -1 ||
 	    journal_load_head(j, &j->c) == -1) {
@@ -314,6 +320,7 @@ journal_close(struct journal *j)
 		close(j->efd);
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
+	pthread_mutex_destroy(&j->amu);
 	free(j);
 }
 
@@ -328,10 +335,10 @@ journal_anchor_note(struct journal *j, int64_t seq, const char *reason)
 {
 	int rc = -1;
 
-	pthread_mutex_lock(&j->mu);
+	pthread_mutex_lock(&j->amu);
 	if (j->anchor != NULL)
 		rc = journal_anchor_break(j->anchor, seq, reason);
-	pthread_mutex_unlock(&j->mu);
+	pthread_mutex_unlock(&j->amu);
 	return rc;
 }
 
@@ -676,6 +683,8 @@ journal_append_text(struct journal *j, const char *type, const char *point,
 		j->head = r;
 	j->tail = r;
 	j->nqueued++;
+	if (r->vital)
+		j->urgent = true;
 	if (j->failing && j->nqueued > j->held_max)
 		j->held_max = j->nqueued;
 	if (j->threaded && j->batch == 0)
@@ -791,6 +800,62 @@ journal_writer_pause(struct journal *j, long ms)
 }
 
 /*
+ * Rows nobody waits for (a denial, a door closed) wait up to
+ * JOURNAL_LINGER_US for company before the writer commits them; a row
+ * somebody waits for (a grant's, journal_on_commit), a vital row (fire,
+ * exit, alarm) or the stop ends the wait at once.  So the rows that come
+ * just before a card are committed with the card's own row, in its one
+ * fsync, rather than in a commit of their own that the card's would have
+ * to wait behind (SQLite's WAL takes one commit at a time).  Called and
+ * returns locked.
+ */
+static void
+journal_writer_linger(struct journal *j)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += JOURNAL_LINGER_US * 1000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!j->stop && !j->urgent && !j->failing &&
+	    pthread_cond_timedwait(&j->cv, &j->mu, &ts) == 0)
+		;
+}
+
+/* SQLite's WAL hook on the writer's connection: note the WAL's size. */
+static int
+journal_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct journal *j = arg;
+
+	(void)db;
+	(void)name;
+	j->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+/*
+ * Copy the WAL back into the database once it holds JOURNAL_CHECKPOINT
+ * pages, as SQLite's automatic checkpoint would, but after the commit
+ * was reported (journal_wake): SQLite runs its own inside COMMIT, which
+ * a grant waiting for that commit would wait for too.  Passive: it never
+ * waits for a reader, and stops short instead.
+ */
+static void
+journal_writer_checkpoint(struct journal *j)
+{
+	if (j->wal_pages < JOURNAL_CHECKPOINT)
+		return;
+	j->wal_pages = 0;
+	if (sqlite3_wal_checkpoint_v2(j->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL) != SQLITE_OK)
+		log_warnx("journal: checkpoint: %s", sqlite3_errmsg(j->wdb));
+}
+
+/*
  * The writer: every row queued since its last commit goes into one
  * transaction (group commit).  While the disk fails it tries again every
  * JOURNAL_RETRY_MS with all that is queued, so the rows are written in
@@ -811,6 +876,8 @@ journal_writer(void *arg)
 			pthread_cond_wait(&j->cv, &j->mu);
 		if (j->head == NULL)
 			break;
+		journal_writer_linger(j);
+		j->urgent = false;
 		first = j->head;
 		n = j->nqueued;
 		last = j->tail->seq;
@@ -834,13 +901,20 @@ journal_writer(void *arg)
 				j->tail = NULL;
 			j->nqueued -= n;
 			j->committed = last;
-			/* The anchor after the commit, never before it. */
-			journal_anchor_set(j->anchor, j->chain_seq,
-			    j->chain_mac);
 			j->failing = false;
+			/* The loop hears of the commit first; what follows
+			 * is nobody's wait. */
 			journal_wake(j);
 			pthread_mutex_unlock(&j->mu);
+			/* The anchor after the commit, never before it; not
+			 * under mu, which the loop's dispatch takes next,
+			 * but under amu, in step with journal_anchor_note. */
+			pthread_mutex_lock(&j->amu);
+			journal_anchor_set(j->anchor, j->chain_seq,
+			    j->chain_mac);
+			pthread_mutex_unlock(&j->amu);
 			journal_rows_free(first, n);
+			journal_writer_checkpoint(j);
 			pthread_mutex_lock(&j->mu);
 			continue;
 		}
@@ -887,6 +961,9 @@ journal_start_writer(struct journal *j)
 	    journal_prepare(&j->w, j->wdb) == -1 ||
 	    journal_load_head(j, &j->w) == -1)
 		goto err;
+	/* Its checkpoints come after the commit is reported, not inside
+	 * COMMIT (journal_writer_checkpoint). */
+	sqlite3_wal_hook(j->wdb, journal_wal_hook, j);
 	pthread_cond_destroy(&j->cv);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -936,6 +1013,14 @@ journal_on_commit(struct journal *j, int64_t seq, journal_done *cb,
 		return -1;
 	}
 	j->waiters[j->nwaiters++] = (struct jwaiter){ seq, cb, arg };
+	/* Somebody waits: the writer commits now (journal_writer_linger). */
+	if (j->threaded) {
+		pthread_mutex_lock(&j->mu);
+		j->urgent = true;
+		if (j->batch == 0)
+			pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+	}
 	return 0;
 }
 
@@ -1047,6 +1132,8 @@ journal_sync(struct journal *j, int timeout_ms)
 		return;
 	for (;;) {
 		pthread_mutex_lock(&j->mu);
+		j->urgent = true;
+		pthread_cond_signal(&j->cv);
 		done = j->nqueued == 0 || j->failing;
 		pthread_mutex_unlock(&j->mu);
 		if (done || clock_mono_ms() >= end)

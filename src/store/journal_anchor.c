@@ -192,20 +192,6 @@ journal_anchor_judge(sqlite3 *db, const struct journal_anchor_rec *a,
 	return 0;
 }
 
-int
-journal_anchor_open(struct journal_anchor *a, const char *path,
-    const uint8_t key[KEYS_LEN], const struct journal_anchor_rec *rec)
-{
-	a->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (a->fd == -1) {
-		log_warn("journal: anchor %s", path);
-		return -1;
-	}
-	a->key = key;
-	a->rec = *rec;
-	return 0;
-}
-
 /* Write a->rec with the next generation into the older slot. */
 static int
 anchor_write(struct journal_anchor *a)
@@ -222,6 +208,26 @@ anchor_write(struct journal_anchor *a)
 		log_warn("journal: anchor not written");
 		return -1;
 	}
+	return 0;
+}
+
+int
+journal_anchor_open(struct journal_anchor *a, const char *path,
+    const uint8_t key[KEYS_LEN], const struct journal_anchor_rec *rec)
+{
+	a->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->fd == -1) {
+		log_warn("journal: anchor %s", path);
+		return -1;
+	}
+	a->key = key;
+	a->rec = *rec;
+	/* A new anchor holds its first slot at once: the writer moves it
+	 * only after reporting a commit, and a verify in between must not
+	 * find a file without a good slot.  A failure (a full disk) is
+	 * logged; the next commit writes it again. */
+	if (a->rec.gen == 0)
+		(void)anchor_write(a);
 	return 0;
 }
 

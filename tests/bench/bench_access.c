@@ -9,7 +9,10 @@
  * credential lookup, access decision and the queued rows happen inside
  * that call; a grant then waits for the journal writer to commit its row
  * (the writer's descriptor, journal_dispatch, as the loop does), and the
- * lock write to the sim backend follows.
+ * lock write to the sim backend follows.  A grant's time is also printed
+ * in its parts (events_hal; waiting for the commit; the dispatch that
+ * writes the lock), and after the rounds the disk's own cost: a 4 KiB
+ * append and its fdatasync in the state folder, as a WAL commit makes.
  *
  *	bench_access -c config [-e enrolled] [-n rounds]
  *
@@ -24,6 +27,7 @@
  * denials never add up to a reader lockout (5 within 30 s).  Only the
  * door logic sees that time; the journal's wall clock is the real one.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +55,16 @@ struct args {
 struct lat {
 	const char	*name;
 	uint64_t	*ns;
+	long		 n;
+};
+
+/* A grant's parts, in ns: events_hal() (decision, rows queued, the loop's
+ * own database writes), waiting for the commit (writer woken, its
+ * transaction, the eventfd), and the dispatch that writes the lock. */
+struct parts {
+	uint64_t	*decide;
+	uint64_t	*wait;
+	uint64_t	*lock;
 	long		 n;
 };
 
@@ -124,17 +138,18 @@ access_rand(uint64_t *s)
  */
 static uint64_t
 access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
-    int grant, uint64_t *t)
+    int grant, uint64_t *t, struct parts *p)
 {
 	struct hal_event ev = { .type = HAL_EV_CARD, .point = d->p_reader,
 	    .bits = BENCH_FORMAT, .number = number };
 	int64_t seq = journal_last_seq(h->journal);
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2 = 0, t3;
 
 	*t += ACCESS_STEP_MS;
 	ev.at_ms = *t;
 	t0 = bench_ns();
 	events_hal(h, &ev);
+	t1 = t3 = bench_ns();
 	/* A grant waits for its row's commit: the writer reports on its
 	 * descriptor, and the loop's dispatch releases the lock. */
 	while (grant && !access_released(h, d) &&
@@ -145,9 +160,10 @@ access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
 		if (pfd.fd < 0)
 			break;
 		(void)poll(&pfd, 1, 100);
+		t2 = bench_ns();
 		journal_dispatch(h->journal);
+		t3 = bench_ns();
 	}
-	t1 = bench_ns();
 	if (access_released(h, d) != grant ||
 	    journal_last_seq(h->journal) <= seq) {
 		fprintf(stderr, "bench: card %llu: expected %s\n",
@@ -155,19 +171,23 @@ access_round(struct husvagt *h, struct door_rt *d, uint64_t number,
 		return 0;
 	}
 	if (grant) {
+		p->decide[p->n] = t1 - t0;
+		p->wait[p->n] = t2 > t1 ? t2 - t1 : 0;
+		p->lock[p->n] = t2 > t1 ? t3 - t2 : 0;
+		p->n++;
 		doors_tick(h, *t + d->fsm.release_ms);
 		if (access_released(h, d) != 0) {
 			fprintf(stderr, "bench: the door did not relock\n");
 			return 0;
 		}
 	}
-	return t1 - t0 > 0 ? t1 - t0 : 1;
+	return t3 - t0 > 0 ? t3 - t0 : 1;
 }
 
 /* Run the rounds, filling grants and denials. */
 static int
 access_run(struct husvagt *h, const struct args *a, struct lat *g,
-    struct lat *dn)
+    struct lat *dn, struct parts *p)
 {
 	struct door_rt *d = doors_find(h, ACCESS_DOOR);
 	uint64_t t = clock_mono_ms(), seed = 0x9e3779b97f4a7c15u, ns, num;
@@ -183,7 +203,7 @@ access_run(struct husvagt *h, const struct args *a, struct lat *g,
 		grant = i % 2 == 0;
 		num = grant ? bench_card((long)(access_rand(&seed) %
 		    (uint64_t)a->enrolled)) : BENCH_CARD_UNKNOWN + (uint64_t)i;
-		if ((ns = access_round(h, d, num, grant, &t)) == 0)
+		if ((ns = access_round(h, d, num, grant, &t, p)) == 0)
 			return -1;
 		if (grant)
 			g->ns[g->n++] = ns;
@@ -221,9 +241,49 @@ access_line(struct lat *l)
 	    bench_pct(l->ns, l->n, 100));
 }
 
+/*
+ * The disk under the database: n times a 4 KiB append to a file in dir
+ * and its fdatasync, as a WAL commit does (SQLite's synchronous=FULL
+ * syncs the WAL with fdatasync).  Fills ns; 0 or -1.
+ */
+static int
+access_fsync(const char *dir, uint64_t *ns, long n)
+{
+	char path[4096], buf[4096];
+	uint64_t t0;
+	long i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/bench-fsync", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
+	    == -1)
+		return -1;
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			break;
+		t0 = bench_ns();
+		if (fdatasync(fd) != 0)
+			break;
+		ns[i] = bench_ns() - t0;
+	}
+	close(fd);
+	unlink(path);
+	return i == n ? 0 : -1;
+}
+
+/* One part of the grants: median and p99 in ms, sorted in place. */
+static void
+access_part(const char *name, uint64_t *v, long n)
+{
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_u64);
+	printf("  %-12s median %.3f ms p99 %.3f ms\n", name,
+	    bench_pct(v, n, 50), bench_pct(v, n, 99));
+}
+
 static void
 access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
-    struct lat *g, struct lat *dn)
+    struct lat *g, struct lat *dn, struct parts *p, struct lat *fs)
 {
 	bench_command(argc, argv);
 	printf("\ncredentials: %lld enrolled in %.1f s (cred_enrol, "
@@ -234,18 +294,29 @@ access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
 	    "the journal writer commits (SQLite WAL, synchronous=FULL, one "
 	    "fsync per commit) beside it\n");
 	printf("grant: access.granted queued, its commit awaited, then "
-	    "door.released queued and the lock write (sim backend saves its "
-	    "wires with fsync)\n");
+	    "door.released queued and the lock write (the sim backend logs "
+	    "the change and rewrites its wires file in place, no fsync)\n");
 	printf("deny:  access.denied row queued (unknown card), no output\n");
 	access_line(g);
+	printf("grant parts: events_hal (decision, rows queued, the loop's "
+	    "own writes); waiting for the commit (writer woken, its "
+	    "transaction, eventfd); the dispatch (lock write)\n");
+	access_part("decide", p->decide, p->n);
+	access_part("commit wait", p->wait, p->n);
+	access_part("lock", p->lock, p->n);
 	access_line(dn);
+	printf("disk: fdatasync after a 4 KiB append in the state folder, "
+	    "%ld times after the rounds\n", fs->n);
+	access_line(fs);
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct husvagt h;
-	struct lat g = { .name = "grant" }, dn = { .name = "deny" };
+	struct lat g = { .name = "grant" }, dn = { .name = "deny" },
+	    fs = { .name = "fsync" };
+	struct parts p = { 0 };
 	struct args a = { 0 };
 	int64_t seq0;
 	uint64_t t0;
@@ -258,27 +329,42 @@ main(int argc, char **argv)
 		    "[-n rounds]");
 	g.ns = calloc((size_t)a.rounds, sizeof(*g.ns));
 	dn.ns = calloc((size_t)a.rounds, sizeof(*dn.ns));
-	if (g.ns == NULL || dn.ns == NULL || access_start(&h, a.config) != 0)
+	fs.ns = calloc((size_t)a.rounds, sizeof(*fs.ns));
+	p.decide = calloc((size_t)a.rounds, sizeof(*p.decide));
+	p.wait = calloc((size_t)a.rounds, sizeof(*p.wait));
+	p.lock = calloc((size_t)a.rounds, sizeof(*p.lock));
+	if (g.ns == NULL || dn.ns == NULL || fs.ns == NULL ||
+	    p.decide == NULL || p.wait == NULL || p.lock == NULL ||
+	    access_start(&h, a.config) != 0)
 		goto out;
 	t0 = clock_mono_us();
 	if (bench_enrol(h.db, &h.keys, a.enrolled, ACCESS_ZONES) != 0)
 		goto out;
 	enrol_s = (double)(clock_mono_us() - t0) / 1e6;
 	seq0 = journal_last_seq(h.journal);
-	if (access_run(&h, &a, &g, &dn) != 0)
+	if (access_run(&h, &a, &g, &dn, &p) != 0)
 		goto out;
 	journal_sync(h.journal, 10000);
+	fs.n = a.rounds / 2;
+	if (access_fsync(h.cfg.state_dir, fs.ns, fs.n) != 0) {
+		fprintf(stderr, "bench: fsync in %s failed\n", h.cfg.state_dir);
+		goto out;
+	}
 	if (access_rows(h.db, "access.granted", seq0) != g.n ||
 	    access_rows(h.db, "access.denied", seq0) != dn.n) {
 		fprintf(stderr, "bench: the journal does not hold every "
 		    "decision\n");
 		goto out;
 	}
-	access_report(&h, argc, argv, enrol_s, &g, &dn);
+	access_report(&h, argc, argv, enrol_s, &g, &dn, &p, &fs);
 	rc = 0;
 out:
 	daemon_stop(&h);
 	free(g.ns);
 	free(dn.ns);
+	free(fs.ns);
+	free(p.decide);
+	free(p.wait);
+	free(p.lock);
 	return rc;
 }
