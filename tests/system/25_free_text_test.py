@@ -26,6 +26,7 @@ def no_phrase(text, where):
 
 
 def texts(b):
+    b.settle(timeout=10)    # a text is written with its journal row
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     try:
         return db.execute("SELECT seq, field, text FROM journal_text "
@@ -74,6 +75,7 @@ def test_free_text_is_kept_beside_the_journal_and_erased(broker,
     assert b.ok("journal.verify")["ok"] is True
 
     # Edited while it exists: verify names the row.
+    b.settle(timeout=10)
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     with db:
         db.execute("UPDATE journal_text SET text = 'changed' WHERE seq = ?",

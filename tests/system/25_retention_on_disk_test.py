@@ -40,6 +40,7 @@ def test_nothing_of_an_erased_stay_is_left_in_the_state_dir(make_building):
     b.ok("stay.discharge", id=stay, date=site_date(-10))
     # The enquiry's text is of no stay: it goes retention_days after it
     # was written.  Written (as far as retention knows) a week ago.
+    b.settle(timeout=10)    # the text is written with its journal row
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     with db:
         db.execute("UPDATE journal_text SET time = ? WHERE field = "

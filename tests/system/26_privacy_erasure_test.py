@@ -124,6 +124,7 @@ def scenario(broker, make_building):
     for stay in (rose, lily):
         b.ok("stay.discharge", id=stay, date=site_date(-10))
     week_ago = site_date(-7)
+    b.settle(timeout=10)    # the texts are written with their rows
     db = sqlite3.connect(str(b.state / "husvagt.db"))
     with db:
         if db.execute("SELECT 1 FROM sqlite_master WHERE name = "
