@@ -292,7 +292,7 @@ soak: all
 # licence, SHA-256): the build fails when a file differs from it.  Its
 # browser tests (tests/system/6[0-2]_console_*test.py, and the regional
 # view's 63_region_console_test.py) run in `make system`.
-DEB_PKGS += lighttpd chromium-driver python3-selenium
+DEB_PKGS += lighttpd lighttpd-mod-openssl chromium-driver python3-selenium
 .PHONY: console-vendor
 all: console-vendor
 console-vendor:

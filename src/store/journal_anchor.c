@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "journal_anchor.h"
+#include "keys.h"
 #include "log.h"
 
 #define ANCHOR_MAGIC	"HVANCHR1"
@@ -224,10 +225,14 @@ journal_anchor_open(struct journal_anchor *a, const char *path,
 	a->rec = *rec;
 	/* A new anchor holds its first slot at once: the writer moves it
 	 * only after reporting a commit, and a verify in between must not
-	 * find a file without a good slot.  A failure (a full disk) is
+	 * find a file without a good slot.  That slot and the file's name
+	 * are synced: the later slots are not (journal_anchor_set), and a
+	 * power cut must leave a good one behind, or the next start would
+	 * judge the journal tampered with.  A failure (a full disk) is
 	 * logged; the next commit writes it again. */
-	if (a->rec.gen == 0)
-		(void)anchor_write(a);
+	if (a->rec.gen == 0 && anchor_write(a) == 0 &&
+	    (fdatasync(a->fd) != 0 || keys_sync_dir(path) != 0))
+		log_warn("journal: anchor %s not synced", path);
 	return 0;
 }
 

@@ -77,8 +77,8 @@ keys_write_full(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Make the new file's name durable too: fsync the directory holding it. */
-static int
+/* Make a new file's name durable too: fsync the directory holding it. */
+int
 keys_sync_dir(const char *path)
 {
 	char copy[PATH_MAX];

@@ -25,6 +25,7 @@ struct keys {
  * the wrong size.  Returns 0 or -1 with the reason logged.
  */
 int  keys_load(struct keys *, const char *path);
+int  keys_sync_dir(const char *path);
 /* HMAC-SHA256(card key, format byte || number as 8 bytes big-endian). */
 void keys_card_mac(const struct keys *, int format, uint64_t number,
     uint8_t out[KEYS_MAC_LEN]);
