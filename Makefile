@@ -369,3 +369,28 @@ deb-test:
 	@tests/deb/run $(DEB_BUILD)/amd64/husvagt_$$(sed -n '1s/^husvagt (\([^)]*\)).*/\1/p' \
 	    firmware/debian/changelog)_amd64.deb $(DEB_BUILD)/test
 # ---- end of installing -----------------------------------------------
+
+# ---- The appliance image (firmware/image/) ----------------------------------
+# `make image` builds the amd64 disk image, $(BUILD)/image/husvagt-amd64.img
+# (tools/build-image: mmdebstrap root cached in $(BUILD)/image/cache, the
+# kernel tests/qemu caches, firmware/image/customize, GPT with an EFI system
+# partition, root and state; firmware/README.md).  The package and the
+# image are rebuilt only when a tracked file changed.
+.PHONY: image image-deps
+IMAGE_PKGS := mmdebstrap e2fsprogs dosfstools mtools fdisk systemd-boot-efi \
+              ovmf qemu-system-x86 python3-paho-mqtt debhelper lintian dpkg-dev
+DEB_VERSION := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' firmware/debian/changelog)
+DEB_AMD64 := $(DEB_BUILD)/amd64/husvagt_$(DEB_VERSION)_amd64.deb
+IMAGE := $(BUILD)/image/husvagt-amd64.img
+image-deps:
+	@tools/install-deps $(IMAGE_PKGS)
+$(DEB_AMD64): $(wildcard $(shell git ls-files 2>/dev/null | grep -v -e '^tests/' -e '[.]md$$'))
+	@tools/install-deps debhelper lintian dpkg-dev
+	@tools/build-deb amd64 $(DEB_BUILD)
+$(IMAGE): $(DEB_AMD64) tools/build-image firmware/image/customize \
+          firmware/image/husvagt-firstboot.service
+	@tools/build-image $(DEB_AMD64) $(BUILD)/image
+image: image-deps
+	@$(MAKE) --no-print-directory $(IMAGE)
+	@ls -l $(IMAGE)
+DEB_PKGS += $(IMAGE_PKGS)
