@@ -376,3 +376,15 @@ deb-test:
 	@tests/deb/run $(DEB_BUILD)/amd64/husvagt_$$(sed -n '1s/^husvagt (\([^)]*\)).*/\1/p' \
 	    firmware/debian/changelog)_amd64.deb $(DEB_BUILD)/test
 # ---- end of installing -----------------------------------------------
+
+# ---- The arm64 package and the Raspberry Pi 4 image -------------------
+# `make deb-test-arm64`: tests/deb/run for the arm64 package, in an arm64
+# Debian 12 root whose programs run under qemu-user-static (the root is
+# cached in $(DEB_BUILD)/test).
+.PHONY: deb-test-arm64
+DEB_VERSION  = ${shell sed -n '1s/^husvagt (\([^)]*\)).*/\1/p' firmware/debian/changelog}
+ARM64_ROOT_PKGS := mmdebstrap arch-test qemu-user-static binfmt-support
+deb-test-arm64:
+	@tools/install-deps debhelper lintian dpkg-dev $(ARM64_ROOT_PKGS)
+	@tools/build-deb arm64 $(DEB_BUILD)
+	@tests/deb/run $(DEB_BUILD)/arm64/husvagt_$(DEB_VERSION)_arm64.deb $(DEB_BUILD)/test
