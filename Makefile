@@ -377,12 +377,48 @@ deb-test:
 	    firmware/debian/changelog)_amd64.deb $(DEB_BUILD)/test
 # ---- end of installing -----------------------------------------------
 
+# ---- The appliance image and its whole-system test (firmware/image/) --------
+# `make image` builds the amd64 disk image, $(BUILD)/image/husvagt-amd64.img
+# (tools/build-image: mmdebstrap root cached in $(BUILD)/image/cache, the
+# kernel tests/qemu caches, firmware/image/customize, GPT with an EFI system
+# partition, root and state).  `make appliance-test` boots it under qemu
+# (TCG, OVMF) and checks it under systemd from the host, with 2 power cuts
+# (tests/appliance/run, tests/appliance/README.md); `make appliance-check`
+# is its short form (the boot checks and 2 power cuts); `make soak` adds
+# APPLIANCE_CUTS power cuts.  Both rebuild the package and the image only
+# when a tracked file changed.
+.PHONY: image image-deps appliance-test appliance-check appliance-soak
+IMAGE_PKGS := mmdebstrap e2fsprogs dosfstools mtools fdisk systemd-boot-efi \
+              ovmf qemu-system-x86 python3-paho-mqtt debhelper lintian dpkg-dev
+DEB_VERSION := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' firmware/debian/changelog)
+DEB_AMD64 := $(DEB_BUILD)/amd64/husvagt_$(DEB_VERSION)_amd64.deb
+IMAGE := $(BUILD)/image/husvagt-amd64.img
+APPLIANCE_CUTS ?= 100
+image-deps:
+	@tools/install-deps $(IMAGE_PKGS)
+$(DEB_AMD64): $(wildcard $(shell git ls-files 2>/dev/null | grep -v -e '^tests/' -e '[.]md$$'))
+	@tools/install-deps debhelper lintian dpkg-dev
+	@tools/build-deb amd64 $(DEB_BUILD)
+$(IMAGE): $(DEB_AMD64) tools/build-image firmware/image/customize \
+          firmware/image/husvagt-firstboot.service
+	@tools/build-image $(DEB_AMD64) $(BUILD)/image
+image: image-deps
+	@$(MAKE) --no-print-directory $(IMAGE)
+	@ls -l $(IMAGE)
+appliance-test: image
+	@tests/appliance/run $(BUILD) --cuts 2
+appliance-check: image
+	@tests/appliance/run $(BUILD) --quick --cuts 2
+appliance-soak: image
+	@tests/appliance/run $(BUILD) --quick --cuts $(APPLIANCE_CUTS)
+soak: appliance-soak
+DEB_PKGS += $(IMAGE_PKGS)
+
 # ---- The arm64 package and the Raspberry Pi 4 image -------------------
 # `make deb-test-arm64`: tests/deb/run for the arm64 package, in an arm64
 # Debian 12 root whose programs run under qemu-user-static (the root is
 # cached in $(DEB_BUILD)/test).
 .PHONY: deb-test-arm64
-DEB_VERSION  = ${shell sed -n '1s/^husvagt (\([^)]*\)).*/\1/p' firmware/debian/changelog}
 ARM64_ROOT_PKGS := mmdebstrap arch-test qemu-user-static binfmt-support
 deb-test-arm64:
 	@tools/install-deps debhelper lintian dpkg-dev $(ARM64_ROOT_PKGS)
