@@ -394,3 +394,39 @@ image: image-deps
 	@$(MAKE) --no-print-directory $(IMAGE)
 	@ls -l $(IMAGE)
 DEB_PKGS += $(IMAGE_PKGS)
+
+# ---- The arm64 package and the Raspberry Pi 4 image -------------------
+# `make deb-test-arm64`: tests/deb/run for the arm64 package, in an arm64
+# Debian 12 root whose programs run under qemu-user-static (the root is
+# cached in $(DEB_BUILD)/test).  `make image-rpi4`: the Raspberry Pi 4
+# SD-card image, $(BUILD)/image/rpi4/husvagt-rpi4.img (firmware/image/rpi4:
+# mmdebstrap --arch=arm64 root with raspi-firmware and linux-image-arm64
+# cached in $(BUILD)/image/rpi4/cache, firmware/image/customize, MBR with
+# the FAT boot partition, root and state; firmware/image/rpi4.md).
+# `make image-rpi4-check` builds it and checks it (tests/image/check-rpi4),
+# and that the check refuses broken copies (tests/image/check-rpi4-refuses).
+# The package and the image are rebuilt only when a tracked file changed.
+.PHONY: deb-test-arm64 image-rpi4 image-rpi4-check
+ARM64_ROOT_PKGS := mmdebstrap arch-test qemu-user-static binfmt-support
+RPI4_IMAGE_PKGS := $(ARM64_ROOT_PKGS) dosfstools mtools fdisk e2fsprogs jq file
+DEB_ARM64 := $(DEB_BUILD)/arm64/husvagt_$(DEB_VERSION)_arm64.deb
+RPI4_IMAGE := $(BUILD)/image/rpi4/husvagt-rpi4.img
+$(DEB_ARM64): $(wildcard $(shell git ls-files 2>/dev/null | grep -v -e '^tests/' -e '[.]md$$'))
+	@tools/install-deps debhelper lintian dpkg-dev
+	@tools/build-deb arm64 $(DEB_BUILD)
+deb-test-arm64:
+	@tools/install-deps debhelper lintian dpkg-dev $(ARM64_ROOT_PKGS)
+	@$(MAKE) --no-print-directory $(DEB_ARM64)
+	@tests/deb/run $(DEB_ARM64) $(DEB_BUILD)/test
+$(RPI4_IMAGE): $(DEB_ARM64) firmware/image/rpi4 firmware/image/customize \
+               firmware/image/husvagt-firstboot.service firmware/image/rpi4-initramfs \
+               tools/binfmt-arm64
+	@firmware/image/rpi4 $(DEB_ARM64) $(dir $(RPI4_IMAGE))
+image-rpi4:
+	@tools/install-deps debhelper lintian dpkg-dev $(RPI4_IMAGE_PKGS)
+	@$(MAKE) --no-print-directory $(RPI4_IMAGE)
+	@ls -l $(RPI4_IMAGE)
+image-rpi4-check: image-rpi4
+	@tests/image/check-rpi4 $(RPI4_IMAGE)
+	@tests/image/check-rpi4-refuses $(RPI4_IMAGE)
+image: image-rpi4
