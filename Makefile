@@ -255,13 +255,16 @@ fuzz-run-%: $(FUZZ_BUILD)/%
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
 # pass under qemu-user.
-.PHONY: check-arm64
-check-arm64:
+.PHONY: check-arm64 build-arm64 unit-arm64
+check-arm64: build-arm64
+	@$(MAKE) --no-print-directory unit-arm64
+build-arm64:
 	@tools/install-deps-arm64
 	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) ARCH=arm64 BUILD=build-arm64 all
 	@f=$$(file -L build-arm64/husvagtd) && echo "$$f" && \
 	    case "$$f" in *"ELF 64-bit LSB"*"ARM aarch64"*) ;; \
 	    *) echo "check-arm64: not an AArch64 ELF"; exit 1;; esac
+unit-arm64:
 	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 unit
 
 # The gpiod backend on a real kernel: husvagtd in a qemu guest against a
