@@ -250,7 +250,7 @@ fuzz-run-%: $(FUZZ_BUILD)/%
 	    echo "fuzz: $* failed; the input is in $(FUZZ_BUILD)/$*-*"; \
 	    exit 1; }; echo "$*: $$(grep -E '^#[0-9]+[[:space:]]+DONE' \
 	    $(FUZZ_BUILD)/$*.log | tail -n 1)"
--include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' -type f 2>/dev/null)
 # ---- end of fuzzing ---------------------------------------------------
 
 # The arm64 cross build (see ARCH above): an AArch64 ELF whose unit tests
@@ -326,7 +326,7 @@ bench-region: deps
 clean:
 	rm -rf build build-*
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path '$(BUILD)/image' -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- Installing, and the Debian package (firmware/debian/) ------------
 # `make install DESTDIR=...` puts the appliance's files where Debian keeps
