@@ -379,7 +379,7 @@ deb-test:
 # kernel tests/qemu caches, firmware/image/customize, GPT with an EFI system
 # partition, root and state; firmware/README.md).  The package and the
 # image are rebuilt only when a tracked file changed.
-.PHONY: image image-deps
+.PHONY: image image-amd64 image-deps
 IMAGE_PKGS := mmdebstrap e2fsprogs dosfstools mtools fdisk systemd-boot-efi \
               ovmf qemu-system-x86 python3-paho-mqtt debhelper lintian dpkg-dev
 DEB_VERSION := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' firmware/debian/changelog)
@@ -393,9 +393,20 @@ $(DEB_AMD64): $(wildcard $(shell git ls-files 2>/dev/null | grep -v -e '^tests/'
 $(IMAGE): $(DEB_AMD64) tools/build-image firmware/image/customize \
           firmware/image/husvagt-firstboot.service
 	@tools/build-image $(DEB_AMD64) $(BUILD)/image
-image: image-deps
+image-amd64: image-deps
 	@$(MAKE) --no-print-directory $(IMAGE)
 	@ls -l $(IMAGE)
+image: image-amd64
+# The whole-system test: tests/appliance/README.md.
+APPLIANCE_CUTS ?= 100
+.PHONY: appliance-test appliance-check appliance-soak
+appliance-test: image-amd64
+	@tests/appliance/run $(BUILD) --cuts 2
+appliance-check: image-amd64
+	@tests/appliance/run $(BUILD) --quick --cuts 2
+appliance-soak: image-amd64
+	@tests/appliance/run $(BUILD) --quick --cuts $(APPLIANCE_CUTS)
+soak: appliance-soak
 DEB_PKGS += $(IMAGE_PKGS)
 
 # ---- The arm64 package and the Raspberry Pi 4 image -------------------
