@@ -6,7 +6,10 @@
 #                   the arm64 build's unit tests under qemu-user (check-arm64)
 #   make qemu-test  husvagtd on gpio-sim in a qemu guest (part of check)
 #   make bench      print the benchmark figures
-#   make soak       kill -9 during an event flood, 100 times
+#   make soak       kill -9 during an event flood, 100 times; 100 power cuts of
+#                   the appliance image under qemu (make appliance-soak)
+#   make image      the amd64 and Raspberry Pi 4 disk images (firmware/README.md)
+#   make appliance-test  the amd64 image booted under qemu with systemd, checked
 #   make model      spin checks the safety model exhaustively (part of check)
 #
 # BUILD names the build tree, so that several builds (plain, sanitised,
