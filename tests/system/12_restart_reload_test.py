@@ -215,6 +215,7 @@ def test_restart_with_doors_locked_changes_no_output(building, sig):
     wait_released(b, "office", False, timeout=10)
     log_before = wire_log(b)
     out_before = outputs(b)
+    b.settle(timeout=10)    # a kill -9 would lose what is not committed
     seq = b.last_seq()
 
     for i in range(3):
