@@ -103,6 +103,9 @@ void hal_report_reader_fault(struct hal *, int point, int fault,
 void hal_report_reader_note(struct hal *, int point, enum hal_reader_note,
     const char *text, uint64_t at_ms);
 /* A backend stops (fault=1) or starts (fault=0) answering. */
+/* Arm timerfd fd at at_us (CLOCK_MONOTONIC, absolute; 0 disarms) unless
+ * *armed_us says it is armed there already; 0 or -1 (errno). */
+int hal_timerfd_arm(int fd, uint64_t *armed_us, uint64_t at_us);
 void hal_report_fault(struct hal *, struct hal_backend *, int fault,
     const char *reason);
 /* An output's physical level as found at open (not a write). */

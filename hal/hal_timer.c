@@ -52,23 +52,29 @@ hal_timer_next(const struct hal *h)
 	return t;
 }
 
-/* Arm (or disarm) the timer at at_us, absolute; only when it changes. */
-static void
-hal_timer_arm(struct hal *h, uint64_t at_us)
+int
+hal_timerfd_arm(int fd, uint64_t *armed_us, uint64_t at_us)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 
-	if (at_us == h->wg_armed_us)
-		return;
+	if (at_us == *armed_us)
+		return 0;
 	if (at_us != 0) {
 		its.it_value.tv_sec = (time_t)(at_us / 1000000u);
 		its.it_value.tv_nsec = (long)(at_us % 1000000u) * 1000;
 	}
-	if (timerfd_settime(h->wg_timer, TFD_TIMER_ABSTIME, &its, NULL) == -1) {
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+		return -1;
+	*armed_us = at_us;
+	return 0;
+}
+
+/* Arm (or disarm) the timer at at_us, absolute; only when it changes. */
+static void
+hal_timer_arm(struct hal *h, uint64_t at_us)
+{
+	if (hal_timerfd_arm(h->wg_timer, &h->wg_armed_us, at_us) == -1)
 		log_warn("hal: timerfd_settime");
-		return;
-	}
-	h->wg_armed_us = at_us;
 }
 
 int

@@ -209,19 +209,8 @@ osdp_close(struct hal_backend *be)
 static void
 osdp_timer_arm(struct osdp_bus *bus, uint64_t at_us)
 {
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-
-	if (at_us == bus->armed_us)
-		return;
-	if (at_us != 0) {
-		its.it_value.tv_sec = (time_t)(at_us / 1000000u);
-		its.it_value.tv_nsec = (long)(at_us % 1000000u) * 1000;
-	}
-	if (timerfd_settime(bus->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+	if (hal_timerfd_arm(bus->tfd, &bus->armed_us, at_us) == -1)
 		log_warn("backend %s: timerfd_settime", bus->be->cfg->name);
-		return;
-	}
-	bus->armed_us = at_us;
 }
 
 /* The line, and the timer armed at the next command while none is out. */
