@@ -89,7 +89,8 @@ struct journal {
 	int		 nqueued;
 	int		 held_max;	/* most rows queued in this outage */
 	int64_t		 lost;		/* rows refused since last recorded */
-	int64_t		 committed;	/* every row up to this is committed */
+	int64_t		 written;	/* every row up to this is written */
+	int64_t		 committed;	/* ... and up to this flushed too */
 	int64_t		 failed;	/* last row of the last failed attempt */
 	bool		 failing;
 	char		 error[128];
@@ -273,7 +274,7 @@ journal_open(sqlite3 *db, const uint8_t key[KEYS_LEN])
 	}
 	j->last_seq = j->chain_seq;
 	j->seen = j->chain_seq;
-	j->committed = j->chain_seq;
+	j->written = j->committed = j->chain_seq;
 	return j;
 }
 
@@ -629,7 +630,7 @@ journal_commit_inline(struct journal *j)
 		return -1;
 	}
 	j->failing = false;
-	j->committed = j->chain_seq;
+	j->written = j->committed = j->chain_seq;
 	journal_anchor_set(j->anchor, j->chain_seq, j->chain_mac);
 	journal_hooks(j, j->chain_seq);
 	return 0;
@@ -774,8 +775,8 @@ journal_writer_reload(struct journal *j)
 		free(r);
 		n++;
 	}
-	if (n > 0 && j->chain_seq > j->committed)
-		j->committed = j->chain_seq;
+	if (n > 0 && j->chain_seq > j->written)
+		j->written = j->chain_seq;
 	pthread_mutex_unlock(&j->mu);
 	if (n > 0)
 		log_warnx("journal: %" PRId64 " rows reported as failed were "
@@ -856,69 +857,127 @@ journal_writer_checkpoint(struct journal *j)
 }
 
 /*
- * The writer: every row queued since its last commit goes into one
- * transaction (group commit).  While the disk fails it tries again every
- * JOURNAL_RETRY_MS with all that is queued, so the rows are written in
- * order once there is room.  At the stop it makes one last attempt.
+ * Make what the writer committed durable.  Its connection commits with
+ * synchronous=NORMAL, which writes the WAL but does not flush it, so it
+ * holds the WAL's write lock only while it writes: a loop write that
+ * meets a commit waits microseconds, never a stalled flush.  The flush
+ * of the WAL comes here, outside every lock, before the commit is
+ * reported; it covers every frame written before it, the loop's own
+ * included.  0, or -1 with err.
+ */
+static int
+journal_writer_sync(struct journal *j, char *err, size_t errlen)
+{
+	sqlite3_file *f = NULL;
+	int rc;
+
+	rc = sqlite3_file_control(j->wdb, "main",
+	    SQLITE_FCNTL_JOURNAL_POINTER, &f);
+	if (rc != SQLITE_OK || f == NULL || f->pMethods == NULL) {
+		snprintf(err, errlen, "no WAL to flush");
+		return -1;
+	}
+	if ((rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL)) != SQLITE_OK) {
+		snprintf(err, errlen, "flushing the WAL: %s",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Commit the queued rows: every row queued since the last commit goes
+ * into one transaction (group commit).  On success they leave the queue
+ * as written, not yet committed (journal_writer_sync makes them so).
+ * Called and returns locked.  0 or -1 with err.
+ */
+static int
+journal_writer_write(struct journal *j, char *err, size_t errlen)
+{
+	struct jrow *first, *x;
+	int64_t last;
+	int n, i;
+
+	journal_writer_linger(j);
+	j->urgent = false;
+	pthread_mutex_unlock(&j->mu);
+	if (j->stale)
+		journal_writer_reload(j);
+	pthread_mutex_lock(&j->mu);
+	if (j->head == NULL)
+		return 0;
+	first = j->head;
+	n = j->nqueued;
+	last = j->tail->seq;
+	pthread_mutex_unlock(&j->mu);
+	if (journal_commit_rows(j, &j->w, first, n, err, errlen) == -1) {
+		pthread_mutex_lock(&j->mu);
+		j->failed = last;
+		return -1;
+	}
+	pthread_mutex_lock(&j->mu);
+	for (x = first, i = 0; i < n; i++)
+		x = x->next;
+	j->head = x;
+	if (x == NULL)
+		j->tail = NULL;
+	j->nqueued -= n;
+	j->written = last;
+	pthread_mutex_unlock(&j->mu);
+	journal_rows_free(first, n);
+	pthread_mutex_lock(&j->mu);
+	return 0;
+}
+
+/*
+ * The writer: writes what is queued (journal_writer_write), flushes it
+ * (journal_writer_sync), then reports it committed.  While the disk
+ * fails it tries again every JOURNAL_RETRY_MS with all that is queued,
+ * so the rows are written in order once there is room.  At the stop it
+ * makes one last attempt.
  */
 static void *
 journal_writer(void *arg)
 {
 	struct journal *j = arg;
-	struct jrow *first, *x;
 	char err[128];
-	int64_t last;
-	int n, i, rc;
+	int rc;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (!j->stop && j->head == NULL)
+		while (!j->stop && j->head == NULL &&
+		    j->written == j->committed)
 			pthread_cond_wait(&j->cv, &j->mu);
-		if (j->head == NULL)
+		if (j->head == NULL && j->written == j->committed)
 			break;
-		journal_writer_linger(j);
-		j->urgent = false;
-		first = j->head;
-		n = j->nqueued;
-		last = j->tail->seq;
-		pthread_mutex_unlock(&j->mu);
-		if (j->stale)
-			journal_writer_reload(j);
-		pthread_mutex_lock(&j->mu);
-		if (j->head == NULL)
-			continue;
-		first = j->head;
-		n = j->nqueued;
-		last = j->tail->seq;
-		pthread_mutex_unlock(&j->mu);
-		rc = journal_commit_rows(j, &j->w, first, n, err, sizeof(err));
-		pthread_mutex_lock(&j->mu);
+		rc = 0;
+		if (j->head != NULL)
+			rc = journal_writer_write(j, err, sizeof(err));
+		if (rc == 0 && j->written > j->committed) {
+			pthread_mutex_unlock(&j->mu);
+			rc = journal_writer_sync(j, err, sizeof(err));
+			pthread_mutex_lock(&j->mu);
+			if (rc == -1)
+				j->failed = j->written;
+		}
 		if (rc == 0) {
-			for (x = first, i = 0; i < n; i++)
-				x = x->next;
-			j->head = x;
-			if (x == NULL)
-				j->tail = NULL;
-			j->nqueued -= n;
-			j->committed = last;
+			j->committed = j->written;
 			j->failing = false;
 			/* The loop hears of the commit first; what follows
 			 * is nobody's wait. */
 			journal_wake(j);
 			pthread_mutex_unlock(&j->mu);
-			/* The anchor after the commit, never before it; not
+			/* The anchor after the flush, never before it; not
 			 * under mu, which the loop's dispatch takes next,
 			 * but under amu, in step with journal_anchor_note. */
 			pthread_mutex_lock(&j->amu);
 			journal_anchor_set(j->anchor, j->chain_seq,
 			    j->chain_mac);
 			pthread_mutex_unlock(&j->amu);
-			journal_rows_free(first, n);
 			journal_writer_checkpoint(j);
 			pthread_mutex_lock(&j->mu);
 			continue;
 		}
-		j->failed = last;
 		if (!j->failing) {
 			j->failing = true;
 			clock_iso8601(j->since, sizeof(j->since));
@@ -961,8 +1020,12 @@ journal_start_writer(struct journal *j)
 	    journal_prepare(&j->w, j->wdb) == -1 ||
 	    journal_load_head(j, &j->w) == -1)
 		goto err;
-	/* Its checkpoints come after the commit is reported, not inside
-	 * COMMIT (journal_writer_checkpoint). */
+	/* Its commits write the WAL and journal_writer_sync flushes it,
+	 * outside the write lock; its checkpoints come after the commit
+	 * is reported, not inside COMMIT (journal_writer_checkpoint), and
+	 * flush the WAL and the database (NORMAL does that much). */
+	if (db_exec(j->wdb, "PRAGMA synchronous=NORMAL") == -1)
+		goto err;
 	sqlite3_wal_hook(j->wdb, journal_wal_hook, j);
 	pthread_cond_destroy(&j->cv);
 	pthread_condattr_init(&ca);

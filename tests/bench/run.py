@@ -494,6 +494,7 @@ def mqtt_pub(b, broker, seq0, seq1):
     path.write_text("\n".join(lines) + "\n")
     args = ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port),
             "-u", broker.daemon_user, "-P", broker.daemon_password,
+            "-i", broker.daemon_user + "-bench",
             "-V", "mqttv5", "-q", "1", "-M", "64",
             "-t", broker.root + "/bench", "-l"]
     rates = []

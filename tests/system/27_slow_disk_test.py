@@ -18,6 +18,7 @@ load of 15).  `make bench` prints the figures with their spread.
 """
 
 import os
+import threading
 import time
 
 import pytest
@@ -139,6 +140,49 @@ def test_exit_button_does_not_wait_for_a_stalled_disk(slow):
     assert rex == EGRESS, rows
     disk(b.ctl_path, "")
     assert b.ok("status")["storage"]["ok"]
+
+
+def forced_alarms(b, door):
+    return [a for a in b.ok("alarm.list")["alarms"]
+            if (a["class"], a["point"]) == ("forced", door)]
+
+
+def test_a_loop_write_does_not_wait_for_a_stalled_commit(slow):
+    """A door forced while the writer flushes: the loop writes the alarm
+    to its table itself (not a journal row), and that write must not wait
+    for the stalled flush, nor must an exit pressed just after."""
+    b = slow
+    seq = b.last_seq()
+    disk(b.ctl_path, "stall %d" % STALL_MS)
+    busy_writer(b)
+    answered = {}
+
+    def force():
+        t = now_ms()
+        b.set_input("office.contact", 1)
+        answered["office"] = now_ms() - t
+
+    forcing = threading.Thread(target=force)
+    forcing.start()
+    time.sleep(0.02)
+    t0 = now_ms()
+    press(b, "garden.rex")
+    took = lock_moved_ms(b, "garden", t0)
+    forcing.join(10)
+    print("with a %d ms fsync: the forced door's turn %.1f ms, "
+          "exit -> lock just after %.1f ms" % (
+              STALL_MS, answered.get("office", -1), took))
+    assert took <= BOUND_MS, took
+    assert answered["office"] <= BOUND_MS, answered
+    # The alarm is in its table at once, while the rows still wait.
+    assert forced_alarms(b, "office")
+    st = b.ok("status")
+    assert st["journal_committed_seq"] < st["journal_seq"], st
+    rows = committed_in_order(b, seq)
+    assert [r for r in rows if r["type"] == "door.forced" and
+            r["point"] == "office"], rows
+    disk(b.ctl_path, "")
+    b.set_input("office.contact", 0)
 
 
 def test_fire_releases_every_egress_door_while_the_disk_stalls(slow):
