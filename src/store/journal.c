@@ -103,6 +103,13 @@ struct journal {
 	int		 wal_pages;	/* the writer's: the WAL's size */
 };
 
+/* Rows not committed yet: queued, or written and not flushed.  Under mu. */
+static int
+journal_waiting(const struct journal *j)
+{
+	return j->nqueued + (int)(j->written - j->committed);
+}
+
 static const char journal_sql_insert[] =
     "INSERT INTO journal (seq, time, type, point, actor, subject, detail, mac)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -312,6 +319,10 @@ journal_close(struct journal *j)
 		if (j->nqueued > 0)
 			log_warnx("journal: %d rows could not be written before "
 			    "the stop; they are lost", j->nqueued);
+		if (j->written > j->committed)
+			log_warnx("journal: %" PRId64 " rows were written but "
+			    "not flushed before the stop", j->written -
+			    j->committed);
 		journal_unprepare(&j->w);
 		db_close(j->wdb);
 	}
@@ -686,8 +697,8 @@ journal_append_text(struct journal *j, const char *type, const char *point,
 	j->nqueued++;
 	if (r->vital)
 		j->urgent = true;
-	if (j->failing && j->nqueued > j->held_max)
-		j->held_max = j->nqueued;
+	if (j->failing && journal_waiting(j) > j->held_max)
+		j->held_max = journal_waiting(j);
 	if (j->threaded && j->batch == 0)
 		pthread_cond_signal(&j->cv);
 	pthread_mutex_unlock(&j->mu);
@@ -981,7 +992,7 @@ journal_writer(void *arg)
 		if (!j->failing) {
 			j->failing = true;
 			clock_iso8601(j->since, sizeof(j->since));
-			j->held_max = j->nqueued;
+			j->held_max = journal_waiting(j);
 		}
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		journal_wake(j);
@@ -1177,7 +1188,7 @@ journal_health(struct journal *j, struct journal_health *s)
 {
 	pthread_mutex_lock(&j->mu);
 	s->failing = j->failing;
-	s->queued = j->nqueued;
+	s->queued = journal_waiting(j);
 	s->lost = j->lost;
 	snprintf(s->since, sizeof(s->since), "%s", j->failing ? j->since : "");
 	snprintf(s->error, sizeof(s->error), "%s", j->failing ? j->error : "");
@@ -1197,7 +1208,8 @@ journal_sync(struct journal *j, int timeout_ms)
 		pthread_mutex_lock(&j->mu);
 		j->urgent = true;
 		pthread_cond_signal(&j->cv);
-		done = j->nqueued == 0 || j->failing;
+		done = (j->nqueued == 0 && j->written == j->committed) ||
+		    j->failing;
 		pthread_mutex_unlock(&j->mu);
 		if (done || clock_mono_ms() >= end)
 			break;

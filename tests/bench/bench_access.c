@@ -243,8 +243,8 @@ access_line(struct lat *l)
 
 /*
  * The disk under the database: n times a 4 KiB append to a file in dir
- * and its fdatasync, as a WAL commit does (SQLite's synchronous=FULL
- * syncs the WAL with fdatasync).  Fills ns; 0 or -1.
+ * and its fdatasync, as a WAL commit does (the journal writer
+ * flushes the WAL with fdatasync).  Fills ns; 0 or -1.
  */
 static int
 access_fsync(const char *dir, uint64_t *ns, long n)
@@ -291,8 +291,8 @@ access_report(struct husvagt *h, int argc, char **argv, double enrol_s,
 	    (long long)cred_count(h->db), enrol_s, ACCESS_DOOR,
 	    h->cfg.state_dir);
 	printf("measured: events_hal(HAL_EV_CARD) to the lock on the wire; "
-	    "the journal writer commits (SQLite WAL, synchronous=FULL, one "
-	    "fsync per commit) beside it\n");
+	    "the journal writer commits (SQLite WAL, then one fdatasync "
+	    "of the WAL per commit) beside it\n");
 	printf("grant: access.granted queued, its commit awaited, then "
 	    "door.released queued and the lock write (the sim backend logs "
 	    "the change and rewrites its wires file in place, no fsync)\n");

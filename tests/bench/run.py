@@ -114,7 +114,7 @@ NOTES = """
 Notes
 - card->lock: events_hal(HAL_EV_CARD) to the lock on the wire.  The rows
   are queued for the journal writer; a grant waits for its access.granted
-  row's commit (SQLite WAL, synchronous=FULL, one fsync per commit), then
+  row's commit (SQLite WAL, one fdatasync per commit), then
   writes the lock (the sim backend logs the change and rewrites its wires
   file in place, without fsync); a denial queues one row and returns.
   Rounds alternate a grant and a denial at the same door, back to back,
