@@ -184,11 +184,13 @@ Notes
   lock's change in the sim's wire log, in microseconds (mono_us); the sim
   hands the input to the HAL before it saves its own wires file (with
   fsync), so the figure holds the daemon's path, not the sim's disk.
-  With 32 presses a figure's p99 is its slowest press.  "longest turn" is
-  status loop.turn_cpu_max_us just after the presses: the most CPU time
-  one loop turn took in the last 10 to 20 s (husvagtd logs any turn over
-  20 ms with its parts, docs/ARCHITECTURE.md).  Export MB/s is the reply's
-  bytes over the request's round trip, median over the exports.
+  With 64 presses a figure's p99 is its second slowest press; "(xM /
+  xP idle)" is the median and the p99 as multiples of the idle ones.
+  "longest turn" is status loop.turn_cpu_max_us just after the presses:
+  the most CPU time one loop turn took in the last 10 to 20 s (husvagtd
+  logs any turn over 20 ms with its parts, docs/ARCHITECTURE.md).
+  Export MB/s is the reply's bytes over the request's round trip, median
+  over the exports.
 """
 
 RUN = Path(tempfile.mkdtemp(prefix="husvagt-bench-"))
