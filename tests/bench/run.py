@@ -40,7 +40,9 @@ Everything runs on local files and Unix sockets under one temporary folder
     wait for the poll is what it would be at 115200 baud, but the poll
     and the osdp_RAW themselves cross the pty at once: the time they take
     on a real 115200 baud line (10 bits a byte) is computed from their
-    lengths and shown beside them
+    lengths and added to every trip, so the table's figure is the line's.
+    A card comes 100-120 ms after the door locked again, when the last
+    decision's LED and buzzer exchanges are over
  8. reader line supervision: a reader's D0 held low on the sim (the
     driver socket's "line" op) -> alarm.fault at the reader in the journal,
     and back to idle -> fault.cleared, at random phases of the 250 ms
@@ -842,13 +844,17 @@ def osdp_lock_change(d, role, after):
 
 def osdp_trips(d, pd, readers):
     """OSDP_CARDS cards at random readers, each waited for to the lock
-    and the door locked again; returns (total, poll, rest, raw bytes)."""
+    and the door locked again; returns (total, poll, rest, raw bytes).
+    A card comes 100 to 120 ms after the last door locked again: the
+    last decision's LED and buzzer exchanges (about 10 ms of line) are
+    over, as they are when the next person presents a chip, and the
+    card falls at a random point of the poll round."""
     log = d.run / "state" / "sim-wires.log"
     at = len(log.read_text().splitlines()) if log.exists() else 0
     total, poll, rest, nraw = [], [], [], 0
     for _ in range(OSDP_CARDS):
         door, addr = random.choice(readers)
-        time.sleep(random.uniform(0, 0.02))
+        time.sleep(random.uniform(0.1, 0.12))
         mark = len(pd.lines)
         pd.cmd("card 26 %d %d" % ((1 << 16) | 2001, addr))
         q = pd.wait(lambda x: x.startswith("queued %d" % addr), mark)
@@ -911,12 +917,19 @@ def fig_osdp():
                 len(readers), what, statistics.median(v), p99(v)))
         print("    on a %d baud line add %.2f ms (POLL %d + osdp_RAW %d "
               "bytes)" % (OSDP_BAUD, wire, OSDP_POLL_SC, nraw))
-        rows.append(("OSDP SC card->lock, %d reader(s) (median / p99)" %
-                     len(readers), "%.2f / %.2f ms (poll %.2f / %.2f, "
-                     "rest %.2f / %.2f, +%.2f on the line)" % (
-                         statistics.median(total), p99(total),
-                         statistics.median(poll), p99(poll),
-                         statistics.median(rest), p99(rest), wire), cmd))
+        line = [t + wire for t in total]
+        rows.append(("OSDP SC card->lock at %d baud, %d reader(s) "
+                     "(median / p99)" % (OSDP_BAUD, len(readers)),
+                     "%.2f / %.2f ms%s" % (
+                         statistics.median(line), p99(line),
+                         "; goal p99 < 10" if len(readers) == 1 else ""),
+                     cmd))
+        rows.append(("  of it: waiting for the poll / on the line / "
+                     "osdp_RAW -> lock", "%.2f / %.2f / %.2f ms (p99 %.2f / "
+                     "%.2f / %.2f)" % (
+                         statistics.median(poll), wire,
+                         statistics.median(rest), p99(poll), wire,
+                         p99(rest)), cmd))
         d.stop()
         d.log.close()
         pd.proc.kill()
