@@ -661,6 +661,7 @@ osdp_reader_install(struct hal_backend *be, int point, const uint8_t *key,
 		return -1;
 	memcpy(pd->new_key, key, OSDP_KEY_LEN);
 	pd->install_until = until_ms;
+	pd->keyset_sent = false;
 	/* A refusal stands until a reply verifies under the new key. */
 	osdp_cp_restart(pd);
 	osdp_wake(be->priv);

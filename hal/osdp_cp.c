@@ -49,6 +49,7 @@ osdp_cp_restart(struct osdp_pd *pd)
 	osdp_sc_clear(&pd->sc);
 	pd->secure = false;
 	pd->use_default = false;
+	pd->use_new = false;
 	pd->phase = OSDP_PH_ID;
 	pd->sqn = -1;
 	pd->chlng_again = false;
@@ -99,18 +100,25 @@ osdp_cp_cmd(struct osdp_bus *bus, struct osdp_pd *pd, uint8_t code,
 	    pd->sqn, false, code, data, n);
 }
 
-/* osdp_CHLNG with a fresh RND.A, under SCBK or SCBK-D. */
+/* The key this set-up tries: SCBK-D, the key being installed, or SCBK. */
+static const uint8_t *
+osdp_cp_setup_key(const struct osdp_pd *pd)
+{
+	return pd->use_default ? osdp_scbk_d : pd->use_new ? pd->new_key :
+	    pd->scbk;
+}
+
+/* osdp_CHLNG with a fresh RND.A, under osdp_cp_setup_key. */
 static size_t
 osdp_cp_chlng(struct osdp_bus *bus, struct osdp_pd *pd)
 {
 	uint8_t rnd[OSDP_RND_LEN], scb[3] = { 3, OSDP_SCS_11, 1 };
 
-	if (!pd->has_key)
+	if (!pd->has_key && !pd->use_new)
 		pd->use_default = true;
 	scb[2] = pd->use_default ? 0 : 1;
 	if (osdp_cp_random(rnd, sizeof(rnd)) != 1 ||
-	    osdp_sc_derive(&pd->sc, pd->use_default ? osdp_scbk_d : pd->scbk,
-	    rnd) != 0) {
+	    osdp_sc_derive(&pd->sc, osdp_cp_setup_key(pd), rnd) != 0) {
 		log_warnx("osdp: no random number for a secure channel");
 		return 0;
 	}
@@ -192,6 +200,7 @@ osdp_cp_next(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 	case OSDP_PH_SCRYPT:
 		return osdp_cp_scrypt(bus, pd);
 	case OSDP_PH_KEYSET:
+		pd->keyset_sent = true;
 		memcpy(ks + 2, pd->new_key, OSDP_KEY_LEN);
 		n = osdp_cp_cmd(bus, pd, OSDP_CMD_KEYSET, ks, sizeof(ks));
 		memset(ks, 0, sizeof(ks));
@@ -218,6 +227,17 @@ osdp_cp_pdid(struct osdp_pd *pd,
 	    (unsigned)d[8] << 24), d[9], d[10], d[11]);
 }
 
+/* FNV-1a of s: 0 is kept for "nothing reported". */
+static uint64_t
+osdp_cp_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+	return h != 0 ? h : 1;
+}
+
 static void
 osdp_cp_pdcap(struct osdp_bus *bus, struct osdp_pd *pd,
     const uint8_t *d, size_t n, uint64_t now)
@@ -234,8 +254,13 @@ osdp_cp_pdcap(struct osdp_bus *bus, struct osdp_pd *pd,
 		if (d[i] == 9 && d[i + 1] != 0)
 			pd->sc_capable = true;
 	}
-	hal_report_reader_note(bus->be->hal, pd->point, HAL_READER_IDENTIFIED,
-	    text, now);
+	/* Once a time the reader appears, and again if it says it is
+	 * another: a set-up that starts over asks who it is each time. */
+	if (osdp_cp_hash(text) != pd->told) {
+		pd->told = osdp_cp_hash(text);
+		hal_report_reader_note(bus->be->hal, pd->point,
+		    HAL_READER_IDENTIFIED, text, now);
+	}
 	pd->phase = pd->has_key || osdp_cp_installing(pd, now) ?
 	    OSDP_PH_CHLNG : OSDP_PH_ONLINE;
 }
@@ -253,8 +278,19 @@ osdp_cp_ccrypt(struct osdp_bus *bus, struct osdp_pd *pd,
 	/* Installing over an old key the reader may not have: the
 	 * standard's default key is the other key it may hold. */
 	if (osdp_cp_installing(pd, now) && !pd->use_default &&
-	    f->code == OSDP_REPLY_CCRYPT) {
+	    !pd->use_new && f->code == OSDP_REPLY_CCRYPT) {
 		pd->use_default = true;
+		pd->chlng_again = true;
+		pd->phase = OSDP_PH_CHLNG;
+		return;
+	}
+	/* The reader took the new key but its ACK was lost: the key this
+	 * install sent is the third it may hold (a reader with a key may
+	 * answer a set-up under the default one with a NAK). */
+	if (osdp_cp_installing(pd, now) && pd->keyset_sent && !pd->use_new &&
+	    (f->code == OSDP_REPLY_CCRYPT || f->code == OSDP_REPLY_NAK)) {
+		pd->use_default = false;
+		pd->use_new = true;
 		pd->chlng_again = true;
 		pd->phase = OSDP_PH_CHLNG;
 		return;
@@ -263,6 +299,21 @@ osdp_cp_ccrypt(struct osdp_bus *bus, struct osdp_pd *pd,
 		osdp_cp_refuse(bus, pd, OSDP_SWAPPED, now);
 	else
 		osdp_cp_restart(pd);
+}
+
+/* The reader holds the new key: it is the reader's key from now on. */
+static void
+osdp_cp_key_taken(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
+{
+	memcpy(pd->scbk, pd->new_key, OSDP_KEY_LEN);
+	memset(pd->new_key, 0, sizeof(pd->new_key));
+	pd->has_key = true;
+	pd->install_until = 0;
+	pd->keyset_sent = false;
+	pd->use_new = false;
+	pd->use_default = false;
+	hal_report_reader_note(bus->be->hal, pd->point, HAL_READER_KEY_SET,
+	    "", now);
 }
 
 /* osdp_RMAC_I: the channel is up; an install goes on to the key. */
@@ -279,6 +330,13 @@ osdp_cp_rmac_i(struct osdp_bus *bus, struct osdp_pd *pd,
 		return;
 	}
 	pd->secure = true;
+	if (pd->use_new) {		/* it holds the new key already */
+		osdp_cp_key_taken(bus, pd, now);
+		pd->phase = OSDP_PH_ONLINE;
+		hal_report_reader_note(bus->be->hal, pd->point,
+		    HAL_READER_SECURE, "reader key", now);
+		return;
+	}
 	if (osdp_cp_installing(pd, now)) {
 		pd->phase = OSDP_PH_KEYSET;
 		return;
@@ -295,21 +353,16 @@ osdp_cp_keyset(struct osdp_bus *bus, struct osdp_pd *pd, uint8_t code,
 {
 	if (code != OSDP_REPLY_ACK) {
 		pd->install_until = 0;
+		pd->keyset_sent = false;
 		hal_report_reader_note(bus->be->hal, pd->point,
 		    HAL_READER_INSTALL_FAILED, "the reader refused the key",
 		    now);
 		osdp_cp_restart(pd);
 		return;
 	}
-	memcpy(pd->scbk, pd->new_key, OSDP_KEY_LEN);
-	memset(pd->new_key, 0, sizeof(pd->new_key));
-	pd->has_key = true;
-	pd->install_until = 0;
-	hal_report_reader_note(bus->be->hal, pd->point, HAL_READER_KEY_SET,
-	    "", now);
+	osdp_cp_key_taken(bus, pd, now);
 	osdp_sc_clear(&pd->sc);
 	pd->secure = false;
-	pd->use_default = false;
 	pd->phase = OSDP_PH_CHLNG;
 }
 
@@ -446,6 +499,7 @@ void
 osdp_cp_silent(struct osdp_bus *bus, struct osdp_pd *pd, uint64_t now)
 {
 	pd->offline = true;
+	pd->told = 0;		/* back: who is it now? */
 	osdp_cp_restart(pd);
 	osdp_cp_fault(bus, pd, now);
 }

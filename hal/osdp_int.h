@@ -43,6 +43,8 @@ struct osdp_pd {
 	bool		 chlng_again;	/* the same set-up, with SCBK-D */
 	uint64_t	 install_until;	/* 0: no install window */
 	uint8_t		 new_key[OSDP_KEY_LEN];
+	bool		 keyset_sent;	/* this install sent new_key */
+	bool		 use_new;	/* this set-up uses new_key */
 	uint64_t	 last_reply;	/* ms of its last good reply */
 	bool		 missed;	/* a reply deadline passed since */
 	uint64_t	 retry_at;	/* OSDP_PH_REFUSED: when to try again */
@@ -53,6 +55,7 @@ struct osdp_pd {
 	uint8_t		 last_code;
 	bool		 sc_capable;	/* its PDCAP lists function 9 */
 	char		 ident[80];	/* from its osdp_PDID */
+	uint64_t	 told;		/* hash of the identity last reported */
 	/* The fault the core was last told of ("" none), and its causes. */
 	char		 fault[OSDP_REASON_MAX];
 	bool		 offline, tamper, power, refused;

@@ -24,6 +24,9 @@
  *   silent 0|1 [ADDR]		stop (1) or start (0) answering
  *   noise N			N random bytes on the line, now
  *   cut [ADDR]			send only half of the next reply
+ *   loseack [ADDR]		take the next osdp_KEYSET but lose its ACK, and
+ *				every reply after it until the CP starts over
+ *				(SQN 0), as a line cut at the wrong moment
  * and says on stdout (line-buffered):
  *   ready PATH | id ADDR | secure ADDR | led ADDR COLOUR |
  *   buz ADDR COUNT | keyset ADDR | nak ADDR CODE |
@@ -76,6 +79,8 @@ struct pd {
 	int		 nq;
 	int		 tamper, power, lstat_sent_t, lstat_sent_p;
 	bool		 plain, badmac, replay, silent, cut;
+	bool		 loseack;	/* lose the next KEYSET's ACK ... */
+	bool		 lost;		/* ... and all after it, to SQN 0 */
 	bool		 raw_pending;	/* the reply being sent is a card */
 };
 
@@ -280,6 +285,11 @@ pd_command(struct pd *pd, const struct osdp_frame *f, uint8_t *out)
 		memcpy(pd->key, plain + 2, OSDP_KEY_LEN);
 		pd->has_key = true;
 		printf("keyset %d\n", pd->addr);
+		if (pd->loseack) {
+			pd->loseack = false;
+			pd->lost = true;
+			return 0;
+		}
 		return pd_reply(pd, f->sqn, OSDP_REPLY_ACK, NULL, 0, out);
 	default:
 		return pd_nak(pd, f->sqn, 3, out);	/* unknown command */
@@ -296,6 +306,9 @@ pd_frame(const struct osdp_frame *f)
 
 	if (f->reply || (pd = pd_find(f->addr)) == NULL || pd->silent)
 		return;
+	if (pd->lost && f->sqn != 0)
+		return;
+	pd->lost = false;
 	/* The same command again: its reply was lost, send it again. */
 	if (pd->last_n > 0 && f->len == pd->last_cmd_n &&
 	    memcmp(f->raw, pd->last_cmd, f->len) == 0) {
@@ -405,7 +418,7 @@ pd_control(char *line)
 	int n = sscanf(line, "%15s %79s %79s %15s", cmd, a1, a2, a3);
 	const char *addr = !strcmp(cmd, "card") ? a3 :
 	    (!strcmp(cmd, "badmac") || !strcmp(cmd, "replay") ||
-	    !strcmp(cmd, "cut")) ? a1 : a2;
+	    !strcmp(cmd, "cut") || !strcmp(cmd, "loseack")) ? a1 : a2;
 	struct pd *pd = addr[0] != '\0' ? pd_find(atoi(addr)) : &pds[0];
 	uint8_t noise[256];
 
@@ -430,6 +443,8 @@ pd_control(char *line)
 		pd->replay = true;
 	else if (!strcmp(cmd, "cut"))
 		pd->cut = true;
+	else if (!strcmp(cmd, "loseack"))
+		pd->loseack = true;
 	else if (!strcmp(cmd, "silent"))
 		pd->silent = atoi(a1) != 0;
 	else if (!strcmp(cmd, "noise")) {

@@ -16,8 +16,8 @@ json_t *
 cmd_journal_tail(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 {
 	json_t *n = json_object_get(args, "n");
-	json_t *rows = journal_tail(h->db, n != NULL ?
-	    (int)json_integer_value(n) : 20);
+	json_t *rows = journal_tail(h->db, journal_committed_seq(h->journal),
+	    n != NULL ? (int)json_integer_value(n) : 20);
 
 	(void)a;
 	if (rows == NULL)
@@ -31,6 +31,7 @@ cmd_journal_rows(struct husvagt *h, const struct cmd_actor *a, json_t *args)
 	json_t *lim = json_object_get(args, "limit");
 	json_t *rows = journal_rows(h->db,
 	    json_integer_value(json_object_get(args, "after")),
+	    journal_committed_seq(h->journal),
 	    lim != NULL ? (int)json_integer_value(lim) : 500);
 
 	(void)a;

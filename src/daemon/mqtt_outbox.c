@@ -156,7 +156,8 @@ mqtt_outbox_pump(struct mqtt *m)
 
 	while (m->conn == MQTT_UP && !m->fresh && m->sent < last &&
 	    m->fcount <= MQTT_WINDOW / 2 && clock_mono_ms() >= m->stall_until) {
-		rows = journal_rows(m->h->db, m->sent, MQTT_WINDOW - m->fcount);
+		rows = journal_rows(m->h->db, m->sent, last,
+		    MQTT_WINDOW - m->fcount);
 		if (rows == NULL || json_array_size(rows) == 0) {
 			log_warnx("mqtt: cannot read the journal after seq %"
 			    PRId64 "; trying again", m->sent);

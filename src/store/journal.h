@@ -153,11 +153,14 @@ json_t	*journal_texts(sqlite3 *, const char *field, const char *from,
  * of rows of no stay written before it; the number erased or -1. */
 int	journal_text_erase(sqlite3 *, const char *cutoff);
 
-/* Rows with seq > after, at most limit, oldest first, as a JSON array of
- * objects {seq, time, type, point, actor, subject, detail}.  New ref. */
-json_t	*journal_rows(sqlite3 *, int64_t after, int limit);
-/* The last n rows, oldest first.  New ref. */
-json_t	*journal_tail(sqlite3 *, int n);
+/* Rows with after < seq <= upto, at most limit, oldest first, as a JSON
+ * array of objects {seq, time, type, point, actor, subject, detail}.
+ * upto is the last committed seq (journal_committed_seq) for anything
+ * shown or published: a row the writer has written but not yet flushed
+ * is in the database, and is no event yet.  New ref. */
+json_t	*journal_rows(sqlite3 *, int64_t after, int64_t upto, int limit);
+/* The last n rows with seq <= upto, oldest first.  New ref. */
+json_t	*journal_tail(sqlite3 *, int64_t upto, int n);
 /* Write rows with from <= time < to (ISO strings, NULL: open) as "csv" or
  * "json" to out.  Returns rows written or -1. */
 int64_t	journal_export(sqlite3 *, const char *format, const char *from,

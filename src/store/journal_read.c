@@ -67,16 +67,17 @@ err_rows:
 
 /* Rows with seq > after, at most limit, oldest first. */
 json_t *
-journal_rows(sqlite3 *db, int64_t after, int limit)
+journal_rows(sqlite3 *db, int64_t after, int64_t upto, int limit)
 {
 	sqlite3_stmt *st;
 	json_t *rows;
 
 	if (db_prepare(db, "SELECT " JOURNAL_COLUMNS " FROM journal"
-	    " WHERE seq > ?1 ORDER BY seq LIMIT ?2", &st) == -1)
+	    " WHERE seq > ?1 AND seq <= ?3 ORDER BY seq LIMIT ?2", &st) == -1)
 		return NULL;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, upto);
 	rows = journal_collect(db, st);
 	sqlite3_finalize(st);
 	return rows;
@@ -84,16 +85,17 @@ journal_rows(sqlite3 *db, int64_t after, int limit)
 
 /* The last n rows, oldest first. */
 json_t *
-journal_tail(sqlite3 *db, int n)
+journal_tail(sqlite3 *db, int64_t upto, int n)
 {
 	sqlite3_stmt *st;
 	json_t *rows;
 
 	if (db_prepare(db, "SELECT * FROM (SELECT " JOURNAL_COLUMNS
-	    " FROM journal ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
-	    &st) == -1)
+	    " FROM journal WHERE seq <= ?2 ORDER BY seq DESC LIMIT ?1)"
+	    " ORDER BY seq", &st) == -1)
 		return NULL;
 	sqlite3_bind_int(st, 1, n);
+	sqlite3_bind_int64(st, 2, upto);
 	rows = journal_collect(db, st);
 	sqlite3_finalize(st);
 	return rows;

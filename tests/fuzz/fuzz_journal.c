@@ -148,9 +148,9 @@ read_back(void)
 	struct journal_verify v = { 0 };
 	json_t *rows;
 
-	rows = journal_rows(db, 0, 100);
+	rows = journal_rows(db, 0, INT64_MAX, 100);
 	json_decref(rows);
-	rows = journal_tail(db, 50);
+	rows = journal_tail(db, INT64_MAX, 50);
 	json_decref(rows);
 	journal_export(db, "csv", NULL, bounds[2], devnull);
 	journal_export(db, "json", bounds[1], NULL, devnull);

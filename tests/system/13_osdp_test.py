@@ -192,6 +192,36 @@ def test_install_enforces_and_a_chip_opens_with_green(make_building,
     pd.wait("led 1 green", mark)
 
 
+def test_a_lost_keyset_ack_still_installs(make_building, tmp_path, bus):
+    """The reader takes the new key, but its ACK, and every reply after it
+    until the controller starts over, is lost (a line cut at the wrong
+    moment): the controller, whose old key and the default one both fail,
+    tries the key it sent too, and the reader is installed and enforced
+    rather than left holding a key nobody knows."""
+    pd = bus()
+    b = start(make_building, tmp_path)
+    identified(b)
+    b.enrol("stay:1", CHIP, "entrance")
+    pd.cmd("loseack")
+    mark = pd.mark()
+    seq = b.last_seq()
+    r = b.ctl("reader", "install", "garden.reader")
+    assert r.returncode == 0, r.stderr
+    pd.wait("keyset 1", mark)
+    row = b.wait_journal("reader.installed", after=seq,
+                         point="garden.reader", timeout=15)
+    assert row["actor"] == "root"
+    assert not rows_of(b, "reader.install_failed", after=seq)
+    # The set-ups that failed on the way asked the reader who it is
+    # again; the journal says so once, not at every attempt.
+    assert len(rows_of(b, "reader.identified", after=seq)) <= 1
+    pd.wait("secure 1", mark)
+    assert len(key_file(b).read_bytes()) == 16
+    _, mark = present_granted(b, pd)
+    wait_released(b, "garden", True)
+    pd.wait("led 1 green", mark)
+
+
 def test_refusal_shows_red(make_building, tmp_path, bus):
     b, pd = enforced(make_building, tmp_path, bus)
     seq, mark = b.last_seq(), pd.mark()

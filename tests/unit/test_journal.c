@@ -373,7 +373,7 @@ test_rows_tail(void **state)
 	struct fx *f = *state;
 	json_t *r;
 
-	r = journal_rows(f->db, 2, 2);
+	r = journal_rows(f->db, 2, INT64_MAX, 2);
 	assert_int_equal(json_array_size(r), 2);
 	assert_int_equal(json_integer_value(json_object_get(
 	    json_array_get(r, 0), "seq")), 3);
@@ -382,15 +382,26 @@ test_rows_tail(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 	    json_array_get(r, 1), "detail"), "n")), 4);
 	json_decref(r);
-	r = journal_tail(f->db, 2);
+	r = journal_tail(f->db, INT64_MAX, 2);
 	assert_int_equal(json_array_size(r), 2);
 	assert_int_equal(json_integer_value(json_object_get(
 	    json_array_get(r, 0), "seq")), 4);
 	assert_int_equal(json_integer_value(json_object_get(
 	    json_array_get(r, 1), "seq")), 5);
 	json_decref(r);
-	r = journal_rows(f->db, 5, 10);
+	r = journal_rows(f->db, 5, 10, 10);
 	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	/* Nothing past upto (the last committed seq), from either end. */
+	r = journal_rows(f->db, 1, 3, 10);
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 1), "seq")), 3);
+	json_decref(r);
+	r = journal_tail(f->db, 3, 2);
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(r, 1), "seq")), 3);
 	json_decref(r);
 }
 
@@ -530,7 +541,7 @@ test_text_beside_row(void **state)
 	seq = journal_append_text(f->j, "visit.admitted", "front", "anna",
 	    "visit:1", NULL, &t);
 	assert_int_equal(seq, 6);
-	rows = journal_rows(f->db, 5, 10);
+	rows = journal_rows(f->db, 5, INT64_MAX, 10);
 	d = json_object_get(json_array_get(rows, 0), "detail");
 	assert_int_equal(strlen(json_string_value(json_object_get(d,
 	    "override_reason_hmac"))), 64);
