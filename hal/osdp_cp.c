@@ -330,13 +330,9 @@ osdp_cp_rmac_i(struct osdp_bus *bus, struct osdp_pd *pd,
 		return;
 	}
 	pd->secure = true;
-	if (pd->use_new) {		/* it holds the new key already */
+	/* It holds the new key already: no KEYSET, the install is done. */
+	if (pd->use_new)
 		osdp_cp_key_taken(bus, pd, now);
-		pd->phase = OSDP_PH_ONLINE;
-		hal_report_reader_note(bus->be->hal, pd->point,
-		    HAL_READER_SECURE, "reader key", now);
-		return;
-	}
 	if (osdp_cp_installing(pd, now)) {
 		pd->phase = OSDP_PH_KEYSET;
 		return;
